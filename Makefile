@@ -1,0 +1,197 @@
+# libdurable — one entry point: build, test, sanitizers, bench, install, deps.
+# GNU make. Dependencies are found with pkg-config; `make deps` installs them
+# on Debian. Every target that compiles depends on deps being present.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CC        ?= cc
+OPTFLAGS  ?= -O2 -g
+SANFLAGS  ?=
+TEST_WRAPPER ?=
+
+VERSION   := 0.1.0
+SOMAJOR   := 0
+
+PKGS      := sqlite3 libcjson uuid libcrypto yaml-0.1
+TEST_PKGS := cunit
+DEB_PKGS  := libsqlite3-dev libcjson-dev libcunit1-dev uuid-dev libssl-dev libyaml-dev pkg-config sqlite3
+
+# Recursive (=) so pkg-config runs only in recipes, after `deps`.
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+CUNIT_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
+CUNIT_LIBS   = $(shell pkg-config --libs $(TEST_PKGS))
+
+WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation
+DEFS      := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS_ALL = $(WARN) $(DEFS) $(OPTFLAGS) $(SANFLAGS) -fPIC -Iinclude -Isrc -Itests -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+# Layers, lowest first. A test tests/test_<layer>*.c links the layers up to
+# its own, so a half-written upper layer never breaks a lower layer's tests.
+LAYERS    := model store engine sdk testing
+layer_srcs = $(sort $(wildcard src/$(1)/*.c))
+layer_objs = $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
+GEN_SCHEMA := $(BUILD)/gen/schema_sql.c
+GEN_OBJ    := $(BUILD)/gen/schema_sql.o
+
+OBJS_model   := $(call layer_objs,model)
+OBJS_store   := $(OBJS_model) $(call layer_objs,store) $(GEN_OBJ)
+OBJS_engine  := $(OBJS_store) $(call layer_objs,engine)
+OBJS_sdk     := $(OBJS_engine) $(call layer_objs,sdk)
+OBJS_testing := $(OBJS_sdk) $(call layer_objs,testing)
+LIB_OBJS     := $(OBJS_testing)
+
+STATIC_LIB := $(BUILD)/libdurable.a
+SHARED_LIB := $(BUILD)/libdurable.so.$(VERSION)
+SONAME     := libdurable.so.$(SOMAJOR)
+
+SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
+SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SUPPORT_SRCS))
+TEST_SRCS  := $(sort $(wildcard tests/test_*.c))
+TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TOOL_SRCS  := $(sort $(wildcard tools/durable/*.c))
+TOOL_BIN   := $(if $(TOOL_SRCS),$(BUILD)/durable)
+BENCH_SRCS := $(sort $(wildcard tools/bench/*.c))
+BENCH_BINS := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+HEADERS    := $(sort $(wildcard include/durable/*.h))
+
+.PHONY: all lib deps test run-tests check-headers asan valgrind tsan bench install uninstall clean
+
+all: deps
+	@$(MAKE) --no-print-directory build-all
+
+build-all: lib $(TOOL_BIN) $(EXAMPLE_BINS) $(BENCH_BINS)
+
+lib: $(STATIC_LIB) $(SHARED_LIB)
+
+# ---- dependencies ---------------------------------------------------------
+deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  if pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null; then exit 0; fi; \
+	  echo "deps: not a Debian system; install: $(PKGS) $(TEST_PKGS) (pkg-config names)" >&2; exit 1; \
+	fi; \
+	missing=""; \
+	for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: missing Debian packages:$$missing" >&2; \
+	  echo "deps: install them with: sudo apt-get install$$missing" >&2; exit 1; \
+	fi; \
+	echo "deps: installing$$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null && echo "deps: done"
+
+# ---- library --------------------------------------------------------------
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard src/*/*.h) $(wildcard tests/support/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(GEN_SCHEMA): $(sort $(wildcard schema/[0-9]*.sql)) tools/gen_schema.sh
+	@mkdir -p $(dir $@)
+	sh tools/gen_schema.sh $(sort $(wildcard schema/[0-9]*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(GEN_OBJ): $(GEN_SCHEMA)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	ln -sf libdurable.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf libdurable.so.$(VERSION) $(BUILD)/libdurable.so
+
+# ---- programs -------------------------------------------------------------
+test_layer = $(firstword $(foreach l,$(LAYERS),$(if $(filter test_$(l)%,$(1)),$(l))) testing)
+
+.SECONDARY:
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJS) $$(OBJS_$$(call test_layer,$$*)) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(CUNIT_CFLAGS) -Itests -o $@ $< $(SUPPORT_OBJS) \
+	  $(OBJS_$(call test_layer,$*)) $(LDFLAGS_ALL) $(CUNIT_LIBS) $(PKG_LIBS)
+
+$(BUILD)/durable: $(TOOL_SRCS) $(STATIC_LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $(TOOL_SRCS) $(STATIC_LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(BUILD)/bench/%: tools/bench/%.c $(STATIC_LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC_LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(BUILD)/examples/%: examples/%.c $(STATIC_LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC_LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
+
+# ---- tests ----------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory run-tests
+
+# Each suite binary prints CUnit's summary; the loop totals them and fails
+# if any binary fails. Tests find the build folder through DURABLE_BUILD.
+run-tests: build-all $(TEST_BINS) check-headers
+	@failed=""; \
+	for t in $(TEST_BINS); do \
+	  echo "=== $$t"; \
+	  DURABLE_BUILD=$(BUILD) $(TEST_WRAPPER) $$t || failed="$$failed $$(basename $$t)"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED suites:$$failed"; exit 1; fi; \
+	echo "all $(words $(TEST_BINS)) test suites passed"
+
+# Each public header compiles on its own.
+check-headers: $(HEADERS)
+	@mkdir -p $(BUILD)/hdr
+	@for h in $(HEADERS); do \
+	  n=$$(basename $$h .h); \
+	  printf '#include "durable/%s.h"\nint durable_header_check_%s;\n' $$n $$n > $(BUILD)/hdr/$$n.c; \
+	  $(CC) $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) -c $(BUILD)/hdr/$$n.c -o $(BUILD)/hdr/$$n.o || exit 1; \
+	done; echo "headers: $(words $(HEADERS)) compile alone"
+
+asan: deps
+	@$(MAKE) --no-print-directory run-tests BUILD=build-asan OPTFLAGS="-O1 -g" \
+	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  ASAN_OPTIONS=detect_leaks=1
+
+valgrind: deps
+	@$(MAKE) --no-print-directory run-tests BUILD=build-valgrind OPTFLAGS="-O1 -g" \
+	  TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
+
+# ThreadSanitizer over the threaded suites (server, parallel/map, batcher).
+TSAN_TESTS ?= $(filter %server %thread %batcher %parallel %concurrency,$(TEST_BINS:$(BUILD)/%=%))
+tsan: deps
+	@$(MAKE) --no-print-directory run-tests BUILD=build-tsan OPTFLAGS="-O1 -g" SANFLAGS="-fsanitize=thread" \
+	  TEST_BINS="$(patsubst %,build-tsan/%,$(TSAN_TESTS))"
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "=== $$b"; $$b || exit 1; done
+
+# ---- install --------------------------------------------------------------
+$(BUILD)/libdurable.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf 'prefix=%s\nexec_prefix=$${prefix}\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdurable\nDescription: Durable execution for C over one SQLite file\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -ldurable\nLibs.private: -lpthread -lm\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(VERSION)' '$(PKGS)' > $@
+
+install: all $(BUILD)/libdurable.pc
+	install -d $(DESTDIR)$(PREFIX)/include/durable $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/durable/
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libdurable.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf libdurable.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdurable.so
+	install -m 644 $(BUILD)/libdurable.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(if $(TOOL_BIN),install -m 755 $(TOOL_BIN) $(DESTDIR)$(PREFIX)/bin/)
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/durable
+	rm -f $(DESTDIR)$(PREFIX)/lib/libdurable.a $(DESTDIR)$(PREFIX)/lib/libdurable.so* \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdurable.pc $(DESTDIR)$(PREFIX)/bin/durable
+
+clean:
+	rm -rf build build-asan build-valgrind build-tsan demo.db demo.db-wal demo.db-shm

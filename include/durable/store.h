@@ -1,0 +1,78 @@
+/*
+ * libdurable — the store: one SQLite file (or ":memory:") holding every
+ * execution, invocation, operation, callback and history event.
+ *
+ * Opening a file applies the pragmas (WAL, busy_timeout, foreign_keys,
+ * synchronous) and migrates the schema forward (schema/NNN_name.sql, embedded
+ * at build time, tracked with PRAGMA user_version). A file whose schema is
+ * newer than this library, or that is not a libdurable file, is refused with
+ * DURABLE_ESCHEMA. Only the engine writes through a store; tools open it
+ * read-only.
+ *
+ * Ownership: durable_store_open returns a handle owned by the caller, closed
+ * with durable_store_close (accepts NULL).
+ * Thread-safety: a store handle belongs to one thread at a time (the engine's
+ * checkpoint server thread serializes access). Separate handles on the same
+ * file, in the same or other processes, coordinate through SQLite locking.
+ */
+#ifndef DURABLE_STORE_H
+#define DURABLE_STORE_H
+
+#include <stdbool.h>
+
+#include "durable/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct durable_store durable_store;
+
+typedef enum durable_sync_mode {
+    DURABLE_SYNC_NORMAL = 0,
+    DURABLE_SYNC_FULL
+} durable_sync_mode;
+
+typedef struct durable_store_options {
+    /* Open read-only: no migration, no writes (PRAGMA query_only). */
+    bool read_only;
+    /* Create the file if it does not exist (ignored for ":memory:"). */
+    bool create;
+    /* synchronous pragma for file databases. */
+    durable_sync_mode sync_mode;
+    /* busy_timeout in milliseconds. */
+    int busy_timeout_ms;
+} durable_store_options;
+
+#define DURABLE_STORE_OPTIONS_INIT { false, true, DURABLE_SYNC_NORMAL, 5000 }
+
+/* Open (and migrate) the store at path; ":memory:" for a private in-memory
+ * database. opts may be NULL for the defaults. Errors: DURABLE_ENOTFOUND (file
+ * missing and create is false), DURABLE_ESCHEMA (newer schema / not a
+ * libdurable file), DURABLE_EBUSY (locked beyond the busy timeout),
+ * DURABLE_EDB (any other SQLite failure, with SQLite's message). */
+int durable_store_open(durable_store **out, const char *path, const durable_store_options *opts);
+
+/* Finalize cached statements and close. Accepts NULL. */
+void durable_store_close(durable_store *store);
+
+/* Message of the last failure on this handle; "" if none. Borrowed. */
+const char *durable_store_errmsg(const durable_store *store);
+
+/* The path the store was opened with. Borrowed. */
+const char *durable_store_path(const durable_store *store);
+
+/* PRAGMA user_version of the open file. */
+int durable_store_schema_version(const durable_store *store);
+
+/* Highest schema version this library knows (the last migration). */
+int durable_store_latest_schema_version(void);
+
+/* The application_id every libdurable file carries. */
+#define DURABLE_STORE_APPLICATION_ID 0x44555242 /* "DURB" */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DURABLE_STORE_H */

@@ -1,0 +1,14 @@
+/* Embedded schema migrations (generated from schema/NNN_name.sql; not API). */
+#ifndef DURABLE_SRC_STORE_MIGRATIONS_H
+#define DURABLE_SRC_STORE_MIGRATIONS_H
+
+typedef struct durable__migration {
+    int version;      /* NNN of schema/NNN_name.sql: 1, 2, 3, … */
+    const char *name; /* "001_init" */
+    const char *sql;
+} durable__migration;
+
+extern const durable__migration durable__migrations[];
+extern const int durable__migration_count;
+
+#endif
