@@ -1,0 +1,257 @@
+/* A worker thread serving closures from a FIFO queue (server_queue.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "durable/common.h"
+#include "engine/server_queue.h"
+#include "model/internal.h"
+
+/* One request. It lives on the caller's stack: the caller cannot return
+ * before `done` is set under the lock, and the worker never touches it after
+ * setting `done`, so no allocation is needed to submit. */
+typedef struct request {
+    durable__squeue_fn fn;
+    void *arg;
+    int rc;
+    char *err_msg;          /* worker's last-error message when rc < 0 */
+    bool done;
+    pthread_cond_t cv;
+    struct request *next;
+} request;
+
+struct durable__squeue {
+    pthread_mutex_t lock;
+    pthread_cond_t work_cv;     /* worker waits for requests or stop */
+    pthread_cond_t state_cv;    /* start handshake and caller drain */
+    pthread_t thread;
+    request *head, *tail;
+    bool stopping;
+    bool started;               /* open_fn has run (successfully or not) */
+    int start_rc;
+    char *start_msg;
+    unsigned active_callers;    /* callers inside durable__squeue_call */
+    uint64_t served;
+
+    durable__squeue_open_fn open_fn;
+    durable__squeue_close_fn close_fn;
+    void *user;
+    void *ctx;
+};
+
+/* The worker's last error as a caller-owned copy; rc's static text when the
+ * closure failed without recording a message (so the caller never sees ""). */
+static char *capture_error(int rc)
+{
+    const durable_error *e = durable_error_last();
+    const char *msg = (e->code != 0 && e->message && *e->message) ? e->message
+                                                                   : durable_strerror(rc);
+    return durable__strdup(msg);
+}
+
+static void run_one(durable__squeue *q, request *r)
+{
+    durable_error_clear();
+    int rc = r->fn(q->ctx, r->arg);
+    char *msg = rc < 0 ? capture_error(rc) : NULL;
+
+    pthread_mutex_lock(&q->lock);
+    r->rc = rc;
+    r->err_msg = msg;
+    r->done = true;
+    q->served++;
+    /* Signal while holding the lock: the caller may destroy r->cv as soon as
+     * it reacquires the lock and sees done. */
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void *worker_main(void *p)
+{
+    durable__squeue *q = p;
+    durable_error_clear();
+    void *ctx = NULL;
+    int rc = q->open_fn(&ctx, q->user);
+
+    pthread_mutex_lock(&q->lock);
+    q->ctx = ctx;
+    q->start_rc = rc;
+    if (rc < 0)
+        q->start_msg = capture_error(rc);
+    q->started = true;
+    pthread_cond_broadcast(&q->state_cv);
+    pthread_mutex_unlock(&q->lock);
+    if (rc < 0)
+        return NULL;
+
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        while (!q->head && !q->stopping)
+            pthread_cond_wait(&q->work_cv, &q->lock);
+        request *r = q->head;
+        if (!r) {
+            /* Stopping and drained: every queued request has its answer. */
+            pthread_mutex_unlock(&q->lock);
+            break;
+        }
+        q->head = r->next;
+        if (!q->head)
+            q->tail = NULL;
+        pthread_mutex_unlock(&q->lock);
+        run_one(q, r);
+    }
+    if (q->close_fn)
+        q->close_fn(q->ctx, q->user);
+    q->ctx = NULL;
+    return NULL;
+}
+
+static void destroy(durable__squeue *q)
+{
+    pthread_cond_destroy(&q->state_cv);
+    pthread_cond_destroy(&q->work_cv);
+    pthread_mutex_destroy(&q->lock);
+    durable_free(q->start_msg);
+    durable_free(q);
+}
+
+int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn,
+                          durable__squeue_close_fn close_fn, void *user)
+{
+    if (!out || !open_fn)
+        return durable__error_set(DURABLE_EINVAL, "server queue start: out and open_fn are required");
+    *out = NULL;
+    durable__squeue *q = durable__calloc(1, sizeof *q);
+    if (!q)
+        return durable__error_oom();
+    q->open_fn = open_fn;
+    q->close_fn = close_fn;
+    q->user = user;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->work_cv, NULL);
+    pthread_cond_init(&q->state_cv, NULL);
+
+    int err = pthread_create(&q->thread, NULL, worker_main, q);
+    if (err != 0) {
+        destroy(q);
+        return durable__error_set(DURABLE_ESERVER, "server queue start: pthread_create failed: %s",
+                                  strerror(err));
+    }
+    pthread_mutex_lock(&q->lock);
+    while (!q->started)
+        pthread_cond_wait(&q->state_cv, &q->lock);
+    int rc = q->start_rc;
+    pthread_mutex_unlock(&q->lock);
+    if (rc < 0) {
+        pthread_join(q->thread, NULL);
+        if (q->start_msg)
+            durable__error_set(rc, "%s", q->start_msg);
+        else
+            durable__error_set(rc, "server start failed: %s", durable_strerror(rc));
+        destroy(q);
+        return rc;
+    }
+    *out = q;
+    return 0;
+}
+
+int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
+{
+    if (!q || !fn)
+        return durable__error_set(DURABLE_EINVAL, "server call: server and function are required");
+    if (durable__squeue_on_worker(q))
+        return durable__error_set(DURABLE_ESTATE,
+                                  "server call: called from the server thread itself "
+                                  "(it would wait for its own reply forever)");
+    request r;
+    memset(&r, 0, sizeof r);
+    r.fn = fn;
+    r.arg = arg;
+    pthread_cond_init(&r.cv, NULL);
+
+    pthread_mutex_lock(&q->lock);
+    if (q->stopping) {
+        pthread_mutex_unlock(&q->lock);
+        pthread_cond_destroy(&r.cv);
+        return durable__error_set(DURABLE_ESERVER, "server call: the server is shutting down");
+    }
+    q->active_callers++;
+    if (q->tail)
+        q->tail->next = &r;
+    else
+        q->head = &r;
+    q->tail = &r;
+    pthread_cond_signal(&q->work_cv);
+    while (!r.done)
+        pthread_cond_wait(&r.cv, &q->lock);
+    q->active_callers--;
+    if (q->active_callers == 0)
+        pthread_cond_broadcast(&q->state_cv);
+    pthread_mutex_unlock(&q->lock);
+    pthread_cond_destroy(&r.cv);
+
+    if (r.rc < 0) {
+        if (r.err_msg)
+            durable__error_set(r.rc, "%s", r.err_msg);
+        else
+            durable__error_set(r.rc, "%s", durable_strerror(r.rc));
+    }
+    durable_free(r.err_msg);
+    return r.rc;
+}
+
+void durable__squeue_stop(durable__squeue *q)
+{
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = true;
+    pthread_cond_broadcast(&q->work_cv);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    /* Callers already answered may still be on their way out of call(),
+     * touching the lock; free only once the last has left. */
+    pthread_mutex_lock(&q->lock);
+    while (q->active_callers > 0)
+        pthread_cond_wait(&q->state_cv, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+    destroy(q);
+}
+
+uint64_t durable__squeue_served(durable__squeue *q)
+{
+    if (!q)
+        return 0;
+    pthread_mutex_lock(&q->lock);
+    uint64_t n = q->served;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+size_t durable__squeue_pending(durable__squeue *q)
+{
+    if (!q)
+        return 0;
+    size_t n = 0;
+    pthread_mutex_lock(&q->lock);
+    for (request *r = q->head; r; r = r->next)
+        n++;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+bool durable__squeue_stopping(durable__squeue *q)
+{
+    if (!q)
+        return false;
+    pthread_mutex_lock(&q->lock);
+    bool stopping = q->stopping;
+    pthread_mutex_unlock(&q->lock);
+    return stopping;
+}
+
+bool durable__squeue_on_worker(durable__squeue *q)
+{
+    /* q->thread is written once before any caller can see q. */
+    return q && pthread_equal(pthread_self(), q->thread);
+}

@@ -1,0 +1,64 @@
+/*
+ * Internal (not API): a worker thread that owns one context and runs
+ * closures submitted by other threads, one at a time, in submission order.
+ * It is the mechanism under durable_server (include/durable/server.h) and
+ * knows nothing about the engine: the context is opened and closed ON the
+ * worker thread by the hooks, so a SQLite connection never crosses threads
+ * while in use.
+ *
+ * A caller blocks until its closure has run and then receives the closure's
+ * return code; when that code is negative, the worker's thread-local last
+ * error (code and message) is copied into the caller's last error, so error
+ * detail survives the thread hop.
+ *
+ * Thread-safety: durable__squeue_call may be called from any number of
+ * threads concurrently. durable__squeue_stop must be called once, by the
+ * owner, after which the handle is gone.
+ */
+#ifndef DURABLE_SRC_ENGINE_SERVER_QUEUE_H
+#define DURABLE_SRC_ENGINE_SERVER_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct durable__squeue durable__squeue;
+
+/* Opens the context on the worker thread. Returns 0 and sets *ctx_out, or a
+ * negative code with the last error set (start then fails with it). */
+typedef int (*durable__squeue_open_fn)(void **ctx_out, void *user);
+/* Closes the context on the worker thread after the queue is drained. */
+typedef void (*durable__squeue_close_fn)(void *ctx, void *user);
+/* A request: runs on the worker thread with the context. */
+typedef int (*durable__squeue_fn)(void *ctx, void *arg);
+
+/* Spawn the worker and wait until open_fn has run there. On failure the
+ * thread is joined, nothing is left behind, and open_fn's error (or the
+ * thread-creation error) is the caller's last error. */
+int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn,
+                          durable__squeue_close_fn close_fn, void *user);
+
+/* Run fn(ctx, arg) on the worker and wait for it. Returns fn's code.
+ * DURABLE_ESERVER when the queue is shutting down (fn is not run);
+ * DURABLE_ESTATE when called from the worker thread itself (it would wait
+ * for itself forever). */
+int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg);
+
+/* Stop accepting requests, let the worker answer every request already
+ * queued, close the context on the worker, join it and free the queue.
+ * Accepts NULL. */
+void durable__squeue_stop(durable__squeue *q);
+
+/* Requests answered so far (for tests and statistics). */
+uint64_t durable__squeue_served(durable__squeue *q);
+
+/* Requests queued and not yet taken by the worker. */
+size_t durable__squeue_pending(durable__squeue *q);
+
+/* True once durable__squeue_stop has begun. */
+bool durable__squeue_stopping(durable__squeue *q);
+
+/* True when the calling thread is the worker. */
+bool durable__squeue_on_worker(durable__squeue *q);
+
+#endif
