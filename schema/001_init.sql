@@ -36,6 +36,7 @@ CREATE TABLE executions (
     terminal_pending      INTEGER NOT NULL DEFAULT 0, -- closed by an EXECUTION update; event deferred
     failed_invocations    INTEGER NOT NULL DEFAULT 0, -- consecutive invocation errors
     retry_invocation_ms   INTEGER,                    -- invocation-error backoff deadline
+    invocation_deadline_ms INTEGER,                   -- in-flight invocation times out (Sandbox.Timedout)
     UNIQUE (function_name, qualifier, execution_name)
 );
 CREATE INDEX executions_by_function ON executions(function_name, start_ms);
@@ -43,6 +44,8 @@ CREATE INDEX executions_by_status ON executions(status, start_ms);
 CREATE INDEX executions_deadline ON executions(deadline_ms) WHERE deadline_ms IS NOT NULL;
 CREATE INDEX executions_retry ON executions(retry_invocation_ms) WHERE retry_invocation_ms IS NOT NULL;
 CREATE INDEX executions_needing ON executions(needs_invocation) WHERE status = 'RUNNING';
+CREATE INDEX executions_invocation_deadline ON executions(invocation_deadline_ms)
+    WHERE invocation_deadline_ms IS NOT NULL;
 
 CREATE TABLE invocations (
     id              INTEGER PRIMARY KEY,
@@ -74,9 +77,10 @@ CREATE TABLE operations (
     input_payload    TEXT,                             -- EXECUTION
     replay_children  INTEGER,                          -- CONTEXT; NULL = absent
     attempt          INTEGER,                          -- STEP: attempts ended; NULL = 0
-    next_attempt_ms  INTEGER,                          -- STEP PENDING: retry timer
+    next_attempt_ms  INTEGER,                          -- STEP: NextAttemptTimestamp
     wait_seconds     INTEGER,                          -- WAIT
-    scheduled_end_ms INTEGER,                          -- WAIT: wait timer
+    scheduled_end_ms INTEGER,                          -- WAIT: ScheduledEndTimestamp
+    timer_ms         INTEGER,                          -- armed timer (wait end, retry); NULL = disarmed
     callback_id      TEXT,                             -- CALLBACK
     result           TEXT,
     error            TEXT,                             -- ErrorObject JSON
@@ -87,11 +91,9 @@ CREATE TABLE operations (
 CREATE INDEX operations_by_start ON operations(execution_id, start_seq);
 CREATE INDEX operations_by_change ON operations(execution_id, last_changed_seq);
 CREATE INDEX operations_by_parent ON operations(execution_id, parent_id);
-CREATE INDEX operations_by_status ON operations(status, type);
-CREATE INDEX operations_wait_timer ON operations(scheduled_end_ms)
-    WHERE type = 'WAIT' AND status = 'STARTED';
-CREATE INDEX operations_retry_timer ON operations(next_attempt_ms)
-    WHERE type = 'STEP' AND status = 'PENDING';
+CREATE INDEX operations_by_status ON operations(execution_id, status, type);
+CREATE INDEX operations_timer ON operations(timer_ms) WHERE timer_ms IS NOT NULL;
+CREATE INDEX operations_undelivered ON operations(execution_id) WHERE undelivered = 1;
 
 CREATE TABLE callbacks (
     callback_id            TEXT PRIMARY KEY,
@@ -115,6 +117,8 @@ CREATE TABLE chained_invokes (
     execution_id        INTEGER NOT NULL,
     op_id               TEXT NOT NULL,
     function_name       TEXT NOT NULL,                 -- exactly as the caller gave it
+    resolved_function   TEXT NOT NULL,                 -- bare function name parsed from it
+    qualifier           TEXT NOT NULL DEFAULT '$LATEST',
     tenant_id           TEXT,
     input_payload       TEXT,
     executed_version    TEXT NOT NULL DEFAULT '$LATEST',
