@@ -91,7 +91,7 @@ CREATE TABLE operations (
 CREATE INDEX operations_by_start ON operations(execution_id, start_seq);
 CREATE INDEX operations_by_change ON operations(execution_id, last_changed_seq);
 CREATE INDEX operations_by_parent ON operations(execution_id, parent_id);
-CREATE INDEX operations_by_status ON operations(execution_id, status, type);
+CREATE INDEX operations_by_type ON operations(execution_id, type, status);
 CREATE INDEX operations_timer ON operations(timer_ms) WHERE timer_ms IS NOT NULL;
 CREATE INDEX operations_undelivered ON operations(execution_id) WHERE undelivered = 1;
 

@@ -1,0 +1,179 @@
+/* Operation state for handlers (SPEC §7.3, §7.4): pruned, paged state in
+ * start order (InitialExecutionState, GetDurableExecutionState) and the
+ * checkpoint delta (only what changed since the handler last saw it). */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+/* Contexts whose descendants are omitted: terminal (SUCCEEDED/FAILED)
+ * without ReplayChildren, or themselves omitted. Parents start before their
+ * children, so one pass in start order is enough. */
+static int pruning_set(durable_engine *e, const eng_exec *x, durable__strset *set)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT op_id, parent_id, status, replay_children FROM operations "
+                                 "WHERE execution_id = ?1 AND type = 'CONTEXT' ORDER BY start_seq");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    while ((rc = durable__db_row(e, st, "load contexts")) == 1) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *parent = (const char *)sqlite3_column_text(st, 1);
+        const char *status = (const char *)sqlite3_column_text(st, 2);
+        bool replay = !durable__col_null(st, 3) && durable__col_i64(st, 3) != 0;
+        bool done = status && (strcmp(status, "SUCCEEDED") == 0 || strcmp(status, "FAILED") == 0);
+        if ((parent && durable__strset_has(set, parent)) || (done && !replay)) {
+            if ((rc = durable__strset_add(set, id)) < 0) {
+                durable__db_reset(st);
+                return rc;
+            }
+        }
+    }
+    return rc;
+}
+
+int durable__state_page(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
+                        size_t byte_cap, durable_operation_list *out, int64_t *next_after)
+{
+    *next_after = 0;
+    durable__strset pruned = {0};
+    int rc = pruning_set(e, x, &pruned);
+    sqlite3_stmt *st;
+    if (rc == 0)
+        rc = durable__db_prepare(e, &st,
+                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations "
+                                 "WHERE execution_id = ?1 AND start_seq > ?2 ORDER BY start_seq");
+    if (rc < 0) {
+        durable__strset_clear(&pruned);
+        return rc;
+    }
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_i64(st, 2, after);
+    size_t bytes = 0;
+    int64_t last = 0; /* start_seq of the last operation taken */
+    while ((rc = durable__db_row(e, st, "load state")) == 1) {
+        const char *parent = (const char *)sqlite3_column_text(st, 1);
+        if (parent && durable__strset_has(&pruned, parent))
+            continue;
+        if (out->count >= (size_t)max_items) {
+            *next_after = last; /* more remain: the next page starts after `last` */
+            break;
+        }
+        eng_op o;
+        if ((rc = durable__op_from_row(&o, st)) < 0)
+            break;
+        size_t size = durable__op_size(&o.op);
+        if (out->count > 0 && bytes + size > byte_cap) {
+            durable__eop_clear(&o); /* every page holds at least one operation */
+            *next_after = last;
+            break;
+        }
+        bytes += size;
+        last = o.start_seq;
+        rc = durable_operation_list_take(out, &o.op);
+        durable__eop_clear(&o);
+        if (rc < 0)
+            break;
+    }
+    durable__db_reset(st); /* a page may stop before the last row */
+    if (rc == 1)
+        rc = 0;
+    durable__strset_clear(&pruned);
+    return rc < 0 ? rc : 0;
+}
+
+int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations "
+                                 "WHERE execution_id = ?1 AND last_changed_seq > ?2 "
+                                 "ORDER BY start_seq");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_i64(st, 2, x->delivered_seq);
+    while ((rc = durable__db_row(e, st, "load delta")) == 1) {
+        eng_op o;
+        if ((rc = durable__op_from_row(&o, st)) < 0)
+            break;
+        rc = durable_operation_list_take(out, &o.op);
+        durable__eop_clear(&o);
+        if (rc < 0)
+            break;
+    }
+    if (rc < 0) {
+        durable__db_reset(st);
+        return rc;
+    }
+    rc = durable__db_prepare(e, &st,
+                             "UPDATE operations SET undelivered = 0 "
+                             "WHERE execution_id = ?1 AND undelivered = 1");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    if ((rc = durable__db_done(e, st, "mark delivered")) < 0)
+        return rc;
+    x->delivered_seq = x->change_seq;
+    return 0;
+}
+
+static int max_items_of(durable_engine *e, int64_t requested, int64_t *out)
+{
+    if (requested == DURABLE_ABSENT || requested == 0) {
+        *out = DURABLE_DEFAULT_MAX_ITEMS;
+        return 0;
+    }
+    if (requested < 0 || requested > DURABLE_MAX_ITEMS)
+        return durable__eng_fail(e, DURABLE_EINVAL, "MaxItems must be between 0 and 1000.",
+                                 "MaxItems %lld", (long long)requested);
+    *out = requested;
+    return 0;
+}
+
+static int read_state(durable_engine *e, durable_state_response *out,
+                      const durable_state_request *req)
+{
+    eng_exec x;
+    int rc = durable__exec_load(e, &x, req->durable_execution_arn);
+    if (rc < 0)
+        return rc;
+    int64_t max_items = 0, seq = 0, after = 0, next_after = 0;
+    if ((rc = durable__token_check(e, &x, req->checkpoint_token)) < 0 ||
+        (rc = max_items_of(e, req->max_items, &max_items)) < 0)
+        goto done;
+    if (req->marker && *req->marker) {
+        if ((rc = durable__marker_decode(e, req->marker, "seq", &seq, "after", &after)) < 0)
+            goto done;
+        if (seq != x.token_seq || after < 0) {
+            rc = durable__eng_fail(e, DURABLE_EMARKER, "Invalid marker",
+                                   "Marker is for token sequence %lld, current is %lld",
+                                   (long long)seq, (long long)x.token_seq);
+            goto done;
+        }
+    }
+    rc = durable__state_page(e, &x, after, max_items, DURABLE__PAGE_BYTE_CAP, &out->operations,
+                             &next_after);
+    if (rc == 0 && next_after)
+        rc = durable__marker_encode(&out->next_marker, "seq", x.token_seq, "after", next_after);
+done:
+    durable__exec_clear(&x);
+    return rc;
+}
+
+int durable_engine_get_state(durable_state_response *out, durable_engine *e,
+                             const durable_state_request *req)
+{
+    if (!out || !e || !req)
+        return durable__error_set(DURABLE_EINVAL, "durable_engine_get_state: out, engine and "
+                                                  "request are required");
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, read_state(e, out, req));
+    if (rc < 0)
+        durable_state_response_clear(out);
+    return rc;
+}

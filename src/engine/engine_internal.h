@@ -1,0 +1,240 @@
+/*
+ * Engine internals shared by the src/engine/ files (not API).
+ *
+ * Every public engine call runs as:
+ *     int rc = durable__eng_begin(e, write);      // error state cleared, now fixed
+ *     ... work, each helper returning 0 or a negative code ...
+ *     return durable__eng_end(e, rc);              // commit on 0, else roll back
+ * One call has one `now` (e->now): every timestamp it writes is that instant.
+ *
+ * Helpers that reject a request call durable__eng_fail() with the SPEC text
+ * and where it happened; helpers that hit a store/model failure just return
+ * its code (the thread-local last error carries the message) and
+ * durable__eng_end adopts it.
+ *
+ * An execution is handled through eng_exec: its row's bookkeeping columns are
+ * loaded once per call, changed in memory and written back by
+ * durable__exec_save. Operations go through eng_op the same way.
+ */
+#ifndef DURABLE_SRC_ENGINE_INTERNAL_H
+#define DURABLE_SRC_ENGINE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "durable/engine.h"
+#include "durable/ids.h"
+#include "model/internal.h"
+#include "store/internal.h"
+
+struct durable_engine {
+    durable_store *store;
+    const durable_clock *clock;
+    char *region;
+    char *account;
+    durable_engine_options opts;
+    int64_t now;     /* the instant of the current call */
+    int errcode;
+    char *errmsg;    /* "<where>: <text>" */
+    char *errtext;   /* SPEC text only */
+};
+
+/* ---- call frame, errors (engine.c) ---- */
+int durable__eng_begin(durable_engine *e, bool write);
+int durable__eng_end(durable_engine *e, int rc);
+/* Reject: text is the exact SPEC text; where (printf, may be NULL) says where. */
+int durable__eng_fail(durable_engine *e, int code, const char *text, const char *where_fmt, ...)
+    DURABLE__PRINTF(4, 5);
+
+/* ---- SQLite helpers (engine_db.c) ---- */
+int durable__db_prepare(durable_engine *e, sqlite3_stmt **out, const char *sql);
+/* Step expecting SQLITE_DONE; resets the statement. */
+int durable__db_done(durable_engine *e, sqlite3_stmt *st, const char *what);
+/* Step: 1 = a row, 0 = done (statement reset), < 0 = error (reset). */
+int durable__db_row(durable_engine *e, sqlite3_stmt *st, const char *what);
+void durable__db_reset(sqlite3_stmt *st);
+int durable__db_text(sqlite3_stmt *st, int col, const char *text);       /* NULL binds NULL */
+int durable__db_i64(sqlite3_stmt *st, int col, int64_t v);
+int durable__db_i64_or_null(sqlite3_stmt *st, int col, int64_t v);     /* 0 binds NULL */
+char *durable__col_dup(sqlite3_stmt *st, int col);                      /* NULL for NULL */
+int64_t durable__col_i64(sqlite3_stmt *st, int col);                    /* 0 for NULL */
+bool durable__col_null(sqlite3_stmt *st, int col);
+/* Error object <-> compact JSON text (NULL <-> NULL). */
+int durable__error_json(char **out, const durable_error_object *err);
+int durable__error_parse(durable_error_object **out, const char *text);
+/* A new error object; NULL fields stay absent. */
+int durable__error_make(durable_error_object **out, const char *type, const char *message);
+bool durable__utf8_valid(const char *s, size_t len);
+
+/* ---- executions (exec_row.c) ---- */
+typedef struct eng_exec {
+    int64_t rowid;
+    char *arn;
+    char *op_id;
+    char *function_name;
+    char *qualifier;
+    char *execution_name;
+    char *tenant_id;
+    int64_t parent_rowid; /* 0 = none */
+    char *parent_op_id;
+    durable_exec_status status;
+    int64_t start_ms;
+    int64_t end_ms;
+    int64_t timeout_seconds;
+    int64_t deadline_ms;  /* 0 = disarmed */
+    int64_t token_seq;
+    char *inflight;       /* in-flight invocation id; NULL = idle */
+    bool needs_invocation;
+    int64_t change_seq;
+    int64_t delivered_seq;
+    int64_t last_event_id;
+    int64_t last_start_seq;
+    bool terminal_pending;
+    int failed_invocations;
+    int64_t retry_ms;        /* 0 = none */
+    int64_t inv_deadline_ms; /* 0 = none */
+} eng_exec;
+
+/* DURABLE_ENOTFOUND (engine error set) when unknown. */
+int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn);
+int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid);
+int durable__exec_save(durable_engine *e, const eng_exec *x);
+void durable__exec_clear(eng_exec *x);
+/* Insert a new RUNNING execution with its EXECUTION operation and event 1. */
+int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_name,
+                         const char *qualifier, const char *execution_name, const char *op_id,
+                         const char *input_payload, int64_t timeout_seconds,
+                         const char *tenant_id, int64_t parent_rowid, const char *parent_op_id);
+/* A trigger (§8.5): the execution needs one more invocation. */
+void durable__exec_trigger(eng_exec *x);
+
+/* ---- operations (op_row.c) ---- */
+typedef struct eng_op {
+    durable_operation op;
+    bool exists;          /* stored before this change */
+    durable_op_status stored_status;
+    int64_t start_seq;
+    int64_t wait_seconds; /* WAIT Duration */
+    int64_t timer_ms;     /* armed timer; 0 = none */
+} eng_op;
+
+void durable__eop_init(eng_op *o);
+void durable__eop_clear(eng_op *o);
+/* Load (exists = false and op zeroed when not stored). */
+int durable__op_load(durable_engine *e, eng_op *o, const eng_exec *x, const char *op_id);
+/* Insert or update (guarded by the stored status, so a concurrent change is
+ * caught). Stamps last_changed_seq; engine_change marks it undelivered. */
+int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change);
+/* Column list and row decoder shared by every operation query. */
+#define DURABLE__OP_COLUMNS                                                                 \
+    "op_id, parent_id, name, type, subtype, status, start_ms, end_ms, input_payload, "     \
+    "replay_children, attempt, next_attempt_ms, scheduled_end_ms, callback_id, result, "   \
+    "error, start_seq, wait_seconds, timer_ms"
+int durable__op_from_row(eng_op *o, sqlite3_stmt *st);
+/* Approximate encoded size, for page byte caps. */
+size_t durable__op_size(const durable_operation *op);
+
+/* ---- history (history.c) ---- */
+/* Event of `type` with envelope (Id/Name/SubType/ParentId) from op (NULL for
+ * Execution* and InvocationCompleted). Caller fills details, then appends. */
+void durable__event_prepare(durable_event *ev, durable_event_type type,
+                            const durable_operation *op);
+/* Append with the next EventId and e->now; clears ev. */
+int durable__history_append(durable_engine *e, eng_exec *x, durable_event *ev);
+/* Row (event_id, event_type, timestamp_ms, op_id, name, subtype, parent_id,
+ * details) into an event. */
+int durable__event_from_row(durable_event *out, sqlite3_stmt *st);
+
+/* ---- tokens and idempotency (engine_tokens.c) ---- */
+int durable__token_check(durable_engine *e, const eng_exec *x, const char *token);
+int durable__token_mint(char **out, const eng_exec *x);
+/* 1 and *out filled when (client_token, inbound) is the stored pair. */
+int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
+                         const eng_exec *x, const char *client_token, const char *inbound);
+int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client_token,
+                        const char *inbound, const durable_checkpoint_response *resp);
+
+/* ---- validation (validate.c) ---- */
+int durable__validate_batch(durable_engine *e, const eng_exec *x,
+                            const durable_checkpoint_request *req);
+
+/* ---- processors (the apply_ files) ---- */
+int durable__apply_step(durable_engine *e, eng_exec *x, eng_op *o,
+                        const durable_operation_update *u);
+int durable__apply_wait(durable_engine *e, eng_exec *x, eng_op *o,
+                        const durable_operation_update *u);
+int durable__apply_callback(durable_engine *e, eng_exec *x, eng_op *o,
+                            const durable_operation_update *u);
+int durable__apply_context(durable_engine *e, eng_exec *x, eng_op *o,
+                           const durable_operation_update *u);
+int durable__apply_invoke(durable_engine *e, eng_exec *x, eng_op *o,
+                          const durable_operation_update *u);
+int durable__apply_execution(durable_engine *e, eng_exec *x, const durable_operation_update *u);
+/* Set the metadata of a newly created operation from its first update. */
+int durable__op_create_from(durable_engine *e, eng_exec *x, eng_op *o,
+                            const durable_operation_update *u, durable_op_status status);
+int durable__op_set_error(eng_op *o, const durable_error_object *err);
+int durable__op_set_result(eng_op *o, const char *payload);
+
+/* ---- closing executions (execution_close.c) ---- */
+/* Close x: status, result/error on the row, EXECUTION operation, timers
+ * disarmed. defer_event: the terminal event waits for InvocationCompleted
+ * (§6.7); otherwise it is appended now and a parent chained invoke is
+ * completed. */
+int durable__exec_close(durable_engine *e, eng_exec *x, durable_exec_status status,
+                        const char *result, const durable_error_object *err, bool defer_event);
+/* Append the deferred terminal event (§8.3 step 3). */
+int durable__exec_flush_terminal(durable_engine *e, eng_exec *x);
+/* Stop / timeout (§8.6): close the in-flight invocation, then close. */
+int durable__exec_abort(durable_engine *e, eng_exec *x, durable_exec_status status,
+                        const durable_error_object *err);
+/* Close the in-flight invocation row + InvocationCompleted. */
+int durable__invocation_close(durable_engine *e, eng_exec *x, const char *outcome,
+                              const durable_error_object *err);
+
+/* ---- invocations (invocation.c) ---- */
+/* End the in-flight invocation with an output or an invocation error and
+ * apply §8.3/§8.4 (deferred terminal event, output validation, backoff,
+ * failure budget). */
+int durable__invocation_end(durable_engine *e, eng_exec *x, const durable_invocation_output *output,
+                            const durable_error_object *inv_error);
+
+/* ---- chained invokes (chained_invoke.c) ---- */
+/* A child execution closed: complete the parent's CHAINED_INVOKE. */
+int durable__chained_child_closed(durable_engine *e, const eng_exec *child);
+/* Parse FunctionName into its bare name, qualifier and region/account. */
+int durable__function_resolve(char **name, char **qualifier, char **region, char **account,
+                              const char *function_name);
+/* CANCEL of a CHAINED_INVOKE: stop the child if running, mark done. */
+int durable__chained_cancel(durable_engine *e, const eng_exec *parent, const char *op_id,
+                            const durable_error_object *err);
+
+/* ---- state and deltas (delta_state.c) ---- */
+/* A page of pruned state after start sequence `after` (0 = from the start).
+ * *next_after = the last included start_seq when more remain, else 0. */
+int durable__state_page(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
+                        size_t byte_cap, durable_operation_list *out, int64_t *next_after);
+/* Operations changed since the watermark; advances it, clears undelivered. */
+int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out);
+
+/* ---- markers (markers.c) ---- */
+int durable__marker_encode(char **out, const char *k1, int64_t v1, const char *k2, int64_t v2);
+/* DURABLE_EMARKER "Invalid marker" when it does not decode or lacks a key;
+ * k2 may be NULL. */
+int durable__marker_decode(durable_engine *e, const char *marker, const char *k1, int64_t *v1,
+                           const char *k2, int64_t *v2);
+
+/* ---- small string set (strset.c) ---- */
+typedef struct durable__strset {
+    char **slots;
+    size_t cap;
+    size_t count;
+} durable__strset;
+int durable__strset_add(durable__strset *s, const char *key); /* copies */
+bool durable__strset_has(const durable__strset *s, const char *key);
+void durable__strset_clear(durable__strset *s);
+
+#define DURABLE__PAGE_BYTE_CAP ((size_t)5 * 1024 * 1024)
+
+#endif

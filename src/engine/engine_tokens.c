@@ -1,0 +1,106 @@
+/* Checkpoint tokens (SPEC §7.1) and ClientToken idempotency (§7.2). */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+#define TOKEN_TEXT "Invalid checkpoint token"
+
+int durable__token_check(durable_engine *e, const eng_exec *x, const char *token)
+{
+    if (!token || !*token)
+        return durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT, "CheckpointToken missing");
+    durable_token t = {0};
+    if (strlen(token) > DURABLE_MAX_TOKEN_LEN || durable_token_decode(&t, token) < 0) {
+        durable_token_clear(&t);
+        return durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT, "CheckpointToken does not decode");
+    }
+    int rc = 0;
+    if (!t.arn || strcmp(t.arn, x->arn) != 0)
+        rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT,
+                               "CheckpointToken names another execution");
+    else if (x->status != DURABLE_EXEC_RUNNING)
+        rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT, "execution %s is closed (%s)",
+                               x->arn, durable_exec_status_name(x->status));
+    else if (!x->inflight)
+        rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT, "no invocation is in flight");
+    else if (!t.invocation_id || strcmp(t.invocation_id, x->inflight) != 0)
+        rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT,
+                               "CheckpointToken belongs to invocation %s, not the current %s",
+                               t.invocation_id ? t.invocation_id : "(none)", x->inflight);
+    else if (t.seq != x->token_seq)
+        rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT,
+                               "CheckpointToken sequence %lld is stale (current %lld)",
+                               (long long)t.seq, (long long)x->token_seq);
+    durable_token_clear(&t);
+    return rc;
+}
+
+int durable__token_mint(char **out, const eng_exec *x)
+{
+    return durable_token_encode(out, x->arn, x->token_seq, x->inflight);
+}
+
+int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
+                         const eng_exec *x, const char *client_token, const char *inbound)
+{
+    if (!client_token || !inbound)
+        return 0;
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT response FROM checkpoint_idempotency WHERE "
+                                 "execution_id = ?1 AND client_token = ?2 AND inbound_token = ?3");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_text(st, 2, client_token);
+    durable__db_text(st, 3, inbound);
+    rc = durable__db_row(e, st, "idempotency lookup");
+    if (rc <= 0)
+        return rc;
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    cJSON *j = NULL;
+    rc = durable_json_parse(&j, text ? text : "", text ? strlen(text) : 0);
+    durable__db_reset(st);
+    if (rc < 0)
+        return rc;
+    rc = durable_checkpoint_response_from_json(out, j);
+    cJSON_Delete(j);
+    return rc < 0 ? rc : 1;
+}
+
+int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client_token,
+                        const char *inbound, const durable_checkpoint_response *resp)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (!client_token) {
+        /* Only the last accepted checkpoint may be replayed: forget older ones. */
+        rc = durable__db_prepare(e, &st,
+                                 "DELETE FROM checkpoint_idempotency WHERE execution_id = ?1");
+        if (rc < 0)
+            return rc;
+        durable__db_i64(st, 1, x->rowid);
+        return durable__db_done(e, st, "clear idempotency record");
+    }
+    cJSON *j = NULL;
+    rc = durable_checkpoint_response_to_json(&j, resp, DURABLE_TS_RFC3339);
+    if (rc < 0)
+        return rc;
+    char *text = durable_json_print(j);
+    cJSON_Delete(j);
+    if (!text)
+        return durable__error_oom();
+    rc = durable__db_prepare(e, &st,
+                             "INSERT OR REPLACE INTO checkpoint_idempotency "
+                             "(execution_id, client_token, inbound_token, response) "
+                             "VALUES (?1, ?2, ?3, ?4)");
+    if (rc == 0) {
+        durable__db_i64(st, 1, x->rowid);
+        durable__db_text(st, 2, client_token);
+        durable__db_text(st, 3, inbound);
+        durable__db_text(st, 4, text);
+        rc = durable__db_done(e, st, "store idempotency record");
+    }
+    durable_free(text);
+    return rc;
+}

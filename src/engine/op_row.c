@@ -1,0 +1,200 @@
+/* Operation rows: decode, load, insert/update with change bookkeeping
+ * (SPEC §6.1 creation and start sequence, §7.3 last_changed_seq). */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+void durable__eop_init(eng_op *o)
+{
+    memset(o, 0, sizeof *o);
+    durable_operation_init(&o->op);
+}
+
+void durable__eop_clear(eng_op *o)
+{
+    if (!o)
+        return;
+    durable_operation_clear(&o->op);
+    memset(o, 0, sizeof *o);
+}
+
+static int parse_enum_type(durable_op_type *out, sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return durable_op_type_parse(out, t ? t : "");
+}
+
+static int parse_enum_status(durable_op_status *out, sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return durable_op_status_parse(out, t ? t : "");
+}
+
+#define DUP(field, col)                                                                     \
+    do {                                                                                    \
+        o->op.field = durable__col_dup(st, col);                                            \
+        if (!o->op.field && !durable__col_null(st, col))                                    \
+            goto oom;                                                                       \
+    } while (0)
+
+int durable__op_from_row(eng_op *o, sqlite3_stmt *st)
+{
+    durable__eop_init(o);
+    DUP(id, 0);
+    DUP(parent_id, 1);
+    DUP(name, 2);
+    if (parse_enum_type(&o->op.type, st, 3) < 0 || parse_enum_status(&o->op.status, st, 5) < 0) {
+        durable__eop_clear(o);
+        return durable__error_set(DURABLE_EDB, "operations row has an unknown type or status");
+    }
+    DUP(subtype, 4);
+    o->op.start_timestamp = durable__col_i64(st, 6);
+    o->op.end_timestamp = durable__col_i64(st, 7);
+    DUP(input_payload, 8);
+    o->op.replay_children = durable__col_null(st, 9) ? DURABLE_ABSENT : (int)durable__col_i64(st, 9);
+    o->op.attempt = durable__col_null(st, 10) ? DURABLE_ABSENT : durable__col_i64(st, 10);
+    o->op.next_attempt_timestamp = durable__col_i64(st, 11);
+    o->op.scheduled_end_timestamp = durable__col_i64(st, 12);
+    DUP(callback_id, 13);
+    DUP(result, 14);
+    if (!durable__col_null(st, 15)) {
+        int rc = durable__error_parse(&o->op.error, (const char *)sqlite3_column_text(st, 15));
+        if (rc < 0) {
+            durable__eop_clear(o);
+            return rc;
+        }
+    }
+    o->start_seq = durable__col_i64(st, 16);
+    o->wait_seconds = durable__col_i64(st, 17);
+    o->timer_ms = durable__col_i64(st, 18);
+    o->exists = true;
+    o->stored_status = o->op.status;
+    return 0;
+oom:
+    durable__eop_clear(o);
+    return durable__error_oom();
+}
+
+int durable__op_load(durable_engine *e, eng_op *o, const eng_exec *x, const char *op_id)
+{
+    durable__eop_init(o);
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT " DURABLE__OP_COLUMNS
+                                 " FROM operations WHERE execution_id = ?1 AND op_id = ?2");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_text(st, 2, op_id);
+    rc = durable__db_row(e, st, "load operation");
+    if (rc <= 0)
+        return rc;
+    rc = durable__op_from_row(o, st);
+    durable__db_reset(st);
+    return rc;
+}
+
+static int bind_common(sqlite3_stmt *st, const eng_exec *x, const eng_op *o, char *error_json,
+                       bool engine_change)
+{
+    const durable_operation *op = &o->op;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_text(st, 2, op->id);
+    durable__db_i64(st, 3, o->start_seq);
+    durable__db_text(st, 4, op->parent_id);
+    durable__db_text(st, 5, op->name);
+    durable__db_text(st, 6, durable_op_type_name(op->type));
+    durable__db_text(st, 7, op->subtype);
+    durable__db_text(st, 8, durable_op_status_name(op->status));
+    durable__db_i64(st, 9, op->start_timestamp);
+    durable__db_i64_or_null(st, 10, op->end_timestamp);
+    durable__db_text(st, 11, op->input_payload);
+    if (op->replay_children == DURABLE_ABSENT)
+        sqlite3_bind_null(st, 12);
+    else
+        durable__db_i64(st, 12, op->replay_children ? 1 : 0);
+    if (op->attempt == DURABLE_ABSENT)
+        sqlite3_bind_null(st, 13);
+    else
+        durable__db_i64(st, 13, op->attempt);
+    durable__db_i64_or_null(st, 14, op->next_attempt_timestamp);
+    if (o->wait_seconds)
+        durable__db_i64(st, 15, o->wait_seconds);
+    else
+        sqlite3_bind_null(st, 15);
+    durable__db_i64_or_null(st, 16, op->scheduled_end_timestamp);
+    durable__db_i64_or_null(st, 17, o->timer_ms);
+    durable__db_text(st, 18, op->callback_id);
+    durable__db_text(st, 19, op->result);
+    durable__db_text(st, 20, error_json);
+    durable__db_i64(st, 21, x->change_seq);
+    durable__db_i64(st, 22, engine_change ? 1 : 0);
+    return 0;
+}
+
+int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change)
+{
+    char *error_json = NULL;
+    int rc = durable__error_json(&error_json, o->op.error);
+    if (rc < 0)
+        return rc;
+    x->change_seq++;
+    if (o->op.status != DURABLE_OP_STATUS_NONE && durable_op_status_is_terminal(o->op.status) &&
+        !o->op.end_timestamp)
+        o->op.end_timestamp = e->now;
+    sqlite3_stmt *st;
+    if (!o->exists) {
+        o->start_seq = ++x->last_start_seq;
+        rc = durable__db_prepare(
+            e, &st,
+            "INSERT INTO operations (execution_id, op_id, start_seq, parent_id, name, type, "
+            "subtype, status, start_ms, end_ms, input_payload, replay_children, attempt, "
+            "next_attempt_ms, wait_seconds, scheduled_end_ms, timer_ms, callback_id, result, "
+            "error, last_changed_seq, undelivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+            "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+    } else {
+        /* Guarded by the status we read: a row changed underneath is caught
+         * (exactly-once completion is enforced by the database). */
+        rc = durable__db_prepare(
+            e, &st,
+            "UPDATE operations SET start_seq = ?3, parent_id = ?4, name = ?5, type = ?6, "
+            "subtype = ?7, status = ?8, start_ms = ?9, end_ms = ?10, input_payload = ?11, "
+            "replay_children = ?12, attempt = ?13, next_attempt_ms = ?14, wait_seconds = ?15, "
+            "scheduled_end_ms = ?16, timer_ms = ?17, callback_id = ?18, result = ?19, "
+            "error = ?20, last_changed_seq = ?21, undelivered = ?22 "
+            "WHERE execution_id = ?1 AND op_id = ?2 AND status = ?23");
+    }
+    if (rc < 0) {
+        durable_free(error_json);
+        return rc;
+    }
+    bind_common(st, x, o, error_json, engine_change);
+    if (o->exists)
+        durable__db_text(st, 23, durable_op_status_name(o->stored_status));
+    rc = durable__db_done(e, st, o->exists ? "update operation" : "insert operation");
+    durable_free(error_json);
+    if (rc < 0)
+        return rc;
+    if (o->exists && sqlite3_changes(durable__store_db(e->store)) != 1)
+        return durable__eng_fail(e, DURABLE_ESTATE, "Operation changed concurrently.",
+                                 "operation %s", o->op.id);
+    o->exists = true;
+    o->stored_status = o->op.status;
+    return 0;
+}
+
+size_t durable__op_size(const durable_operation *op)
+{
+    size_t n = 256;
+    if (op->result)
+        n += strlen(op->result);
+    if (op->input_payload)
+        n += strlen(op->input_payload);
+    if (op->name)
+        n += strlen(op->name);
+    if (op->callback_id)
+        n += strlen(op->callback_id);
+    if (op->error)
+        n += durable_error_object_json_size(op->error);
+    return n;
+}

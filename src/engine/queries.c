@@ -1,0 +1,526 @@
+/* Read-only queries: executions (get, list with filters and markers,
+ * scheduling state, ready list), operations, invocations, open callbacks,
+ * in-flight invocations. Each runs in one read transaction. */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+#define GROW(list, n_field, items_field)                                                  \
+    do {                                                                                  \
+        void *grown_ = durable__realloc((list)->items_field,                              \
+                                        ((list)->n_field + 1) * sizeof *(list)->items_field); \
+        if (!grown_) {                                                                    \
+            rc = durable__error_oom();                                                    \
+            goto fail;                                                                    \
+        }                                                                                 \
+        (list)->items_field = grown_;                                                     \
+        memset(&(list)->items_field[(list)->n_field], 0, sizeof *(list)->items_field);    \
+    } while (0)
+
+static const char *version_of(const char *qualifier)
+{
+    if (!qualifier || !*qualifier)
+        return "$LATEST";
+    for (const char *p = qualifier; *p; p++)
+        if (*p < '0' || *p > '9')
+            return "$LATEST";
+    return qualifier;
+}
+
+/* Columns: arn, execution_name, function_name, qualifier, status, start_ms,
+ * end_ms[, input_payload, result, error]. */
+static int info_from_row(durable_engine *e, durable_execution_info *x, sqlite3_stmt *st, bool full)
+{
+    memset(x, 0, sizeof *x);
+    x->durable_execution_arn = durable__col_dup(st, 0);
+    x->durable_execution_name = durable__col_dup(st, 1);
+    int rc = durable_function_arn(&x->function_arn, e->region, e->account,
+                                  (const char *)sqlite3_column_text(st, 2));
+    if (rc < 0)
+        return rc;
+    const char *s = (const char *)sqlite3_column_text(st, 4);
+    durable_exec_status_parse(&x->status, s ? s : "");
+    x->version = durable__strdup(version_of((const char *)sqlite3_column_text(st, 3)));
+    x->start_timestamp = durable__col_i64(st, 5);
+    x->end_timestamp = durable__col_i64(st, 6);
+    if (!x->durable_execution_arn || !x->durable_execution_name || !x->version)
+        return durable__error_oom();
+    if (!full)
+        return 0;
+    x->input_payload = durable__col_dup(st, 7);
+    x->result = durable__col_dup(st, 8);
+    if ((!x->input_payload && !durable__col_null(st, 7)) || (!x->result && !durable__col_null(st, 8)))
+        return durable__error_oom();
+    return durable__error_parse(&x->error, (const char *)sqlite3_column_text(st, 9));
+}
+
+#define INFO_COLUMNS "arn, execution_name, function_name, qualifier, status, start_ms, end_ms"
+
+int durable_engine_get_execution(durable_execution_info *out, durable_engine *e, const char *arn)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = durable__db_prepare(e, &st,
+                             "SELECT " INFO_COLUMNS ", input_payload, result, error "
+                             "FROM executions WHERE arn = ?1");
+    if (rc == 0) {
+        durable__db_text(st, 1, arn);
+        rc = durable__db_row(e, st, "get execution");
+        if (rc == 0)
+            rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
+                                   "DurableExecutionArn %s", arn ? arn : "(null)");
+        else if (rc == 1) {
+            rc = info_from_row(e, out, st, true);
+            durable__db_reset(st);
+        }
+    }
+    rc = durable__eng_end(e, rc);
+    if (rc < 0)
+        durable_execution_info_clear(out);
+    return rc;
+}
+
+static int status_mask(const durable_list_request *req)
+{
+    int mask = 0;
+    for (size_t i = 0; i < req->status_count; i++)
+        if (req->statuses[i] >= DURABLE_EXEC_RUNNING && req->statuses[i] <= DURABLE_EXEC_STOPPED)
+            mask |= 1 << req->statuses[i];
+    return mask;
+}
+
+#define LIST_FILTER                                                                          \
+    "FROM executions WHERE (?1 IS NULL OR function_name = ?1) AND (?2 IS NULL OR qualifier = ?2) " \
+    "AND (?3 IS NULL OR execution_name = ?3) AND (?4 = 0 OR start_ms >= ?4) "                \
+    "AND (?5 = 0 OR start_ms <= ?5) AND (?6 = 0 OR (?6 & (1 << CASE status "               \
+    "WHEN 'RUNNING' THEN 1 WHEN 'SUCCEEDED' THEN 2 WHEN 'FAILED' THEN 3 "                    \
+    "WHEN 'TIMED_OUT' THEN 4 ELSE 5 END)) != 0) "
+
+static int list(durable_engine *e, durable_list_response *out, const durable_list_request *req)
+{
+    int64_t max_items = req->max_items;
+    if (max_items == DURABLE_ABSENT || max_items == 0)
+        max_items = DURABLE_DEFAULT_MAX_ITEMS;
+    if (max_items < 0 || max_items > DURABLE_MAX_ITEMS)
+        return durable__eng_fail(e, DURABLE_EINVAL, "MaxItems must be between 0 and 1000.",
+                                 "MaxItems %lld", (long long)max_items);
+    int64_t after_start = 0, after_id = 0;
+    bool have_marker = req->marker && *req->marker;
+    int rc = 0;
+    if (have_marker &&
+        (rc = durable__marker_decode(e, req->marker, "start", &after_start, "id", &after_id)) < 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = durable__db_prepare(
+        e, &st,
+        req->reverse_order
+            ? "SELECT " INFO_COLUMNS ", id " LIST_FILTER
+              "AND (?7 = 0 OR (start_ms, id) < (?8, ?9)) ORDER BY start_ms DESC, id DESC LIMIT ?10"
+            : "SELECT " INFO_COLUMNS ", id " LIST_FILTER
+              "AND (?7 = 0 OR (start_ms, id) > (?8, ?9)) ORDER BY start_ms, id LIMIT ?10");
+    if (rc < 0)
+        return rc;
+    durable__db_text(st, 1, req->function_name);
+    durable__db_text(st, 2, req->qualifier);
+    durable__db_text(st, 3, req->durable_execution_name);
+    durable__db_i64(st, 4, req->started_after > 0 ? req->started_after : 0);
+    durable__db_i64(st, 5, req->started_before > 0 ? req->started_before : 0);
+    durable__db_i64(st, 6, status_mask(req));
+    durable__db_i64(st, 7, have_marker ? 1 : 0);
+    durable__db_i64(st, 8, after_start);
+    durable__db_i64(st, 9, after_id);
+    durable__db_i64(st, 10, max_items + 1); /* one more tells whether a next page exists */
+    int64_t last_start = 0, last_id = 0;
+    while ((rc = durable__db_row(e, st, "list executions")) == 1) {
+        if ((int64_t)out->count == max_items) {
+            durable__db_reset(st);
+            rc = durable__marker_encode(&out->next_marker, "start", last_start, "id", last_id);
+            break;
+        }
+        GROW(out, count, executions);
+        rc = info_from_row(e, &out->executions[out->count++], st, false);
+        if (rc < 0)
+            goto fail;
+        last_start = durable__col_i64(st, 5);
+        last_id = durable__col_i64(st, 7);
+    }
+    return rc;
+fail:
+    durable__db_reset(st);
+    return rc;
+}
+
+int durable_engine_list_executions(durable_list_response *out, durable_engine *e,
+                                   const durable_list_request *req)
+{
+    memset(out, 0, sizeof *out);
+    durable_list_request none = {0};
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, list(e, out, req ? req : &none));
+    if (rc < 0)
+        durable_list_response_clear(out);
+    return rc;
+}
+
+/* ---- operations ---- */
+
+static int ops(durable_engine *e, durable_operation_list *out, const char *arn, const char *op_id)
+{
+    eng_exec x;
+    int rc = durable__exec_load(e, &x, arn);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = durable__db_prepare(e, &st,
+                             "SELECT " DURABLE__OP_COLUMNS " FROM operations WHERE execution_id = ?1 "
+                             "AND (?2 IS NULL OR op_id = ?2) ORDER BY start_seq");
+    if (rc == 0) {
+        durable__db_i64(st, 1, x.rowid);
+        durable__db_text(st, 2, op_id);
+        while ((rc = durable__db_row(e, st, "list operations")) == 1) {
+            eng_op o;
+            if ((rc = durable__op_from_row(&o, st)) == 0)
+                rc = durable_operation_list_take(out, &o.op);
+            durable__eop_clear(&o);
+            if (rc < 0) {
+                durable__db_reset(st);
+                break;
+            }
+        }
+    }
+    if (rc == 0 && op_id && out->count == 0)
+        rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "Operation not found.", "operation %s of %s",
+                               op_id, arn);
+    durable__exec_clear(&x);
+    return rc;
+}
+
+int durable_engine_list_operations(durable_operation_list *out, durable_engine *e, const char *arn)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, ops(e, out, arn, NULL));
+    if (rc < 0)
+        durable_operation_list_clear(out);
+    return rc;
+}
+
+int durable_engine_get_operation(durable_operation *out, durable_engine *e, const char *arn,
+                                 const char *op_id)
+{
+    durable_operation_init(out);
+    if (!op_id)
+        return durable__error_set(DURABLE_EINVAL, "durable_engine_get_operation: op_id is required");
+    durable_operation_list l = {0};
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, ops(e, &l, arn, op_id));
+    if (rc == 0) {
+        *out = l.items[0];
+        memset(&l.items[0], 0, sizeof l.items[0]);
+    }
+    durable_operation_list_clear(&l);
+    return rc;
+}
+
+/* ---- invocations ---- */
+
+void durable_invocation_info_list_clear(durable_invocation_info_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++) {
+        durable_free(l->items[i].invocation_id);
+        durable_free(l->items[i].outcome);
+        durable_error_object_free(l->items[i].error);
+    }
+    durable_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int invocations(durable_engine *e, durable_invocation_info_list *out, const char *arn)
+{
+    eng_exec x;
+    int rc = durable__exec_load(e, &x, arn);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = durable__db_prepare(e, &st,
+                             "SELECT invocation_id, seq, start_ms, end_ms, outcome, error, pid "
+                             "FROM invocations WHERE execution_id = ?1 ORDER BY seq");
+    if (rc < 0)
+        goto out;
+    durable__db_i64(st, 1, x.rowid);
+    while ((rc = durable__db_row(e, st, "list invocations")) == 1) {
+        GROW(out, count, items);
+        durable_invocation_info *i = &out->items[out->count++];
+        i->invocation_id = durable__col_dup(st, 0);
+        i->seq = durable__col_i64(st, 1);
+        i->start_timestamp = durable__col_i64(st, 2);
+        i->end_timestamp = durable__col_i64(st, 3);
+        i->outcome = durable__col_dup(st, 4);
+        i->pid = durable__col_i64(st, 6);
+        if (!i->invocation_id || (!i->outcome && !durable__col_null(st, 4))) {
+            rc = durable__error_oom();
+            goto fail;
+        }
+        if ((rc = durable__error_parse(&i->error, (const char *)sqlite3_column_text(st, 5))) < 0)
+            goto fail;
+    }
+    goto out;
+fail:
+    durable__db_reset(st);
+out:
+    durable__exec_clear(&x);
+    return rc;
+}
+
+int durable_engine_list_invocations(durable_invocation_info_list *out, durable_engine *e,
+                                    const char *arn)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, invocations(e, out, arn));
+    if (rc < 0)
+        durable_invocation_info_list_clear(out);
+    return rc;
+}
+
+/* ---- callbacks ---- */
+
+void durable_callback_info_list_clear(durable_callback_info_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++) {
+        durable_free(l->items[i].callback_id);
+        durable_free(l->items[i].execution_arn);
+        durable_free(l->items[i].op_id);
+        durable_free(l->items[i].name);
+    }
+    durable_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int callbacks(durable_engine *e, durable_callback_info_list *out, const char *arn)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(
+        e, &st,
+        "SELECT c.callback_id, x.arn, c.op_id, o.name, o.start_ms, c.timeout_deadline_ms, "
+        "c.heartbeat_deadline_ms, c.timeout_seconds, c.heartbeat_seconds FROM callbacks c "
+        "JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id "
+        "JOIN executions x ON x.id = c.execution_id "
+        "WHERE o.status = 'STARTED' AND x.status = 'RUNNING' AND (?1 IS NULL OR x.arn = ?1) "
+        "ORDER BY o.start_ms, x.id, o.start_seq");
+    if (rc < 0)
+        return rc;
+    durable__db_text(st, 1, arn);
+    while ((rc = durable__db_row(e, st, "list callbacks")) == 1) {
+        GROW(out, count, items);
+        durable_callback_info *c = &out->items[out->count++];
+        c->callback_id = durable__col_dup(st, 0);
+        c->execution_arn = durable__col_dup(st, 1);
+        c->op_id = durable__col_dup(st, 2);
+        c->name = durable__col_dup(st, 3);
+        c->start_timestamp = durable__col_i64(st, 4);
+        c->timeout_deadline = durable__col_i64(st, 5);
+        c->heartbeat_deadline = durable__col_i64(st, 6);
+        c->timeout_seconds = durable__col_i64(st, 7);
+        c->heartbeat_timeout_seconds = durable__col_i64(st, 8);
+        if (!c->callback_id || !c->execution_arn || !c->op_id ||
+            (!c->name && !durable__col_null(st, 3))) {
+            rc = durable__error_oom();
+            goto fail;
+        }
+    }
+    return rc;
+fail:
+    durable__db_reset(st);
+    return rc;
+}
+
+int durable_engine_list_callbacks(durable_callback_info_list *out, durable_engine *e,
+                                  const char *arn)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, callbacks(e, out, arn));
+    if (rc < 0)
+        durable_callback_info_list_clear(out);
+    return rc;
+}
+
+/* ---- in-flight invocations, ready executions ---- */
+
+void durable_inflight_list_clear(durable_inflight_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++) {
+        durable_free(l->items[i].execution_arn);
+        durable_free(l->items[i].invocation_id);
+    }
+    durable_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int inflight(durable_engine *e, durable_inflight_list *out, const char *function_name)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(
+        e, &st,
+        "SELECT x.arn, x.inflight_invocation, i.start_ms, i.pid FROM executions x "
+        "JOIN invocations i ON i.invocation_id = x.inflight_invocation "
+        "WHERE x.inflight_invocation IS NOT NULL AND (?1 IS NULL OR x.function_name = ?1) "
+        "ORDER BY x.id");
+    if (rc < 0)
+        return rc;
+    durable__db_text(st, 1, function_name);
+    while ((rc = durable__db_row(e, st, "list in-flight invocations")) == 1) {
+        GROW(out, count, items);
+        durable_inflight_invocation *i = &out->items[out->count++];
+        i->execution_arn = durable__col_dup(st, 0);
+        i->invocation_id = durable__col_dup(st, 1);
+        i->start_timestamp = durable__col_i64(st, 2);
+        i->pid = durable__col_i64(st, 3);
+        if (!i->execution_arn || !i->invocation_id) {
+            rc = durable__error_oom();
+            goto fail;
+        }
+    }
+    return rc;
+fail:
+    durable__db_reset(st);
+    return rc;
+}
+
+int durable_engine_list_inflight(durable_inflight_list *out, durable_engine *e,
+                                 const char *function_name)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, inflight(e, out, function_name));
+    if (rc < 0)
+        durable_inflight_list_clear(out);
+    return rc;
+}
+
+void durable_engine_string_list_clear(durable_engine_string_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        durable_free(l->items[i]);
+    durable_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int ready(durable_engine *e, durable_engine_string_list *out)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT arn FROM executions WHERE status = 'RUNNING' AND "
+                                 "needs_invocation = 1 AND inflight_invocation IS NULL ORDER BY id");
+    if (rc < 0)
+        return rc;
+    while ((rc = durable__db_row(e, st, "list ready executions")) == 1) {
+        GROW(out, count, items);
+        if (!(out->items[out->count++] = durable__col_dup(st, 0))) {
+            rc = durable__error_oom();
+            goto fail;
+        }
+    }
+    return rc;
+fail:
+    durable__db_reset(st);
+    return rc;
+}
+
+int durable_engine_list_ready(durable_engine_string_list *out, durable_engine *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, ready(e, out));
+    if (rc < 0)
+        durable_engine_string_list_clear(out);
+    return rc;
+}
+
+/* ---- scheduling state ---- */
+
+void durable_execution_state_clear(durable_execution_state *s)
+{
+    if (!s)
+        return;
+    durable_free(s->inflight_invocation_id);
+    durable_free(s->parent_arn);
+    durable_free(s->parent_op_id);
+    memset(s, 0, sizeof *s);
+}
+
+static int state(durable_engine *e, durable_execution_state *out, const char *arn)
+{
+    eng_exec x;
+    int rc = durable__exec_load(e, &x, arn);
+    if (rc < 0)
+        return rc;
+    out->status = x.status;
+    out->invocation_in_flight = x.inflight != NULL;
+    out->inflight_invocation_id = x.inflight;
+    x.inflight = NULL;
+    out->needs_invocation = x.needs_invocation && x.status == DURABLE_EXEC_RUNNING;
+    out->retry_at_ms = x.retry_ms;
+    out->deadline_ms = x.deadline_ms;
+    out->failed_invocations = x.failed_invocations;
+    out->terminal_event_pending = x.terminal_pending;
+    out->parent_op_id = x.parent_op_id;
+    x.parent_op_id = NULL;
+    sqlite3_stmt *st;
+    rc = durable__db_prepare(e, &st,
+                             "SELECT (SELECT count(*) FROM invocations WHERE execution_id = ?1), "
+                             "(SELECT pid FROM invocations WHERE invocation_id = ?2), "
+                             "(SELECT arn FROM executions WHERE id = ?3)");
+    if (rc == 0) {
+        durable__db_i64(st, 1, x.rowid);
+        durable__db_text(st, 2, out->inflight_invocation_id);
+        durable__db_i64(st, 3, x.parent_rowid);
+        if ((rc = durable__db_row(e, st, "execution state")) == 1) {
+            out->invocation_count = durable__col_i64(st, 0);
+            out->inflight_pid = durable__col_i64(st, 1);
+            out->parent_arn = durable__col_dup(st, 2);
+            rc = (!out->parent_arn && !durable__col_null(st, 2)) ? durable__error_oom() : 0;
+            durable__db_reset(st);
+        }
+    }
+    durable__exec_clear(&x);
+    return rc;
+}
+
+int durable_engine_execution_state(durable_execution_state *out, durable_engine *e, const char *arn)
+{
+    memset(out, 0, sizeof *out);
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, state(e, out, arn));
+    if (rc < 0)
+        durable_execution_state_clear(out);
+    return rc;
+}

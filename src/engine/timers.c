@@ -1,0 +1,250 @@
+/* Timers (SPEC §6.8, §8.4, §8.6, §8.7): every deadline is a column found by
+ * an indexed query; fire_due fires what is due at the engine clock's now in
+ * deadline order, then start-sequence order, one timer at a time (each
+ * firing disarms its timer, and may disarm others, e.g. closing an
+ * execution). */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+enum {
+    T_EXEC_DEADLINE = 1, /* execution-level kinds sort first at equal times */
+    T_INVOCATION_TIMEOUT,
+    T_INVOCATION_RETRY,
+    T_WAIT,
+    T_RETRY,
+    T_CB_TIMEOUT,        /* Callback.Timeout wins a tie with the heartbeat */
+    T_CB_HEARTBEAT
+};
+
+/* One row per armed timer: kind, due, start_seq, execution row, op id. */
+#define TIMER_UNION                                                                              \
+    "SELECT CASE type WHEN 'WAIT' THEN 4 ELSE 5 END AS kind, timer_ms AS due, start_seq AS seq, " \
+    "execution_id AS xid, op_id FROM operations WHERE timer_ms IS NOT NULL AND timer_ms <= ?1 "  \
+    "UNION ALL SELECT 6, c.timeout_deadline_ms, o.start_seq, c.execution_id, c.op_id "           \
+    "FROM callbacks c JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id " \
+    "WHERE c.timeout_deadline_ms IS NOT NULL AND c.timeout_deadline_ms <= ?1 "                  \
+    "UNION ALL SELECT 7, c.heartbeat_deadline_ms, o.start_seq, c.execution_id, c.op_id "         \
+    "FROM callbacks c JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id " \
+    "WHERE c.heartbeat_deadline_ms IS NOT NULL AND c.heartbeat_deadline_ms <= ?1 "              \
+    "UNION ALL SELECT 1, deadline_ms, 0, id, NULL FROM executions "                              \
+    "WHERE deadline_ms IS NOT NULL AND deadline_ms <= ?1 "                                       \
+    "UNION ALL SELECT 2, invocation_deadline_ms, 0, id, NULL FROM executions "                   \
+    "WHERE invocation_deadline_ms IS NOT NULL AND invocation_deadline_ms <= ?1 "                 \
+    "UNION ALL SELECT 3, retry_invocation_ms, 0, id, NULL FROM executions "                      \
+    "WHERE retry_invocation_ms IS NOT NULL AND retry_invocation_ms <= ?1"
+
+typedef struct due_timer {
+    int kind;
+    int64_t due;
+    int64_t exec_rowid;
+    char *op_id;
+} due_timer;
+
+/* 1 and *t filled when a timer is due. */
+static int next_due_timer(durable_engine *e, due_timer *t)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT kind, due, xid, op_id FROM (" TIMER_UNION ") "
+                                 "ORDER BY due, seq, kind, xid LIMIT 1");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, e->now);
+    if ((rc = durable__db_row(e, st, "find due timer")) <= 0)
+        return rc;
+    t->kind = (int)durable__col_i64(st, 0);
+    t->due = durable__col_i64(st, 1);
+    t->exec_rowid = durable__col_i64(st, 2);
+    t->op_id = durable__col_dup(st, 3);
+    bool null_op = durable__col_null(st, 3);
+    durable__db_reset(st);
+    return (t->op_id || null_op) ? 1 : durable__error_oom();
+}
+
+static int disarm_callback(durable_engine *e, const eng_exec *x, const char *op_id)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "UPDATE callbacks SET timeout_deadline_ms = NULL, "
+                                 "heartbeat_deadline_ms = NULL, completed_ms = ?3 "
+                                 "WHERE execution_id = ?1 AND op_id = ?2");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_text(st, 2, op_id);
+    durable__db_i64(st, 3, e->now);
+    return durable__db_done(e, st, "disarm callback");
+}
+
+static int fire_op(durable_engine *e, eng_exec *x, const due_timer *t)
+{
+    eng_op o;
+    int rc = durable__op_load(e, &o, x, t->op_id);
+    if (rc < 0)
+        return rc;
+    durable_event ev;
+    durable_event_init(&ev);
+    if (!o.exists)
+        goto done;
+    if (t->kind == T_WAIT && o.op.status == DURABLE_OP_STARTED) {
+        o.op.status = DURABLE_OP_SUCCEEDED;
+        o.timer_ms = 0;
+        if ((rc = durable__op_save(e, x, &o, true)) < 0)
+            goto done;
+        durable__event_prepare(&ev, DURABLE_EVENT_WAIT_SUCCEEDED, &o.op);
+        ev.duration = o.wait_seconds;
+        rc = durable__history_append(e, x, &ev);
+    } else if (t->kind == T_RETRY && o.op.status == DURABLE_OP_PENDING) {
+        /* READY: no event; the SDK's START writes the next StepStarted. */
+        o.op.status = DURABLE_OP_READY;
+        o.op.next_attempt_timestamp = 0;
+        o.timer_ms = 0;
+        rc = durable__op_save(e, x, &o, true);
+    } else if ((t->kind == T_CB_TIMEOUT || t->kind == T_CB_HEARTBEAT) &&
+               o.op.status == DURABLE_OP_STARTED) {
+        bool overall = t->kind == T_CB_TIMEOUT;
+        durable_error_object *err = NULL;
+        rc = durable_error_object_new(&err, overall ? "Callback.Timeout" : "Callback.Heartbeat",
+                                      overall ? "Callback timed out"
+                                              : "Callback timed out on heartbeat",
+                                      NULL);
+        o.op.status = DURABLE_OP_TIMED_OUT;
+        if (rc == 0)
+            rc = durable__op_set_error(&o, err);
+        if (rc == 0)
+            rc = durable__op_save(e, x, &o, true);
+        if (rc == 0)
+            rc = disarm_callback(e, x, o.op.id);
+        if (rc == 0) {
+            durable__event_prepare(&ev, DURABLE_EVENT_CALLBACK_TIMED_OUT, &o.op);
+            ev.error = err;
+            err = NULL;
+            rc = durable__history_append(e, x, &ev);
+        }
+        durable_error_object_free(err);
+    } else {
+        /* A stale timer (operation no longer in the timed state): disarm. */
+        if (t->kind == T_CB_TIMEOUT || t->kind == T_CB_HEARTBEAT) {
+            rc = disarm_callback(e, x, o.op.id);
+        } else {
+            o.timer_ms = 0;
+            rc = durable__op_save(e, x, &o, false);
+        }
+        goto done;
+    }
+    if (rc == 0)
+        durable__exec_trigger(x);
+done:
+    durable_event_clear(&ev);
+    durable__eop_clear(&o);
+    return rc;
+}
+
+static int fire_exec(durable_engine *e, eng_exec *x, const due_timer *t)
+{
+    int rc = 0;
+    durable_error_object *err = NULL;
+    char *msg = NULL;
+    switch (t->kind) {
+    case T_EXEC_DEADLINE:
+        msg = durable__sprintf("Execution timed out after %lld seconds.",
+                               (long long)x->timeout_seconds);
+        rc = msg ? durable_error_object_new(&err, NULL, msg, NULL) : durable__error_oom();
+        if (rc == 0)
+            rc = durable__exec_abort(e, x, DURABLE_EXEC_TIMED_OUT, err);
+        break;
+    case T_INVOCATION_TIMEOUT:
+        msg = durable__sprintf("RequestId: %s Error: Task timed out after %lld seconds",
+                               x->inflight ? x->inflight : "",
+                               (long long)e->opts.invocation_timeout_seconds);
+        rc = msg ? durable_error_object_new(&err, "Sandbox.Timedout", msg, NULL)
+                 : durable__error_oom();
+        if (rc == 0 && x->inflight)
+            rc = durable__invocation_end(e, x, NULL, err);
+        x->inv_deadline_ms = 0;
+        break;
+    default: /* T_INVOCATION_RETRY */
+        x->retry_ms = 0;
+        durable__exec_trigger(x);
+        break;
+    }
+    durable_free(msg);
+    durable_error_object_free(err);
+    return rc;
+}
+
+static int fire_all(durable_engine *e, int *fired)
+{
+    for (;;) {
+        due_timer t = {0};
+        int rc = next_due_timer(e, &t);
+        if (rc <= 0)
+            return rc;
+        eng_exec x;
+        rc = durable__exec_load_rowid(e, &x, t.exec_rowid);
+        if (rc == 0) {
+            rc = t.op_id ? fire_op(e, &x, &t) : fire_exec(e, &x, &t);
+            if (rc == 0)
+                rc = durable__exec_save(e, &x);
+        }
+        durable__exec_clear(&x);
+        durable_free(t.op_id);
+        if (rc < 0)
+            return rc;
+        (*fired)++;
+    }
+}
+
+int durable_engine_fire_due(int *fired_out, durable_engine *e)
+{
+    if (!e)
+        return durable__error_set(DURABLE_EINVAL, "engine is required");
+    int fired = 0;
+    if (fired_out)
+        *fired_out = 0;
+    int rc = durable__eng_begin(e, true);
+    if (rc < 0)
+        return rc;
+    rc = durable__eng_end(e, fire_all(e, &fired));
+    if (rc == 0 && fired_out)
+        *fired_out = fired;
+    return rc;
+}
+
+int durable_engine_next_due(int64_t *when_out, durable_engine *e)
+{
+    if (!when_out || !e)
+        return durable__error_set(DURABLE_EINVAL, "when_out and engine are required");
+    int rc = durable__eng_begin(e, false);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st;
+    rc = durable__db_prepare(
+        e, &st,
+        "SELECT min(due) FROM ("
+        "SELECT min(timer_ms) AS due FROM operations WHERE timer_ms IS NOT NULL "
+        "UNION ALL SELECT min(timeout_deadline_ms) FROM callbacks "
+        "WHERE timeout_deadline_ms IS NOT NULL "
+        "UNION ALL SELECT min(heartbeat_deadline_ms) FROM callbacks "
+        "WHERE heartbeat_deadline_ms IS NOT NULL "
+        "UNION ALL SELECT min(deadline_ms) FROM executions WHERE deadline_ms IS NOT NULL "
+        "UNION ALL SELECT min(invocation_deadline_ms) FROM executions "
+        "WHERE invocation_deadline_ms IS NOT NULL "
+        "UNION ALL SELECT min(retry_invocation_ms) FROM executions "
+        "WHERE retry_invocation_ms IS NOT NULL)");
+    bool found = false;
+    int64_t when = 0;
+    if (rc == 0 && (rc = durable__db_row(e, st, "next due timer")) == 1) {
+        found = !durable__col_null(st, 0);
+        when = durable__col_i64(st, 0);
+        durable__db_reset(st);
+        rc = 0;
+    }
+    if (rc == 0 && !found)
+        rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "No timer is armed.", NULL);
+    rc = durable__eng_end(e, rc);
+    if (rc == 0)
+        *when_out = when;
+    return rc;
+}
