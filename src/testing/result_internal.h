@@ -1,0 +1,79 @@
+/*
+ * Internal (not API): the structs behind durable_test_result and
+ * durable_test_operation, shared by result.c, operation.c and runner.c
+ * (the SDK / public side; includes testing.h).
+ */
+#ifndef DURABLE_SRC_TESTING_RESULT_INTERNAL_H
+#define DURABLE_SRC_TESTING_RESULT_INTERNAL_H
+
+#include "durable/testing.h"
+#include "testing/testing_internal.h"
+
+enum { SEL_NONE = 0, SEL_NAME, SEL_INDEX, SEL_NAME_INDEX, SEL_ID };
+
+struct durable_test_operation {
+    /* Owner: a result (snapshot handle) or a runner (live handle). */
+    struct durable_test_result *result;
+    struct durable_test_runner *runner;
+    /* Live handles: the selector. */
+    int sel;
+    char *sel_name;
+    size_t sel_index;
+    char *sel_id;
+    /* The data (valid when bound). */
+    bool bound;
+    durable_operation data;
+    int64_t wait_seconds;            /* DURABLE_ABSENT when not a wait */
+    char *child_callback_id;         /* WaitForCallback context: its callback's id */
+    bool child_step_succeeded;       /* WaitForCallback context: submitter step done */
+    bool has_child_step;
+    struct durable_test_operation **children;
+    size_t child_count;
+};
+
+struct durable_test_result {
+    char *arn;
+    durable_exec_status status;
+    char *result;
+    durable_error_object *error;
+    struct durable_test_operation *ops;
+    size_t op_count;
+    durable_test_invocation *invs;
+    size_t inv_count;
+    durable__snap snap;              /* owns the events and invocation data */
+    char **logs;
+    size_t log_count;
+};
+
+/* An index of operations by id and parent (for children and lookups). */
+typedef struct durable__opindex {
+    size_t n;
+    size_t nslots;
+    long *slots;        /* hash of id -> index, -1 = empty */
+    long *first_child;  /* per index: first child index or -1 */
+    long *next_sibling; /* per index: next sibling index or -1 */
+} durable__opindex;
+
+int durable__opindex_build(durable__opindex *ix, const durable_operation *ops, size_t n);
+long durable__opindex_find(const durable__opindex *ix, const durable_operation *ops,
+                           const char *id);
+void durable__opindex_clear(durable__opindex *ix);
+
+/* Build a result from a snapshot (its contents move into the result) and
+ * the run's captured logs (copied; run may be NULL). */
+int durable__result_from_snap(durable_test_result **out, durable__snap *snap, durable__run *run);
+
+/* Derived wait seconds of a wait operation from its timestamps. */
+int64_t durable__wait_seconds_from_op(const durable_operation *op);
+
+/* Set a handle's WaitForCallback facts from its children. */
+void durable__op_note_children(struct durable_test_operation *op, const durable_operation *ops,
+                               const durable__opindex *ix, long index);
+
+/* Live handles (operation.c). */
+void durable__probes_unbind(struct durable_test_runner *r);
+/* Bind every probe of r from a result's operations. */
+int durable__probes_bind_result(struct durable_test_runner *r, const durable_test_result *res);
+void durable__probes_free(struct durable_test_runner *r);
+
+#endif
