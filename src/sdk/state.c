@@ -1,0 +1,159 @@
+/* The SDK's operation table and string set: open addressing on FNV-1a, so
+ * replay stays O(operations) per invocation however long the history. */
+#include <string.h>
+
+#include "sdk/context_internal.h"
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* ---- operation table -------------------------------------------------------- */
+
+void durable__optable_clear(durable__optable *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->count; i++)
+        durable_operation_clear(&t->items[i]);
+    durable__free(t->items);
+    durable__free(t->slots);
+    memset(t, 0, sizeof(*t));
+}
+
+static size_t *find_slot(const durable__optable *t, const char *id)
+{
+    size_t mask = t->nslots - 1;
+    for (size_t i = fnv1a(id) & mask;; i = (i + 1) & mask) {
+        size_t v = t->slots[i];
+        if (v == 0 || strcmp(t->items[v - 1].id, id) == 0)
+            return &t->slots[i];
+    }
+}
+
+static int rehash(durable__optable *t, size_t nslots)
+{
+    size_t *slots = durable__calloc(nslots, sizeof(*slots));
+    if (!slots)
+        return durable__error_oom();
+    durable__free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    for (size_t k = 0; k < t->count; k++)
+        *find_slot(t, t->items[k].id) = k + 1;
+    return 0;
+}
+
+const durable_operation *durable__optable_get(const durable__optable *t, const char *id)
+{
+    if (!t || !id || t->nslots == 0)
+        return NULL;
+    size_t v = *find_slot(t, id);
+    return v ? &t->items[v - 1] : NULL;
+}
+
+/* Make room for one more item; keeps the load factor under 1/2. */
+static int reserve(durable__optable *t)
+{
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        durable_operation *items = durable__realloc(t->items, cap * sizeof(*items));
+        if (!items)
+            return durable__error_oom();
+        t->items = items;
+        t->cap = cap;
+    }
+    if ((t->count + 1) * 2 > t->nslots)
+        return rehash(t, t->nslots ? t->nslots * 2 : 32);
+    return 0;
+}
+
+int durable__optable_take(durable__optable *t, durable_operation *op)
+{
+    if (!op->id)
+        return durable__error_set(DURABLE_EINVAL, "operation table: operation without an Id");
+    size_t v = t->nslots ? *find_slot(t, op->id) : 0;
+    if (v) {
+        durable_operation_clear(&t->items[v - 1]);
+        t->items[v - 1] = *op;
+        memset(op, 0, sizeof(*op));
+        return 0;
+    }
+    int rc = reserve(t);
+    if (rc)
+        return rc;
+    t->items[t->count] = *op;
+    memset(op, 0, sizeof(*op));
+    t->count++;
+    *find_slot(t, t->items[t->count - 1].id) = t->count;
+    return 0;
+}
+
+int durable__optable_put(durable__optable *t, const durable_operation *op)
+{
+    durable_operation copy;
+    memset(&copy, 0, sizeof(copy));
+    int rc = durable_operation_copy(&copy, op);
+    if (rc)
+        return rc;
+    rc = durable__optable_take(t, &copy);
+    durable_operation_clear(&copy);
+    return rc;
+}
+
+/* ---- string set ---------------------------------------------------------------- */
+
+void durable__strset_clear(durable__strset *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nslots; i++)
+        durable__free(s->slots[i]);
+    durable__free(s->slots);
+    memset(s, 0, sizeof(*s));
+}
+
+static char **set_slot(char **slots, size_t nslots, const char *str)
+{
+    size_t mask = nslots - 1;
+    for (size_t i = fnv1a(str) & mask;; i = (i + 1) & mask)
+        if (!slots[i] || strcmp(slots[i], str) == 0)
+            return &slots[i];
+}
+
+bool durable__strset_has(const durable__strset *s, const char *str)
+{
+    if (!s || !str || s->nslots == 0)
+        return false;
+    return *set_slot(s->slots, s->nslots, str) != NULL;
+}
+
+int durable__strset_add(durable__strset *s, const char *str)
+{
+    if (durable__strset_has(s, str))
+        return 0;
+    if ((s->count + 1) * 2 > s->nslots) {
+        size_t n = s->nslots ? s->nslots * 2 : 16;
+        char **slots = durable__calloc(n, sizeof(*slots));
+        if (!slots)
+            return durable__error_oom();
+        for (size_t i = 0; i < s->nslots; i++)
+            if (s->slots[i])
+                *set_slot(slots, n, s->slots[i]) = s->slots[i];
+        durable__free(s->slots);
+        s->slots = slots;
+        s->nslots = n;
+    }
+    char *copy = durable__strdup(str);
+    if (!copy)
+        return durable__error_oom();
+    *set_slot(s->slots, s->nslots, str) = copy;
+    s->count++;
+    return 1;
+}
