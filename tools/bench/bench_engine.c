@@ -1,0 +1,274 @@
+/*
+ * bench_engine — cost of a durable step in the engine, against the cost of
+ * the cheapest durable write SQLite can do on the same machine.
+ *
+ * Workload: N executions of M steps each, through the engine API directly
+ * (no server thread). Every step is a STEP START + SUCCEED, sent either in
+ * one checkpoint ("1 cp") or as two checkpoints ("2 cp"), on ":memory:" and
+ * on a WAL file (synchronous=NORMAL, the store default). µs per step counts
+ * the checkpoint calls only; "whole run" also counts each execution's start,
+ * invocation start and completion, spread over its steps.
+ *
+ * Floor: on a WAL file with the same pragmas, BEGIN IMMEDIATE + one-row
+ * INSERT + COMMIT per step, prepared once — the least a durable step can
+ * cost. Each figure is the best of REPEAT runs (the machine is shared).
+ *
+ * The last line is machine-readable:
+ *   bench_engine: memory_us_per_step=<x> disk_us_per_step=<y> floor_us=<z> disk_ratio=<y/z>
+ * where y is the one-checkpoint-per-step variant on the file.
+ * Usage: bench_engine [executions [steps]]
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "durable/common.h"
+#include "durable/engine.h"
+#include "durable/ids.h"
+#include "durable/model.h"
+#include "durable/store.h"
+
+enum { REPEAT = 3 };
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void die(const char *what)
+{
+    const durable_error *e = durable_error_last();
+    fprintf(stderr, "bench_engine: %s: %s (%s)\n", what, e->message, durable_code_name(e->code));
+    exit(1);
+}
+
+static void remove_db(const char *path)
+{
+    char buf[4200];
+    unlink(path);
+    snprintf(buf, sizeof buf, "%s-wal", path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", path);
+    unlink(buf);
+}
+
+typedef struct result {
+    double step_us;   /* checkpoint calls only, per step */
+    double whole_us;  /* everything, per step */
+} result;
+
+static void step_update(durable_operation_update *u, const char *id, durable_op_action action,
+                        char *payload)
+{
+    durable_operation_update_init(u);
+    u->id = (char *)id;
+    u->name = "work";
+    u->type = DURABLE_OP_STEP;
+    u->action = action;
+    u->payload = payload;
+}
+
+static void checkpoint(durable_engine *e, const char *arn, char **token,
+                       durable_operation_update *u, size_t n)
+{
+    durable_checkpoint_request req;
+    memset(&req, 0, sizeof req);
+    req.durable_execution_arn = (char *)arn;
+    req.checkpoint_token = *token;
+    req.updates = u;
+    req.update_count = n;
+    durable_checkpoint_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (durable_engine_checkpoint(&resp, e, &req) != 0)
+        die("checkpoint");
+    durable_free(*token);
+    *token = resp.checkpoint_token;
+    resp.checkpoint_token = NULL;
+    durable_checkpoint_response_clear(&resp);
+}
+
+/* One run of the engine workload on `path`. */
+static result run_engine(const char *path, int nexec, int nsteps, int two_checkpoints)
+{
+    durable_store *st = NULL;
+    durable_engine *e = NULL;
+    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    so.sync_mode = DURABLE_SYNC_NORMAL;
+    if (durable_store_open(&st, path, &so) != 0)
+        die("store open");
+    if (durable_engine_open(&e, st, NULL) != 0)
+        die("engine open");
+
+    /* Operation ids as the SDK makes them: md5 of the step's position. */
+    char (*ids)[DURABLE_OP_ID_LEN + 1] = malloc((size_t)nsteps * sizeof *ids);
+    for (int k = 0; k < nsteps; k++) {
+        char pos[16];
+        snprintf(pos, sizeof pos, "%d", k + 1);
+        durable_op_id(ids[k], pos);
+    }
+    double steps_total = 0, t_all = now_us();
+    for (int x = 0; x < nexec; x++) {
+        char *arn = NULL, *inv = NULL;
+        if (durable_engine_start_execution(&arn, NULL, e, "bench", NULL) != 0)
+            die("start execution");
+        durable_invocation_input in;
+        memset(&in, 0, sizeof in);
+        if (durable_engine_start_invocation(&in, &inv, e, arn, 0) != 0)
+            die("start invocation");
+        char *token = in.checkpoint_token;
+        in.checkpoint_token = NULL;
+        durable_invocation_input_clear(&in);
+
+        double t0 = now_us();
+        for (int k = 0; k < nsteps; k++) {
+            char payload[32];
+            snprintf(payload, sizeof payload, "{\"step\":%d}", k);
+            durable_operation_update u[2];
+            step_update(&u[0], ids[k], DURABLE_ACTION_START, NULL);
+            step_update(&u[1], ids[k], DURABLE_ACTION_SUCCEED, payload);
+            if (two_checkpoints) {
+                checkpoint(e, arn, &token, &u[0], 1);
+                checkpoint(e, arn, &token, &u[1], 1);
+            } else {
+                checkpoint(e, arn, &token, u, 2);
+            }
+        }
+        steps_total += now_us() - t0;
+
+        durable_invocation_output out;
+        memset(&out, 0, sizeof out);
+        out.status = DURABLE_INVOCATION_SUCCEEDED;
+        out.result = "\"done\"";
+        durable_invocation_outcome oc;
+        if (durable_engine_complete_invocation(&oc, e, arn, inv, &out) != 0)
+            die("complete invocation");
+        if (oc.status != DURABLE_EXEC_SUCCEEDED)
+            die("execution did not succeed");
+        durable_free(token);
+        durable_free(inv);
+        durable_free(arn);
+    }
+    double whole = now_us() - t_all;
+    free(ids);
+    durable_engine_close(e);
+    durable_store_close(st);
+    double steps = (double)nexec * nsteps;
+    return (result){steps_total / steps, whole / steps};
+}
+
+/* The floor: BEGIN IMMEDIATE + one-row INSERT + COMMIT per step. */
+static double run_floor(const char *path, int steps)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+                     "CREATE TABLE steps(id INTEGER PRIMARY KEY, result TEXT)",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench_engine: floor setup: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    sqlite3_stmt *begin = NULL, *ins = NULL, *commit = NULL;
+    sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO steps(result) VALUES (?1)", -1, &ins, NULL);
+    sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL);
+    double t0 = now_us();
+    for (int k = 0; k < steps; k++) {
+        char payload[32];
+        snprintf(payload, sizeof payload, "{\"step\":%d}", k);
+        sqlite3_bind_text(ins, 1, payload, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(begin) != SQLITE_DONE || sqlite3_step(ins) != SQLITE_DONE ||
+            sqlite3_step(commit) != SQLITE_DONE) {
+            fprintf(stderr, "bench_engine: floor: %s\n", sqlite3_errmsg(db));
+            exit(1);
+        }
+        sqlite3_reset(begin);
+        sqlite3_reset(ins);
+        sqlite3_reset(commit);
+    }
+    double us = (now_us() - t0) / steps;
+    sqlite3_finalize(begin);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(commit);
+    sqlite3_close(db);
+    return us;
+}
+
+static void temp_path(char *buf, size_t n, const char *stem, int i)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(buf, n, "%s/bench_engine-%s-%ld-%d.db", dir && *dir ? dir : "/tmp", stem,
+             (long)getpid(), i);
+}
+
+static result best_engine(int on_disk, int nexec, int nsteps, int two)
+{
+    result best = {1e30, 1e30};
+    for (int i = 0; i < REPEAT; i++) {
+        char path[4096];
+        if (on_disk) {
+            temp_path(path, sizeof path, "engine", i);
+            remove_db(path);
+        } else {
+            snprintf(path, sizeof path, ":memory:");
+        }
+        result r = run_engine(path, nexec, nsteps, two);
+        if (on_disk)
+            remove_db(path);
+        if (r.step_us < best.step_us)
+            best.step_us = r.step_us;
+        if (r.whole_us < best.whole_us)
+            best.whole_us = r.whole_us;
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    int nexec = argc > 1 ? atoi(argv[1]) : 40;
+    int nsteps = argc > 2 ? atoi(argv[2]) : 50;
+    if (nexec <= 0 || nsteps <= 0) {
+        fprintf(stderr, "usage: bench_engine [executions [steps]]\n");
+        return 2;
+    }
+    int steps = nexec * nsteps;
+
+    double floor_us = 1e30;
+    for (int i = 0; i < REPEAT; i++) {
+        char path[4096];
+        temp_path(path, sizeof path, "floor", i);
+        remove_db(path);
+        double f = run_floor(path, steps);
+        remove_db(path);
+        if (f < floor_us)
+            floor_us = f;
+    }
+    result mem1 = best_engine(0, nexec, nsteps, 0);
+    result mem2 = best_engine(0, nexec, nsteps, 1);
+    result disk1 = best_engine(1, nexec, nsteps, 0);
+    result disk2 = best_engine(1, nexec, nsteps, 1);
+
+    printf("bench_engine: %d executions x %d steps (START+SUCCEED per step), best of %d, "
+           "SQLite %s\n",
+           nexec, nsteps, REPEAT, sqlite3_libversion());
+    printf("%-34s %12s %14s %10s\n", "variant", "us/step", "us/step(whole)", "x floor");
+    printf("%-34s %12.2f %14s %10.2f\n", "floor: INSERT+COMMIT, WAL file", floor_us, "-", 1.0);
+    printf("%-34s %12.2f %14.2f %10.2f\n", "engine :memory:, 1 checkpoint", mem1.step_us,
+           mem1.whole_us, mem1.step_us / floor_us);
+    printf("%-34s %12.2f %14.2f %10.2f\n", "engine :memory:, 2 checkpoints", mem2.step_us,
+           mem2.whole_us, mem2.step_us / floor_us);
+    printf("%-34s %12.2f %14.2f %10.2f\n", "engine WAL file, 1 checkpoint", disk1.step_us,
+           disk1.whole_us, disk1.step_us / floor_us);
+    printf("%-34s %12.2f %14.2f %10.2f\n", "engine WAL file, 2 checkpoints", disk2.step_us,
+           disk2.whole_us, disk2.step_us / floor_us);
+    printf("bench_engine: memory_us_per_step=%.2f disk_us_per_step=%.2f floor_us=%.2f "
+           "disk_ratio=%.2f\n",
+           mem1.step_us, disk1.step_us, floor_us, disk1.step_us / floor_us);
+    return 0;
+}
