@@ -129,8 +129,8 @@ int durable_engine_start_invocation(durable_invocation_input *out, char **out_in
 
 /* ---- completion ---- */
 
-/* 1 = the invocation is open and in flight; 0 = it was closed by stop or
- * timeout (output ignored). */
+/* 1 = the invocation is open and in flight; 0 = the engine closed it (stop,
+ * timeout): its output is ignored. */
 static int check_invocation(durable_engine *e, const eng_exec *x, const char *inv_id)
 {
     if (!inv_id || !*inv_id)
@@ -138,7 +138,9 @@ static int check_invocation(durable_engine *e, const eng_exec *x, const char *in
                                  x->arn);
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
-                                 "SELECT end_ms IS NOT NULL, outcome FROM invocations "
+                                 "SELECT end_ms IS NOT NULL, outcome = 'STOPPED' OR (outcome = "
+                                 "'ERROR' AND json_extract(error, '$.ErrorType') = "
+                                 "'Sandbox.Timedout') FROM invocations "
                                  "WHERE execution_id = ?1 AND invocation_id = ?2");
     if (rc < 0)
         return rc;
@@ -150,10 +152,11 @@ static int check_invocation(durable_engine *e, const eng_exec *x, const char *in
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Invocation not found.",
                                  "invocation %s of %s", inv_id, x->arn);
     bool ended = durable__col_i64(st, 0) != 0;
-    const char *outcome = (const char *)sqlite3_column_text(st, 1);
-    bool stopped = outcome && strcmp(outcome, "STOPPED") == 0;
+    /* Closed by the engine (stop, execution timeout, invocation timeout):
+     * the abandoned handler's output is ignored (§8.3 step 1, §8.4). */
+    bool abandoned = durable__col_i64(st, 1) != 0;
     durable__db_reset(st);
-    if (ended && stopped)
+    if (ended && abandoned)
         return 0;
     if (ended || !x->inflight || strcmp(x->inflight, inv_id) != 0)
         return durable__eng_fail(e, DURABLE_ESTATE, "Invocation already completed.",

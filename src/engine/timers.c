@@ -148,6 +148,10 @@ static int fire_exec(durable_engine *e, eng_exec *x, const due_timer *t)
     char *msg = NULL;
     switch (t->kind) {
     case T_EXEC_DEADLINE:
+        if (x->status != DURABLE_EXEC_RUNNING) {
+            x->deadline_ms = 0; /* closed already: just disarm */
+            break;
+        }
         msg = durable__sprintf("Execution timed out after %lld seconds.",
                                (long long)x->timeout_seconds);
         rc = msg ? durable_error_object_new(&err, NULL, msg, NULL) : durable__error_oom();

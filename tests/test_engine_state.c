@@ -1,0 +1,464 @@
+/* Tokens (SPEC §7.1), ClientToken idempotency (§7.2), deltas (§7.3), state
+ * reads with pruning and paging (§7.4), history paging (§9.6), lists. */
+#include <string.h>
+
+#include "support/engine_fixture.h"
+#include "support/testutil.h"
+
+static int cp_with_token(ef *f, const char *token)
+{
+    durable_checkpoint_request req = {0};
+    req.durable_execution_arn = f->arn;
+    req.checkpoint_token = (char *)token;
+    durable_checkpoint_response resp = {0};
+    int rc = durable_engine_checkpoint(&resp, f->eng, &req);
+    durable_checkpoint_response_clear(&resp);
+    return rc;
+}
+
+static void expect_token_error(ef *f, const char *token)
+{
+    char *before = ef_dump(f);
+    CU_ASSERT_EQUAL(cp_with_token(f, token), DURABLE_ETOKEN);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f->eng), "Invalid checkpoint token");
+    CU_ASSERT_STRING_EQUAL(durable_engine_exception_name(DURABLE_ETOKEN),
+                           "InvalidParameterValueException");
+    char *after = ef_dump(f);
+    CU_ASSERT_STRING_EQUAL(before, after);
+    free(before);
+    free(after);
+}
+
+static void test_token_rules(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    char *first = durable__strdup(f.token);
+    expect_token_error(&f, NULL);
+    expect_token_error(&f, "");
+    expect_token_error(&f, "not base64!");
+    /* Accepted once, then stale. Empty Updates still consume it. */
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0);
+    expect_token_error(&f, first);
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0); /* the returned token works */
+    /* A token naming another execution. */
+    char *other_arn = NULL, *foreign = NULL;
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&other_arn, NULL, f.eng, "fn", NULL), 0);
+    durable_invocation_input in = {0};
+    char *inv = NULL;
+    CU_ASSERT_EQUAL(durable_engine_start_invocation(&in, &inv, f.eng, other_arn, 0), 0);
+    expect_token_error(&f, in.checkpoint_token);
+    /* Right execution and seq, but another invocation id. */
+    durable_token t = {0};
+    CU_ASSERT_EQUAL(durable_token_decode(&t, f.token), 0);
+    CU_ASSERT_EQUAL(durable_token_encode(&foreign, f.arn, t.seq, inv), 0);
+    expect_token_error(&f, foreign);
+    durable_token_clear(&t);
+    ef_close(&f);
+    durable_free(first);
+    durable_free(other_arn);
+    durable_free(foreign);
+    durable_free(inv);
+    durable_invocation_input_clear(&in);
+}
+
+static void test_token_after_invocation_and_close(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    durable_operation_update u;
+    ef_wait(&u, "1", 1);
+    CU_ASSERT_EQUAL(ef_cp1(&f, &u), 0);
+    char *old = durable__strdup(f.token);
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL), 0);
+    expect_token_error(&f, old); /* no invocation in flight */
+    CU_ASSERT_EQUAL(ef_invoke(&f), 0);
+    expect_token_error(&f, old); /* superseded by the new invocation */
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_SUCCEEDED, "1", NULL), 0);
+    expect_token_error(&f, f.token); /* execution closed */
+    durable_free(old);
+    ef_close(&f);
+}
+
+static void test_state_read_does_not_consume(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    durable_state_request req = {0};
+    req.durable_execution_arn = f.arn;
+    req.checkpoint_token = f.token;
+    for (int i = 0; i < 3; i++) {
+        durable_state_response resp = {0};
+        CU_ASSERT_EQUAL(durable_engine_get_state(&resp, f.eng, &req), 0);
+        CU_ASSERT_EQUAL(resp.operations.count, 1);
+        CU_ASSERT_EQUAL(resp.operations.items[0].type, DURABLE_OP_EXECUTION);
+        CU_ASSERT_PTR_NULL(resp.next_marker);
+        durable_state_response_clear(&resp);
+    }
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0); /* still valid */
+    durable_state_response resp = {0};
+    req.checkpoint_token = "garbage";
+    CU_ASSERT_EQUAL(durable_engine_get_state(&resp, f.eng, &req), DURABLE_ETOKEN);
+    req.checkpoint_token = f.token;
+    req.max_items = 1001;
+    CU_ASSERT_EQUAL(durable_engine_get_state(&resp, f.eng, &req), DURABLE_EINVAL);
+    ef_close(&f);
+}
+
+static void test_client_token_replay(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    char *inbound = durable__strdup(f.token);
+    durable_operation_update u;
+    ef_callback(&u, "1", 0, 0);
+    durable_checkpoint_response r1 = {0}, r2 = {0};
+    CU_ASSERT_EQUAL(ef_cp_full(&f, &u, 1, "client-1", &r1), 0);
+    char *after_first = ef_dump(&f);
+    /* Same ClientToken + same inbound token: identical response, nothing changes. */
+    durable_checkpoint_request req = {0};
+    req.durable_execution_arn = f.arn;
+    req.checkpoint_token = inbound;
+    req.client_token = "client-1";
+    req.updates = &u;
+    req.update_count = 1;
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r2, f.eng, &req), 0);
+    cJSON *j1 = NULL, *j2 = NULL;
+    durable_checkpoint_response_to_json(&j1, &r1, DURABLE_TS_EPOCH_SECONDS);
+    durable_checkpoint_response_to_json(&j2, &r2, DURABLE_TS_EPOCH_SECONDS);
+    char *s1 = durable_json_print(j1), *s2 = durable_json_print(j2);
+    CU_ASSERT_STRING_EQUAL(s1, s2);
+    char *after_replay = ef_dump(&f);
+    CU_ASSERT_STRING_EQUAL(after_first, after_replay);
+    /* Another ClientToken with the stale token is processed normally: rejected. */
+    durable_checkpoint_response r3 = {0};
+    req.client_token = "client-2";
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r3, f.eng, &req), DURABLE_ETOKEN);
+    /* After a later accepted checkpoint the old pair no longer replays. */
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0);
+    req.client_token = "client-1";
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r3, f.eng, &req), DURABLE_ETOKEN);
+    durable_operation_update_clear(&u);
+    cJSON_Delete(j1);
+    cJSON_Delete(j2);
+    durable_free(s1);
+    durable_free(s2);
+    free(after_first);
+    free(after_replay);
+    durable_free(inbound);
+    durable_checkpoint_response_clear(&r1);
+    durable_checkpoint_response_clear(&r2);
+    ef_close(&f);
+}
+
+static void test_delta_only_changed(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    durable_operation_update u[2];
+    ef_upd(&u[0], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1");
+    ef_callback(&u[1], "2", 0, 0);
+    durable_checkpoint_response r = {0};
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 2, &r), 0);
+    ef_clear_updates(u, 2);
+    CU_ASSERT_EQUAL(r.operations.count, 2);
+    durable_checkpoint_response_clear(&r);
+    ef_wait(&u[0], "3", 1);
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 1, &r), 0);
+    ef_clear_updates(u, 1);
+    CU_ASSERT_EQUAL(r.operations.count, 1);
+    CU_ASSERT_STRING_EQUAL(r.operations.items[0].id, ef_id("3"));
+    durable_checkpoint_response_clear(&r);
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, &r), 0);
+    CU_ASSERT_EQUAL(r.operations.count, 0);
+    durable_checkpoint_response_clear(&r);
+    /* An engine change during the invocation shows up in the next delta. */
+    durable_operation op;
+    CU_ASSERT_EQUAL(ef_get_op(&f, "2", &op), 0);
+    CU_ASSERT_EQUAL(durable_engine_callback_success(f.eng, op.callback_id, "\"ok\"", 4), 0);
+    durable_operation_clear(&op);
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, &r), 0);
+    CU_ASSERT_EQUAL(r.operations.count, 1);
+    CU_ASSERT_STRING_EQUAL(r.operations.items[0].id, ef_id("2"));
+    CU_ASSERT_EQUAL(r.operations.items[0].status, DURABLE_OP_SUCCEEDED);
+    durable_checkpoint_response_clear(&r);
+    /* Delivered: the next invocation has no UpdatedOperationIds for it. */
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL), 0);
+    durable_invocation_input in = {0};
+    CU_ASSERT_EQUAL(ef_invoke_in(&f, &in), 0);
+    CU_ASSERT_EQUAL(in.updated_operation_id_count, 0);
+    CU_ASSERT_STRING_EQUAL(in.next_marker, "");
+    CU_ASSERT_EQUAL(in.operations.count, 4);
+    CU_ASSERT_EQUAL(in.operations.items[0].type, DURABLE_OP_EXECUTION);
+    durable_invocation_input_clear(&in);
+    ef_close(&f);
+}
+
+static void test_pruning(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    /* 1: context completed without ReplayChildren (children pruned, and the
+     * grandchild under context 1-2 too); 2: completed with ReplayChildren
+     * (kept); 3: running (kept). */
+    durable_operation_update u[10];
+    size_t n;
+    ef_close(&f);
+    ef_open(&f);
+    ef_start(&f, NULL);
+    n = 0;
+    ef_upd(&u[n++], DURABLE_OP_CONTEXT, DURABLE_ACTION_START, "1");
+    ef_upd(&u[n], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1-1");
+    u[n++].parent_id = durable__strdup(ef_id("1"));
+    ef_upd(&u[n], DURABLE_OP_CONTEXT, DURABLE_ACTION_START, "1-2");
+    u[n++].parent_id = durable__strdup(ef_id("1"));
+    ef_upd(&u[n], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1-2-1");
+    u[n++].parent_id = durable__strdup(ef_id("1-2"));
+    ef_upd(&u[n], DURABLE_OP_CONTEXT, DURABLE_ACTION_START, "2");
+    u[n].options = DURABLE_OPTIONS_CONTEXT;
+    u[n++].replay_children = 1;
+    ef_upd(&u[n], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "2-1");
+    u[n++].parent_id = durable__strdup(ef_id("2"));
+    ef_upd(&u[n++], DURABLE_OP_CONTEXT, DURABLE_ACTION_START, "3");
+    ef_upd(&u[n], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "3-1");
+    u[n++].parent_id = durable__strdup(ef_id("3"));
+    ef_wait(&u[n++], "4", 1);
+    CU_ASSERT_EQUAL(ef_cp(&f, u, n, NULL), 0);
+    ef_clear_updates(u, n);
+    ef_upd(&u[0], DURABLE_OP_CONTEXT, DURABLE_ACTION_SUCCEED, "1");
+    ef_upd(&u[1], DURABLE_OP_CONTEXT, DURABLE_ACTION_SUCCEED, "2");
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 2, NULL), 0);
+    ef_clear_updates(u, 2);
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL), 0);
+    durable_invocation_input in = {0};
+    CU_ASSERT_EQUAL(ef_invoke_in(&f, &in), 0);
+    const char *expect[] = {NULL, "1", "2", "2-1", "3", "3-1", "4"};
+    CU_ASSERT_EQUAL(in.operations.count, 7);
+    for (size_t i = 1; i < 7 && i < in.operations.count; i++)
+        CU_ASSERT_STRING_EQUAL(in.operations.items[i].id, ef_id(expect[i]));
+    durable_invocation_input_clear(&in);
+    /* Every operation is still retrievable by id and listed without pruning. */
+    durable_operation_list all = {0};
+    CU_ASSERT_EQUAL(durable_engine_list_operations(&all, f.eng, f.arn), 0);
+    CU_ASSERT_EQUAL(all.count, 10);
+    durable_operation_list_clear(&all);
+    ef_close(&f);
+}
+
+static void test_paging_with_markers(void)
+{
+    durable_engine_options o = DURABLE_ENGINE_OPTIONS_INIT;
+    o.initial_state_max_items = 4;
+    ef f;
+    ef_open_opts(&f, &o);
+    ef_start(&f, NULL);
+    durable_operation_update u[10];
+    char path[8];
+    for (int i = 0; i < 10; i++) {
+        snprintf(path, sizeof path, "%d", i + 1);
+        ef_upd(&u[i], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, path);
+    }
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 10, NULL), 0);
+    ef_clear_updates(u, 10);
+    ef_wait(&u[0], "11", 1);
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 1, NULL), 0);
+    ef_clear_updates(u, 1);
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL), 0);
+    durable_invocation_input in = {0};
+    CU_ASSERT_EQUAL(ef_invoke_in(&f, &in), 0);
+    CU_ASSERT_EQUAL(in.operations.count, 4);
+    CU_ASSERT_PTR_NOT_NULL(in.next_marker);
+    CU_ASSERT(in.next_marker && strlen(in.next_marker) > 0);
+    /* Fetch the rest in pages of 3: 12 operations in all, in start order. */
+    size_t total = in.operations.count;
+    char *marker = durable__strdup(in.next_marker);
+    int pages = 0;
+    while (marker) {
+        durable_state_request req = {0};
+        req.durable_execution_arn = f.arn;
+        req.checkpoint_token = f.token;
+        req.marker = marker;
+        req.max_items = 3;
+        durable_state_response resp = {0};
+        CU_ASSERT_FATAL(durable_engine_get_state(&resp, f.eng, &req) == 0);
+        for (size_t i = 0; i < resp.operations.count; i++) {
+            char p[8];
+            snprintf(p, sizeof p, "%zu", total + i);
+            if (total + i <= 11)
+                CU_ASSERT_STRING_EQUAL(resp.operations.items[i].id, ef_id(p));
+        }
+        total += resp.operations.count;
+        durable_free(marker);
+        marker = resp.next_marker ? durable__strdup(resp.next_marker) : NULL;
+        durable_state_response_clear(&resp);
+        pages++;
+    }
+    CU_ASSERT_EQUAL(total, 12);
+    CU_ASSERT_EQUAL(pages, 3);
+    /* A marker from an older token sequence is rejected. */
+    char *old_marker = durable__strdup(in.next_marker);
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0);
+    durable_state_request req = {0};
+    req.durable_execution_arn = f.arn;
+    req.checkpoint_token = f.token;
+    req.marker = old_marker;
+    durable_state_response resp = {0};
+    CU_ASSERT_EQUAL(durable_engine_get_state(&resp, f.eng, &req), DURABLE_EMARKER);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Invalid marker");
+    req.marker = "@@@";
+    CU_ASSERT_EQUAL(durable_engine_get_state(&resp, f.eng, &req), DURABLE_EMARKER);
+    durable_free(old_marker);
+    durable_invocation_input_clear(&in);
+    ef_close(&f);
+}
+
+static void test_history_paging_and_truncation(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, "{\"in\":1}");
+    durable_operation_update u[5];
+    for (int i = 0; i < 5; i++) {
+        char p[4];
+        snprintf(p, sizeof p, "%d", i + 1);
+        ef_upd(&u[i], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, p);
+        u[i].payload = durable__strdup("\"r\"");
+    }
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 5, NULL), 0);
+    ef_clear_updates(u, 5);
+    /* 6 events; pages of 4 forward, then reverse. */
+    durable_history_request req = {0};
+    req.durable_execution_arn = f.arn;
+    req.max_items = 4;
+    durable_history_response h = {0};
+    CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(h.count, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h.next_marker);
+    for (size_t i = 0; i < h.count; i++)
+        CU_ASSERT_EQUAL(h.events[i].event_id, (int64_t)i + 1);
+    /* Without IncludeExecutionData the payloads are omitted and Truncated. */
+    CU_ASSERT(h.events[0].has_payload_object);
+    CU_ASSERT_PTR_NULL(h.events[0].payload);
+    CU_ASSERT(h.events[0].truncated);
+    CU_ASSERT_PTR_NULL(h.events[1].payload);
+    CU_ASSERT(h.events[1].truncated);
+    req.marker = h.next_marker;
+    durable_history_response h2 = {0};
+    CU_ASSERT_EQUAL(durable_engine_get_history(&h2, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(h2.count, 2);
+    CU_ASSERT_EQUAL(h2.events[0].event_id, 5);
+    CU_ASSERT_PTR_NULL(h2.next_marker);
+    durable_history_response_clear(&h2);
+    durable_history_response_clear(&h);
+    req.marker = NULL;
+    req.reverse_order = true;
+    req.include_execution_data = true;
+    CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(h.events[0].event_id, 6);
+    CU_ASSERT_EQUAL(h.events[3].event_id, 3);
+    CU_ASSERT_STRING_EQUAL(h.events[0].payload, "\"r\"");
+    CU_ASSERT_FALSE(h.events[0].truncated);
+    req.marker = h.next_marker;
+    CU_ASSERT_EQUAL(durable_engine_get_history(&h2, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(h2.count, 2);
+    CU_ASSERT_EQUAL(h2.events[1].event_id, 1);
+    CU_ASSERT_STRING_EQUAL(h2.events[1].payload, "{\"in\":1}");
+    durable_history_response_clear(&h2);
+    durable_history_response_clear(&h);
+    req.marker = "bm90IGEgbWFya2Vy";
+    CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), DURABLE_EMARKER);
+    ef_close(&f);
+}
+
+static void test_list_executions(void)
+{
+    ef f;
+    ef_open(&f);
+    char *arns[5];
+    for (int i = 0; i < 5; i++) {
+        durable_start_options o = DURABLE_START_OPTIONS_INIT;
+        char name[16];
+        snprintf(name, sizeof name, "run-%d", i);
+        o.execution_name = name;
+        CU_ASSERT_EQUAL(durable_engine_start_execution(&arns[i], NULL, f.eng, i == 4 ? "other" : "fn", &o), 0);
+        ef_advance(&f, 1000);
+    }
+    /* Duplicate name for the same function → EEXISTS with the existing ARN. */
+    durable_start_options dup = DURABLE_START_OPTIONS_INIT;
+    dup.execution_name = "run-1";
+    char *existing = NULL;
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&existing, NULL, f.eng, "fn", &dup), DURABLE_EEXISTS);
+    CU_ASSERT_STRING_EQUAL(existing, arns[1]);
+    durable_free(existing);
+    durable_stop_request stop = {0};
+    stop.durable_execution_arn = arns[2];
+    durable_stop_response sr;
+    CU_ASSERT_EQUAL(durable_engine_stop_execution(&sr, f.eng, &stop), 0);
+
+    durable_list_request req = {0};
+    req.function_name = "fn";
+    req.max_items = 2;
+    durable_list_response r = {0};
+    CU_ASSERT_EQUAL(durable_engine_list_executions(&r, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(r.count, 2);
+    CU_ASSERT_STRING_EQUAL(r.executions[0].durable_execution_arn, arns[0]);
+    CU_ASSERT_STRING_EQUAL(r.executions[0].function_arn,
+                           "arn:aws:lambda:us-east-1:123456789012:function:fn");
+    CU_ASSERT_STRING_EQUAL(r.executions[0].version, "$LATEST");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.next_marker);
+    req.marker = r.next_marker;
+    durable_list_response r2 = {0};
+    CU_ASSERT_EQUAL(durable_engine_list_executions(&r2, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(r2.count, 2);
+    CU_ASSERT_STRING_EQUAL(r2.executions[1].durable_execution_arn, arns[3]);
+    CU_ASSERT_PTR_NULL(r2.next_marker);
+    durable_list_response_clear(&r2);
+    durable_list_response_clear(&r);
+    durable_exec_status st[] = {DURABLE_EXEC_STOPPED, DURABLE_EXEC_SUCCEEDED};
+    req = (durable_list_request){0};
+    req.statuses = st;
+    req.status_count = 2;
+    CU_ASSERT_EQUAL(durable_engine_list_executions(&r, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(r.count, 1);
+    CU_ASSERT_EQUAL(r.executions[0].status, DURABLE_EXEC_STOPPED);
+    durable_list_response_clear(&r);
+    req = (durable_list_request){0};
+    req.reverse_order = true;
+    req.started_after = EF_T0 + 1000;
+    req.started_before = EF_T0 + 3000;
+    CU_ASSERT_EQUAL(durable_engine_list_executions(&r, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(r.count, 3);
+    CU_ASSERT_STRING_EQUAL(r.executions[0].durable_execution_arn, arns[3]);
+    durable_list_response_clear(&r);
+    req = (durable_list_request){0};
+    req.durable_execution_name = "run-4";
+    CU_ASSERT_EQUAL(durable_engine_list_executions(&r, f.eng, &req), 0);
+    CU_ASSERT_EQUAL(r.count, 1);
+    durable_list_response_clear(&r);
+    req.marker = "%%%";
+    CU_ASSERT_EQUAL(durable_engine_list_executions(&r, f.eng, &req), DURABLE_EMARKER);
+    for (int i = 0; i < 5; i++)
+        durable_free(arns[i]);
+    ef_close(&f);
+}
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("engine_state");
+    DT_ADD(s, test_token_rules);
+    DT_ADD(s, test_token_after_invocation_and_close);
+    DT_ADD(s, test_state_read_does_not_consume);
+    DT_ADD(s, test_client_token_replay);
+    DT_ADD(s, test_delta_only_changed);
+    DT_ADD(s, test_pruning);
+    DT_ADD(s, test_paging_with_markers);
+    DT_ADD(s, test_history_paging_and_truncation);
+    DT_ADD(s, test_list_executions);
+    return dt_run();
+}
