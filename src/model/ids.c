@@ -1,0 +1,148 @@
+/* Operation ids (SPEC §4: md5 of the positional path), UUIDs (libuuid) and
+ * the execution / function ARNs of SPEC §2.9. */
+#include <stdbool.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <uuid/uuid.h>
+
+#include "durable/ids.h"
+#include "model/internal.h"
+
+void durable_op_id(char out[DURABLE_OP_ID_LEN + 1], const char *path)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!path)
+        path = "";
+    if (!EVP_Digest(path, strlen(path), md, &md_len, EVP_md5(), NULL) || md_len < 8) {
+        /* libcrypto without md5 (FIPS mode) cannot produce wire ids at all. */
+        memset(out, '0', DURABLE_OP_ID_LEN);
+        out[DURABLE_OP_ID_LEN] = '\0';
+        durable__error_set(DURABLE_ERROR, "md5 digest unavailable in libcrypto");
+        return;
+    }
+    for (int i = 0; i < DURABLE_OP_ID_LEN / 2; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0x0f];
+    }
+    out[DURABLE_OP_ID_LEN] = '\0';
+}
+
+void durable_uuid(char out[37])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, out);
+}
+
+#define DEFAULT_REGION "us-east-1"
+#define DEFAULT_ACCOUNT "123456789012"
+#define DEFAULT_QUALIFIER "$LATEST"
+#define EXEC_MARK "/durable-execution/"
+
+static bool nonempty(const char *s)
+{
+    return s && *s;
+}
+
+/* Parts that end up between separators must not contain them. */
+static bool clean_part(const char *s, const char *forbidden)
+{
+    return nonempty(s) && strpbrk(s, forbidden) == NULL;
+}
+
+int durable_execution_arn(char **out, const char *region, const char *account,
+                          const char *function, const char *qualifier,
+                          const char *execution_name, const char *execution_op_id)
+{
+    *out = NULL;
+    region = nonempty(region) ? region : DEFAULT_REGION;
+    account = nonempty(account) ? account : DEFAULT_ACCOUNT;
+    qualifier = nonempty(qualifier) ? qualifier : DEFAULT_QUALIFIER;
+    if (!clean_part(region, ":/") || !clean_part(account, ":/") ||
+        !clean_part(function, ":/") || !clean_part(qualifier, ":/") ||
+        !clean_part(execution_name, "/") || !clean_part(execution_op_id, "/"))
+        return durable__error_set(DURABLE_EINVAL,
+                                  "execution ARN: function, execution name and operation id are "
+                                  "required, and no part may contain ':' or '/'");
+    *out = durable__sprintf("arn:aws:lambda:%s:%s:function:%s:%s" EXEC_MARK "%s/%s", region,
+                            account, function, qualifier, execution_name, execution_op_id);
+    return *out ? 0 : durable__error_oom();
+}
+
+int durable_function_arn(char **out, const char *region, const char *account,
+                         const char *function)
+{
+    *out = NULL;
+    region = nonempty(region) ? region : DEFAULT_REGION;
+    account = nonempty(account) ? account : DEFAULT_ACCOUNT;
+    if (!clean_part(region, ":/") || !clean_part(account, ":/") || !clean_part(function, ":/"))
+        return durable__error_set(DURABLE_EINVAL,
+                                  "function ARN: a function name without ':' or '/' is required");
+    *out = durable__sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, function);
+    return *out ? 0 : durable__error_oom();
+}
+
+static int not_arn(const char *arn)
+{
+    return durable__error_set(DURABLE_EINVAL,
+                              "not an execution ARN (arn:aws:lambda:<region>:<account>:function:"
+                              "<function>:<qualifier>/durable-execution/<name>/<id>): \"%.80s\"",
+                              arn ? arn : "");
+}
+
+static int give(char **out, const char *s, size_t n)
+{
+    if (!out)
+        return 0;
+    *out = durable__strndup(s, n);
+    return *out ? 0 : durable__error_oom();
+}
+
+int durable_execution_arn_parse(char **function, char **qualifier, char **execution_name,
+                                char **execution_op_id, const char *arn)
+{
+    char **outs[4] = {function, qualifier, execution_name, execution_op_id};
+    for (int i = 0; i < 4; i++)
+        if (outs[i])
+            *outs[i] = NULL;
+    if (!arn || strncmp(arn, "arn:", 4) != 0)
+        return not_arn(arn);
+    /* arn : partition : lambda : region : account : function : rest */
+    const char *p = arn;
+    for (int field = 0; field < 6; field++) {
+        const char *colon = strchr(p, ':');
+        if (!colon || colon == p)
+            return not_arn(arn);
+        if (field == 2 && strncmp(p, "lambda:", 7) != 0)
+            return not_arn(arn);
+        if (field == 5 && strncmp(p, "function:", 9) != 0)
+            return not_arn(arn);
+        p = colon + 1;
+    }
+    const char *mark = strstr(p, EXEC_MARK);
+    if (!mark)
+        return not_arn(arn);
+    const char *colon = memchr(p, ':', (size_t)(mark - p));
+    if (!colon || colon == p || colon + 1 == mark || memchr(colon + 1, ':', (size_t)(mark - colon - 1)))
+        return not_arn(arn);
+    const char *name = mark + strlen(EXEC_MARK);
+    const char *slash = strchr(name, '/');
+    if (!slash || slash == name || !slash[1] || strchr(slash + 1, '/'))
+        return not_arn(arn);
+    int rc = 0;
+    if ((rc = give(function, p, (size_t)(colon - p))) < 0 ||
+        (rc = give(qualifier, colon + 1, (size_t)(mark - colon - 1))) < 0 ||
+        (rc = give(execution_name, name, (size_t)(slash - name))) < 0 ||
+        (rc = give(execution_op_id, slash + 1, strlen(slash + 1))) < 0) {
+        for (int i = 0; i < 4; i++)
+            if (outs[i]) {
+                durable_free(*outs[i]);
+                *outs[i] = NULL;
+            }
+        return rc;
+    }
+    return 0;
+}

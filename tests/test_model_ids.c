@@ -1,0 +1,290 @@
+/* Operation ids, UUIDs, ARNs, checkpoint tokens, callback ids, base64. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "durable/ids.h"
+#include "durable/model.h"
+#include "support/testutil.h"
+
+static void test_op_id_vectors(void)
+{
+    static const char *vec[][2] = {{"1", "c4ca4238a0b92382"},     {"1-1", "ea66c06c1e1c05fa"},
+                                   {"2", "c81e728d9d4c2f63"},     {"2-1", "8fbdbf5573b18fae"},
+                                   {"2-1-3", "2bfadbf90d1c5992"}};
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        char id[DURABLE_OP_ID_LEN + 1];
+        memset(id, 'x', sizeof id);
+        durable_op_id(id, vec[i][0]);
+        CU_ASSERT_STRING_EQUAL(id, vec[i][1]);
+        CU_ASSERT_EQUAL(strlen(id), DURABLE_OP_ID_LEN);
+    }
+}
+
+static void test_uuid_format(void)
+{
+    char a[37], b[37];
+    durable_uuid(a);
+    durable_uuid(b);
+    CU_ASSERT_EQUAL(strlen(a), 36);
+    CU_ASSERT_STRING_NOT_EQUAL(a, b);
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            CU_ASSERT_EQUAL(a[i], '-');
+        } else {
+            CU_ASSERT(isxdigit((unsigned char)a[i]) && !isupper((unsigned char)a[i]));
+        }
+    }
+    CU_ASSERT_EQUAL(a[14], '4'); /* random (version 4) */
+}
+
+static void test_arn_build_and_parse(void)
+{
+    char *arn = NULL;
+    CU_ASSERT_EQUAL(durable_execution_arn(&arn, NULL, NULL, "my-fn", NULL, "run_1", "abc-123"), 0);
+    CU_ASSERT_STRING_EQUAL(arn, "arn:aws:lambda:us-east-1:123456789012:function:my-fn:$LATEST"
+                                "/durable-execution/run_1/abc-123");
+    char *fn = NULL, *q = NULL, *name = NULL, *op = NULL;
+    CU_ASSERT_EQUAL(durable_execution_arn_parse(&fn, &q, &name, &op, arn), 0);
+    CU_ASSERT_STRING_EQUAL(fn, "my-fn");
+    CU_ASSERT_STRING_EQUAL(q, "$LATEST");
+    CU_ASSERT_STRING_EQUAL(name, "run_1");
+    CU_ASSERT_STRING_EQUAL(op, "abc-123");
+    durable_free(fn);
+    durable_free(q);
+    durable_free(name);
+    durable_free(op);
+    /* Any out may be NULL. */
+    CU_ASSERT_EQUAL(durable_execution_arn_parse(NULL, NULL, NULL, &op, arn), 0);
+    CU_ASSERT_STRING_EQUAL(op, "abc-123");
+    durable_free(op);
+    durable_free(arn);
+
+    CU_ASSERT_EQUAL(durable_execution_arn(&arn, "eu-west-1", "111122223333", "f", "7", "n", "i"), 0);
+    CU_ASSERT_STRING_EQUAL(arn, "arn:aws:lambda:eu-west-1:111122223333:function:f:7/durable-execution/n/i");
+    durable_free(arn);
+    CU_ASSERT_EQUAL(durable_execution_arn(&arn, NULL, NULL, NULL, NULL, "n", "i"), DURABLE_EINVAL);
+    CU_ASSERT_PTR_NULL(arn);
+    CU_ASSERT_EQUAL(durable_execution_arn(&arn, NULL, NULL, "f", NULL, "a/b", "i"), DURABLE_EINVAL);
+
+    CU_ASSERT_EQUAL(durable_function_arn(&arn, NULL, NULL, "fn"), 0);
+    CU_ASSERT_STRING_EQUAL(arn, "arn:aws:lambda:us-east-1:123456789012:function:fn");
+    durable_free(arn);
+
+    static const char *bad[] = {
+        "",
+        "arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/durable-execution/name",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/durable-execution//id",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/durable-execution/n/",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn/durable-execution/n/i",
+        "arn:aws:s3:us-east-1:123456789012:function:fn:q/durable-execution/n/i",
+        "arn:aws:lambda:us-east-1:123456789012:layer:fn:q/durable-execution/n/i",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:q:x/durable-execution/n/i",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:q/durable-execution/n/i/j",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        op = (char *)"sentinel";
+        CU_ASSERT_EQUAL(durable_execution_arn_parse(NULL, NULL, NULL, &op, bad[i]), DURABLE_EINVAL);
+        CU_ASSERT_PTR_NULL(op);
+        CU_ASSERT(strstr(durable_error_last()->message, "not an execution ARN") != NULL);
+    }
+    CU_ASSERT_EQUAL(durable_execution_arn_parse(NULL, NULL, NULL, NULL, NULL), DURABLE_EINVAL);
+}
+
+static const char *ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"
+                         "/durable-execution/n/0b6e1c8a-3c44-4f0e-9a55-1f2b1c5d7e90";
+
+static void test_token_round_trip(void)
+{
+    char *tok = NULL;
+    CU_ASSERT_EQUAL(durable_token_encode(&tok, ARN, 42, "inv-1"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tok);
+    for (const char *p = tok; *p; p++)
+        CU_ASSERT(isalnum((unsigned char)*p) || *p == '+' || *p == '/' || *p == '=');
+    durable_token t;
+    CU_ASSERT_EQUAL(durable_token_decode(&t, tok), 0);
+    CU_ASSERT_STRING_EQUAL(t.arn, ARN);
+    CU_ASSERT_EQUAL(t.seq, 42);
+    CU_ASSERT_STRING_EQUAL(t.invocation_id, "inv-1");
+    durable_token_clear(&t);
+    CU_ASSERT_PTR_NULL(t.arn);
+    /* The payload is the documented JSON. */
+    unsigned char *raw = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL(durable_base64_decode(&raw, &len, tok), 0);
+    CU_ASSERT(strncmp((char *)raw, "{\"arn\":\"arn:aws:lambda:", 23) == 0);
+    CU_ASSERT(strstr((char *)raw, "\"seq\":42,\"inv\":\"inv-1\"") != NULL);
+    durable_free(raw);
+    durable_free(tok);
+    CU_ASSERT_EQUAL(durable_token_encode(&tok, NULL, 1, "i"), DURABLE_EINVAL);
+    CU_ASSERT_EQUAL(durable_token_encode(&tok, ARN, -1, "i"), DURABLE_EINVAL);
+}
+
+static void expect_bad_token(const char *text)
+{
+    durable_token t;
+    memset(&t, 0x5a, sizeof t);
+    CU_ASSERT_EQUAL(durable_token_decode(&t, text), DURABLE_ETOKEN);
+    CU_ASSERT_STRING_EQUAL(durable_error_last()->message, "Invalid checkpoint token");
+    CU_ASSERT_PTR_NULL(t.arn);
+    CU_ASSERT_PTR_NULL(t.invocation_id);
+}
+
+static void expect_bad_callback(const char *text)
+{
+    durable_callback_ref r;
+    memset(&r, 0x5a, sizeof r);
+    CU_ASSERT_EQUAL(durable_callback_id_decode(&r, text), DURABLE_ENOTFOUND);
+    CU_ASSERT_STRING_EQUAL(durable_error_last()->message, "Callback not found.");
+    CU_ASSERT_PTR_NULL(r.arn);
+    CU_ASSERT_PTR_NULL(r.nonce);
+}
+
+static char *b64(const char *s)
+{
+    char *out = NULL;
+    durable_base64_encode(&out, (const unsigned char *)s, strlen(s));
+    return out;
+}
+
+static void test_token_tamper_and_truncation(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng rng;
+    dt_rng_init(&rng, seed);
+    char *tok = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_token_encode(&tok, ARN, 7, "a5f1"), 0);
+    size_t n = strlen(tok);
+    /* Every single-byte flip at every position is rejected. */
+    for (size_t i = 0; i < n; i++) {
+        char *t = strdup(tok);
+        t[i] ^= (char)(1 + dt_rng_below(&rng, 127));
+        if (t[i] == '\0')
+            t[i] = '#';
+        expect_bad_token(t);
+        free(t);
+    }
+    /* Every truncation is rejected. */
+    for (size_t k = 0; k < n; k++) {
+        char *t = strdup(tok);
+        t[k] = '\0';
+        expect_bad_token(t);
+        free(t);
+    }
+    expect_bad_token(NULL);
+    expect_bad_token("");
+    expect_bad_token("not base64!");
+    expect_bad_token("QUJD"); /* "ABC" */
+    char *s;
+    expect_bad_token(s = b64("[1,2]"));
+    durable_free(s);
+    expect_bad_token(s = b64("{\"arn\":\"x\",\"seq\":1,\"inv\":\"i\"}")); /* no sum */
+    durable_free(s);
+    expect_bad_token(s = b64("{\"arn\":\"x\",\"seq\":\"1\",\"inv\":\"i\",\"sum\":\"0\"}"));
+    durable_free(s);
+    /* A callback id is not a token, and a token is not a callback id. */
+    char *cb = NULL;
+    CU_ASSERT_EQUAL(durable_callback_id_encode(&cb, ARN, "c4ca4238a0b92382"), 0);
+    expect_bad_token(cb);
+    expect_bad_callback(tok);
+    durable_free(cb);
+    durable_free(tok);
+    /* A very long token is refused without decoding. */
+    char *big = malloc(5000);
+    memset(big, 'A', 4999);
+    big[4999] = '\0';
+    expect_bad_token(big);
+    expect_bad_callback(big);
+    free(big);
+}
+
+static void test_callback_id_round_trip_and_tamper(void)
+{
+    char *a = NULL, *b = NULL;
+    CU_ASSERT_EQUAL(durable_callback_id_encode(&a, ARN, "c4ca4238a0b92382"), 0);
+    CU_ASSERT_EQUAL(durable_callback_id_encode(&b, ARN, "c4ca4238a0b92382"), 0);
+    CU_ASSERT_STRING_NOT_EQUAL(a, b); /* fresh nonce each time */
+    CU_ASSERT(strlen(a) <= DURABLE_MAX_CALLBACK_ID_LEN);
+    durable_callback_ref r;
+    CU_ASSERT_EQUAL(durable_callback_id_decode(&r, a), 0);
+    CU_ASSERT_STRING_EQUAL(r.arn, ARN);
+    CU_ASSERT_STRING_EQUAL(r.operation_id, "c4ca4238a0b92382");
+    CU_ASSERT_EQUAL(strlen(r.nonce), 36);
+    durable_callback_ref_clear(&r);
+    CU_ASSERT_PTR_NULL(r.operation_id);
+    size_t n = strlen(a);
+    for (size_t i = 0; i < n; i++) {
+        char *t = strdup(a);
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        expect_bad_callback(t);
+        t[i] = '\0';
+        expect_bad_callback(t);
+        free(t);
+    }
+    expect_bad_callback(NULL);
+    expect_bad_callback("");
+    expect_bad_callback("%%%");
+    durable_free(a);
+    durable_free(b);
+    CU_ASSERT_EQUAL(durable_callback_id_encode(&a, ARN, ""), DURABLE_EINVAL);
+}
+
+static void test_base64_edges(void)
+{
+    static const char *vec[][2] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
+                                   {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                   {"foobar", "Zm9vYmFy"}};
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        char *enc = NULL;
+        CU_ASSERT_EQUAL(durable_base64_encode(&enc, (const unsigned char *)vec[i][0],
+                                              strlen(vec[i][0])), 0);
+        CU_ASSERT_STRING_EQUAL(enc, vec[i][1]);
+        unsigned char *dec = NULL;
+        size_t len = 99;
+        CU_ASSERT_EQUAL(durable_base64_decode(&dec, &len, enc), 0);
+        CU_ASSERT_EQUAL(len, strlen(vec[i][0]));
+        CU_ASSERT(memcmp(dec, vec[i][0], len) == 0 && dec[len] == '\0');
+        durable_free(dec);
+        durable_free(enc);
+    }
+    /* Binary data with NULs and high bytes. */
+    unsigned char bin[256];
+    for (int i = 0; i < 256; i++)
+        bin[i] = (unsigned char)i;
+    char *enc = NULL;
+    unsigned char *dec = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL(durable_base64_encode(&enc, bin, sizeof bin), 0);
+    CU_ASSERT_EQUAL(durable_base64_decode(&dec, &len, enc), 0);
+    CU_ASSERT(len == sizeof bin && memcmp(dec, bin, len) == 0);
+    durable_free(dec);
+    durable_free(enc);
+
+    static const char *bad[] = {"Zg=",   "Zg",    "Z",     "Zm9v\n", " Zm9v", "Zm9v====",
+                                "Z===",  "Zh==",  "Zm9=",  "Zm=v",   "Zm9-",  "Zm9_",
+                                "Zm 9v", "=Zm9",  "Zg==Zg=="};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        dec = (unsigned char *)"sentinel";
+        CU_ASSERT_EQUAL(durable_base64_decode(&dec, &len, bad[i]), DURABLE_EPARSE);
+        CU_ASSERT_PTR_NULL(dec);
+        CU_ASSERT(strncmp(durable_error_last()->message, "base64:", 7) == 0);
+    }
+    CU_ASSERT_EQUAL(durable_base64_decode(&dec, &len, NULL), DURABLE_EPARSE);
+}
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("model_ids");
+    DT_ADD(s, test_op_id_vectors);
+    DT_ADD(s, test_uuid_format);
+    DT_ADD(s, test_arn_build_and_parse);
+    DT_ADD(s, test_token_round_trip);
+    DT_ADD(s, test_token_tamper_and_truncation);
+    DT_ADD(s, test_callback_id_round_trip_and_tamper);
+    DT_ADD(s, test_base64_edges);
+    return dt_run();
+}
