@@ -539,7 +539,7 @@ static void test_interrupted_at_most_once_step_never_reruns(void)
 }
 
 typedef struct cb_state {
-    const char *id;
+    char id[64];
     int await_rc;
     char result[128];
 } cb_state;
@@ -554,7 +554,7 @@ static int callback_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, v
     int rc = durable_create_callback(ctx, &cb, "approval", &o);
     if (rc)
         return rc;
-    s->id = durable_callback_id(cb);
+    snprintf(s->id, sizeof(s->id), "%s", durable_callback_id(cb));
     const cJSON *r = NULL;
     s->await_rc = durable_callback_await(cb, &r);
     if (s->await_rc)
