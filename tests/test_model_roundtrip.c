@@ -264,11 +264,13 @@ static cJSON *through_text(cJSON *j)
     return back;
 }
 
+/* Evaluates `ok` once: it usually contains the decode call. */
 #define CHECK_RT(ok, c)                                                                   \
     do {                                                                                  \
-        if (!(ok))                                                                        \
-            fprintf(stderr, "  last error: %s\n", durable_error_last()->message);         \
-        DT_PROP(ok, SEED, c);                                                             \
+        bool ok_ = (ok);                                                                  \
+        if (!ok_)                                                                         \
+            fprintf(stderr, "  %s\n  last error: %s\n", #ok, durable_error_last()->message); \
+        DT_PROP(ok_, SEED, c);                                                            \
     } while (0)
 
 static void test_error_object_rt(void)
@@ -367,19 +369,9 @@ static void rlist(durable_operation_list *l, bool execution_first)
     for (size_t i = 0; i < n; i++) {
         durable_operation op;
         roperation(&op);
-        if (i == 0 && execution_first) {
-            durable_operation_clear(&op);
+        while (i == 0 && execution_first && op.type != DURABLE_OP_EXECUTION) {
+            durable_operation_clear(&op); /* Operations[0] must be the EXECUTION one */
             roperation(&op);
-            op.type = DURABLE_OP_EXECUTION;
-            durable_free(op.result);
-            durable_error_object_free(op.error);
-            op.result = NULL;
-            op.error = NULL;
-            op.attempt = DURABLE_ABSENT;
-            op.replay_children = DURABLE_ABSENT;
-            op.callback_id = NULL;
-            op.next_attempt_timestamp = 0;
-            op.scheduled_end_timestamp = 0;
         }
         durable_operation_list_take(l, &op);
     }
