@@ -46,7 +46,9 @@ int durable_function_arn(char **out, const char *region, const char *account,
 int durable_execution_arn_parse(char **function, char **qualifier, char **execution_name,
                                 char **execution_op_id, const char *arn);
 
-/* Checkpoint token (SPEC §7.1): base64 of {"arn":…,"seq":…,"inv":…}. */
+/* Checkpoint token (SPEC §7.1): base64 of {"arn":…,"seq":…,"inv":…,"sum":…}.
+ * "sum" is 16 hex characters of SHA-256 over the other members: a checksum
+ * (not a secret) so that any altered or truncated byte is detected. */
 typedef struct durable_token {
     char *arn;
     int64_t seq;
@@ -59,7 +61,8 @@ int durable_token_encode(char **out, const char *arn, int64_t seq, const char *i
 int durable_token_decode(durable_token *out, const char *token);
 void durable_token_clear(durable_token *t);
 
-/* Callback id (SPEC §7.5): base64 of {"arn":…,"op":…,"n":<nonce>}. */
+/* Callback id (SPEC §7.5): base64 of {"arn":…,"op":…,"n":<nonce>,"sum":…},
+ * with the same kind of checksum as tokens. */
 typedef struct durable_callback_ref {
     char *arn;
     char *operation_id;

@@ -26,6 +26,13 @@
  *    keys are ignored, null is treated as absent (SPEC §2.1).
  *  - Timestamps decode from epoch seconds (float), epoch milliseconds
  *    (integer) and RFC 3339 strings; they encode in the format asked for.
+ *  - Path parameters (the ARN of checkpoint/state/history/stop requests,
+ *    CallbackId, FunctionName) are not part of the JSON: encoders skip them
+ *    and decoders leave them NULL for the caller to fill from the route.
+ *  - A CheckpointToken that is present but malformed decodes to
+ *    DURABLE_ETOKEN with exactly "Invalid checkpoint token" (SPEC §3.2);
+ *    an absent one decodes to NULL and is the engine's to reject.
+ *  - Markers: "" and absent both decode to NULL (no more pages).
  *
  * Thread-safety: all functions are reentrant; structs are not shared.
  */
