@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "durable/ids.h"
 #include "durable/model.h"
 #include "support/testutil.h"
 
@@ -600,6 +601,92 @@ static void test_random_mutations(void)
     CU_ASSERT(parsed > 100);
 }
 
+/* Allocation failure at every point of decode, encode and print: no crash,
+ * no leak, ENOMEM (or a parse error when cJSON itself ran out). */
+static long alloc_budget = -1;
+static void *fail_malloc(size_t n, void *u)
+{
+    (void)u;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+static void *fail_realloc(void *p, size_t n, void *u)
+{
+    (void)u;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return realloc(p, n);
+}
+static void fail_free(void *p, void *u)
+{
+    (void)u;
+    free(p);
+}
+
+static void test_allocation_failures(void)
+{
+    durable_allocator a = {fail_malloc, fail_realloc, fail_free, NULL};
+    int checked = 0;
+    for (int doc = 0; doc < 3; doc++) {
+        int which = doc == 0 ? ST_RESP : doc == 1 ? CP_REQ : HIST_RESP;
+        for (long budget = 0; budget < 400; budget++) {
+            durable_set_allocator(&a);
+            alloc_budget = budget;
+            cJSON *j = NULL;
+            int rc = durable_json_parse(&j, VALID_DOCS[doc], strlen(VALID_DOCS[doc]));
+            if (rc == 0) {
+                unsigned char out[512];
+                rc = DECODERS[which].decode(out, j);
+                CU_ASSERT(rc == 0 || rc == DURABLE_ENOMEM);
+                if (rc == 0) {
+                    /* Encode it back under the same budget. */
+                    cJSON *enc = NULL;
+                    int erc = 0;
+                    if (which == ST_RESP)
+                        erc = durable_state_response_to_json(&enc, (durable_state_response *)out,
+                                                             DURABLE_TS_EPOCH_SECONDS);
+                    else if (which == CP_REQ)
+                        erc = durable_checkpoint_request_to_json(&enc,
+                                                                 (durable_checkpoint_request *)out);
+                    else
+                        erc = durable_history_response_to_json(&enc, (durable_history_response *)out,
+                                                               DURABLE_TS_EPOCH_SECONDS);
+                    CU_ASSERT(erc == 0 || erc == DURABLE_ENOMEM);
+                    CU_ASSERT((erc == 0) == (enc != NULL));
+                    char *t = durable_json_print(enc);
+                    durable_free(t);
+                    cJSON_Delete(enc);
+                    DECODERS[which].clear(out);
+                }
+                cJSON_Delete(j);
+                checked++;
+            }
+            alloc_budget = -1;
+            durable_set_allocator(NULL);
+        }
+    }
+    CU_ASSERT(checked > 100);
+    /* Tokens and ids under failure too. */
+    durable_set_allocator(&a);
+    for (long budget = 0; budget < 40; budget++) {
+        alloc_budget = budget;
+        char *tok = NULL;
+        int rc = durable_token_encode(&tok, "arn:x", 3, "inv");
+        CU_ASSERT((rc == 0) == (tok != NULL));
+        durable_token t;
+        if (rc == 0 && durable_token_decode(&t, tok) == 0)
+            durable_token_clear(&t);
+        durable_free(tok);
+    }
+    alloc_budget = -1;
+    durable_set_allocator(NULL);
+}
+
 /* NULL input never crashes. */
 static void test_null_inputs(void)
 {
@@ -629,5 +716,6 @@ int main(void)
     DT_ADD(s, test_deep_nesting);
     DT_ADD(s, test_random_mutations);
     DT_ADD(s, test_null_inputs);
+    DT_ADD(s, test_allocation_failures);
     return dt_run();
 }
