@@ -446,6 +446,12 @@ void durable_callback_request_clear(durable_callback_request *r);
 /* The request body: the raw result (SUCCESS), the ErrorObject (FAILURE), or
  * nothing (HEARTBEAT, *out = NULL). */
 int durable_callback_request_to_json(cJSON **out, const durable_callback_request *r);
+/* json: SUCCESS — a cJSON raw item (cJSON_CreateRaw) holding the body bytes
+ * (any other value is taken as its compact JSON text), NULL for an empty
+ * body; the body must be UTF-8 and at most 262,144 bytes (DURABLE_EINVAL).
+ * FAILURE — the ErrorObject, as an object or as raw text; NULL or empty
+ * means {}. HEARTBEAT — ignored. A callback_id that is not 1-1,024
+ * characters of base64 gives DURABLE_ENOTFOUND "Callback not found.". */
 int durable_callback_request_from_json(durable_callback_request *out, durable_callback_kind kind,
                                        const char *callback_id, const cJSON *json);
 
@@ -533,6 +539,7 @@ typedef struct durable_stop_request {
 
 void durable_stop_request_clear(durable_stop_request *r);
 int durable_stop_request_to_json(cJSON **out, const durable_stop_request *r);
+/* json NULL (empty body) decodes to no Error. */
 int durable_stop_request_from_json(durable_stop_request *out, const cJSON *json);
 
 typedef struct durable_stop_response {
