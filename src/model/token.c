@@ -5,6 +5,7 @@
  * sequence. It is a checksum, not a secret: tokens are opaque, not
  * authenticated (the engine still checks seq and invocation against its
  * own state). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,8 +71,13 @@ static cJSON *decode_obj(const char *text, size_t max_len)
     /* Embedded NULs would hide bytes from the JSON parser. */
     if (memchr(raw, '\0', len) == NULL)
         durable_json_parse(&j, (const char *)raw, len);
+    /* Only the exact text we mint is accepted: a flipped pad character can
+     * append whitespace the JSON parser would otherwise forgive. */
+    char *canon = (j && cJSON_IsObject(j)) ? durable_json_print(j) : NULL;
+    bool same = canon && strlen(canon) == len && memcmp(canon, raw, len) == 0;
+    durable_free(canon);
     durable_free(raw);
-    if (j && !cJSON_IsObject(j)) {
+    if (!same) {
         cJSON_Delete(j);
         j = NULL;
     }
