@@ -172,6 +172,13 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "=== $$b"; $$b || exit 1; done
 
+# The order pipeline on demo.db: killed mid-way, resumed; prints the
+# operations, the history and how to query the file with sqlite3.
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/examples/order_workflow
+	@$(BUILD)/examples/order_workflow demo.db
+
 # ---- install --------------------------------------------------------------
 $(BUILD)/libdurable.pc: Makefile
 	@mkdir -p $(dir $@)

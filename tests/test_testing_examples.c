@@ -1,0 +1,63 @@
+/* Every program under examples/ runs and reports success (each checks its
+ * own expectations and exits non-zero otherwise). The binaries are found in
+ * $DURABLE_BUILD/examples (make run-tests sets it). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/testutil.h"
+
+static void run_example(const char *name, const char *args)
+{
+    const char *build = getenv("DURABLE_BUILD");
+    char cmd[2048];
+    char *db = dt_temp_path(name);
+    snprintf(cmd, sizeof cmd, "%s/examples/%s %s%s 2>&1", build && *build ? build : "build", name,
+             args ? args : "", args ? db : "");
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    char line[4096];
+    char want[128];
+    snprintf(want, sizeof want, "%s: ok", name);
+    int ok = 0;
+    while (fgets(line, sizeof line, p))
+        if (strncmp(line, want, strlen(want)) == 0)
+            ok = 1;
+    int status = pclose(p);
+    if (!ok || status != 0)
+        fprintf(stderr, "example %s failed (status %d): %s\n", name, status, cmd);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(status, 0);
+    dt_remove_db(db);
+    char ledger[4200];
+    snprintf(ledger, sizeof ledger, "%s.ledger", db);
+    unlink(ledger);
+    free(db);
+}
+
+static void test_hello_world(void) { run_example("hello_world", NULL); }
+static void test_simple_workflow(void) { run_example("simple_workflow", NULL); }
+static void test_retries(void) { run_example("retries", NULL); }
+static void test_callback_workflow(void) { run_example("callback_workflow", NULL); }
+static void test_parallel_processing(void) { run_example("parallel_processing", NULL); }
+static void test_child_contexts(void) { run_example("child_contexts", NULL); }
+static void test_wait_for_condition(void) { run_example("wait_for_condition", NULL); }
+static void test_invoke_chain(void) { run_example("invoke_chain", NULL); }
+static void test_order_workflow(void) { run_example("order_workflow", ""); }
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("testing_examples");
+    DT_ADD(s, test_hello_world);
+    DT_ADD(s, test_simple_workflow);
+    DT_ADD(s, test_retries);
+    DT_ADD(s, test_callback_workflow);
+    DT_ADD(s, test_parallel_processing);
+    DT_ADD(s, test_child_contexts);
+    DT_ADD(s, test_wait_for_condition);
+    DT_ADD(s, test_invoke_chain);
+    DT_ADD(s, test_order_workflow);
+    return dt_run();
+}
