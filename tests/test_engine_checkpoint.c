@@ -209,7 +209,7 @@ static void test_options_rules(void)
     reject1(&f, &u, "Invalid WaitOptions for the given action.");
     ef_wait(&u, "1", DURABLE_MAX_WAIT_SECONDS + 1);
     reject1(&f, &u, "Invalid WaitOptions for the given action.");
-    ef_callback(&u, "1", -1, 0);
+    ef_callback(&u, "1", -2, 0);
     reject1(&f, &u, "Invalid CallbackOptions for the given action.");
     ef_callback(&u, "1", 0, -5);
     reject1(&f, &u, "Invalid CallbackOptions for the given action.");
