@@ -4,7 +4,7 @@
  *
  * The Makefile links a test with the library layers only, so the runner's
  * own sources are compiled into this test by including them (their static
- * helpers use distinct prefixes: ld_, mt_, pj_).
+ * helpers use distinct prefixes: ac_, ld_, mt_, pj_).
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conformance/actions.c"
 #include "conformance/loader.c"
 #include "conformance/matcher.c"
 #include "conformance/pyjson.c"
@@ -616,6 +617,69 @@ static void test_python_dumps(void)
     CU_ASSERT_STRING_EQUAL(buf, "1234567890123456.0");
 }
 
+/* ---- CallbackActions ------------------------------------------------------------ */
+
+static void test_callback_actions(void)
+{
+    conf_bindings b = {0};
+    cJSON *v = cJSON_CreateString("cbname1234");
+    conf_bindings_set(&b, "CB_NAME", v);
+    cJSON_Delete(v);
+    v = cJSON_CreateString("payload12345");
+    conf_bindings_set(&b, "CB_PAYLOAD", v);
+    cJSON_Delete(v);
+    cJSON *raw = yaml("- CallbackName: ${CB_NAME}\n  Operation: heartbeat\n"
+                      "- CallbackName: ${CB_NAME}\n  Operation: Success\n"
+                      "  Payload: ${CB_PAYLOAD}\n  Delay: 1\n"
+                      "- CallbackName: '*'\n  Operation: FAILURE\n"
+                      "  Payload: {ErrorType: RejectedError, ErrorMessage: not approved,"
+                      " ErrorData: {a: 1}}\n  Delay: 2.5\n"
+                      "- CallbackName: '${/(?i)^app/}'\n  Operation: success\n"
+                      "  Payload: {status: approved}\n"
+                      "- Operation: success\n  Payload: 42\n");
+    cJSON *subst = conf_substitute(raw, &b);
+    conf_actions a;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(conf_actions_build(&a, subst, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(a.count, 5);
+    CU_ASSERT_EQUAL(a.items[0].op, DURABLE_TEST_CALLBACK_HEARTBEAT);
+    CU_ASSERT_EQUAL(a.items[0].match, DURABLE_TEST_MATCH_EXACT);
+    CU_ASSERT_STRING_EQUAL(a.items[0].name, "cbname1234");
+    CU_ASSERT_EQUAL(a.items[0].delay_ms, 0);
+    CU_ASSERT_PTR_NULL(a.items[0].payload);
+    CU_ASSERT_EQUAL(a.items[1].op, DURABLE_TEST_CALLBACK_SUCCEED);
+    CU_ASSERT_STRING_EQUAL(a.items[1].payload, "\"payload12345\"");
+    CU_ASSERT_EQUAL(a.items[1].delay_ms, 1000);
+    CU_ASSERT_EQUAL(a.items[2].op, DURABLE_TEST_CALLBACK_FAIL);
+    CU_ASSERT_EQUAL(a.items[2].match, DURABLE_TEST_MATCH_ANY);
+    CU_ASSERT_STRING_EQUAL(a.items[2].error_type, "RejectedError");
+    CU_ASSERT_STRING_EQUAL(a.items[2].error_message, "not approved");
+    CU_ASSERT_STRING_EQUAL(a.items[2].error_data, "{\"a\": 1}");
+    CU_ASSERT_EQUAL(a.items[2].delay_ms, 2500);
+    CU_ASSERT_EQUAL(a.items[3].match, DURABLE_TEST_MATCH_REGEX);
+    CU_ASSERT_STRING_EQUAL(a.items[3].name, "^[aA][pP][pP]");
+    CU_ASSERT_STRING_EQUAL(a.items[3].payload, "{\"status\": \"approved\"}");
+    CU_ASSERT_EQUAL(a.items[4].match, DURABLE_TEST_MATCH_ANY);
+    CU_ASSERT_STRING_EQUAL(a.items[4].payload, "42");
+    conf_actions_clear(&a);
+    cJSON_Delete(subst);
+    cJSON_Delete(raw);
+
+    const char *bad[] = {"- {CallbackName: x, Operation: explode}\n",
+                         "- {Operation: failure, Payload: just text}\n",
+                         "- {Operation: success, Delay: -1}\n", "{Operation: success}\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cJSON *j = yaml(bad[i]);
+        CU_ASSERT_EQUAL(conf_actions_build(&a, j, err, sizeof err), -1);
+        CU_ASSERT(err[0] != 0);
+        CU_ASSERT_EQUAL(a.count, 0);
+        cJSON_Delete(j);
+    }
+    CU_ASSERT_EQUAL(conf_actions_build(&a, NULL, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(a.count, 0);
+    conf_bindings_clear(&b);
+}
+
 /* ---- properties ------------------------------------------------------------------- */
 
 static cJSON *random_tree(dt_rng *r, int depth)
@@ -755,6 +819,7 @@ int main(void)
     DT_ADD(m, test_result_rules);
     DT_ADD(m, test_log_rules);
     DT_ADD(m, test_python_dumps);
+    DT_ADD(m, test_callback_actions);
     DT_ADD(m, test_properties);
     return dt_run();
 }
