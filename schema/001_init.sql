@@ -86,9 +86,10 @@ CREATE TABLE operations (
     error            TEXT,                             -- ErrorObject JSON
     last_changed_seq INTEGER NOT NULL,                 -- executions.change_seq at last change
     undelivered      INTEGER NOT NULL DEFAULT 0,       -- engine change not yet seen by a handler
-    PRIMARY KEY (execution_id, op_id)
+    -- Stored in start order, so reading an execution's state is one range scan.
+    PRIMARY KEY (execution_id, start_seq),
+    UNIQUE (execution_id, op_id)
 ) WITHOUT ROWID;
-CREATE INDEX operations_by_start ON operations(execution_id, start_seq);
 CREATE INDEX operations_by_change ON operations(execution_id, last_changed_seq);
 CREATE INDEX operations_by_parent ON operations(execution_id, parent_id);
 CREATE INDEX operations_by_type ON operations(execution_id, type, status);

@@ -448,6 +448,84 @@ static void test_list_executions(void)
     ef_close(&f);
 }
 
+/* The decoded-state cache follows writes made through another handle on the
+ * same file (another process in real use) and through its own handle. */
+static void test_state_cache_follows_other_writers(void)
+{
+    char *path = dt_temp_path("engine-cache");
+    durable_vclock *vc = NULL;
+    CU_ASSERT_FATAL(durable_vclock_new(&vc, DURABLE_VCLOCK_FIXED, EF_T0) == 0);
+    durable_store *s1 = NULL, *s2 = NULL;
+    CU_ASSERT_FATAL(durable_store_open(&s1, path, NULL) == 0);
+    CU_ASSERT_FATAL(durable_store_open(&s2, path, NULL) == 0);
+    durable_engine_options o = DURABLE_ENGINE_OPTIONS_INIT;
+    o.clock = durable_vclock_clock(vc);
+    durable_engine *a = NULL, *b = NULL;
+    CU_ASSERT_FATAL(durable_engine_open(&a, s1, &o) == 0);
+    CU_ASSERT_FATAL(durable_engine_open(&b, s2, &o) == 0);
+    char *arn = NULL, *inv = NULL;
+    CU_ASSERT_FATAL(durable_engine_start_execution(&arn, NULL, a, "fn", NULL) == 0);
+    durable_invocation_input in = {0};
+    CU_ASSERT_FATAL(durable_engine_start_invocation(&in, &inv, a, arn, 0) == 0);
+    /* b writes a callback and a step through the token; a reads state. */
+    durable_operation_update u[2];
+    ef_callback(&u[0], "1", 0, 0);
+    ef_upd(&u[1], DURABLE_OP_STEP, DURABLE_ACTION_START, "2");
+    durable_checkpoint_request req = {0};
+    req.durable_execution_arn = arn;
+    req.checkpoint_token = in.checkpoint_token;
+    req.updates = u;
+    req.update_count = 2;
+    durable_checkpoint_response r = {0};
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r, b, &req), 0);
+    ef_clear_updates(u, 2);
+    durable_state_request sreq = {0};
+    sreq.durable_execution_arn = arn;
+    sreq.checkpoint_token = r.checkpoint_token;
+    durable_state_response st = {0};
+    CU_ASSERT_EQUAL(durable_engine_get_state(&st, a, &sreq), 0);
+    CU_ASSERT_EQUAL(st.operations.count, 3);
+    durable_state_response_clear(&st);
+    /* b changes an existing operation; a's next read sees the new status. */
+    char *cb = durable__strdup(r.operations.items[0].callback_id);
+    CU_ASSERT_EQUAL(durable_engine_callback_success(b, cb, "\"x\"", 3), 0);
+    CU_ASSERT_EQUAL(durable_engine_get_state(&st, a, &sreq), 0);
+    CU_ASSERT_EQUAL_FATAL(st.operations.count, 3);
+    CU_ASSERT_EQUAL(st.operations.items[1].status, DURABLE_OP_SUCCEEDED);
+    CU_ASSERT_STRING_EQUAL(st.operations.items[1].result, "\"x\"");
+    durable_state_response_clear(&st);
+    /* The same handle writes, then reads again (merge path). */
+    ef_upd(&u[0], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "2");
+    u[0].payload = durable__strdup("7");
+    req.checkpoint_token = r.checkpoint_token;
+    req.update_count = 1;
+    durable_checkpoint_response r2 = {0};
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r2, a, &req), 0);
+    ef_clear_updates(u, 1);
+    sreq.checkpoint_token = r2.checkpoint_token;
+    CU_ASSERT_EQUAL(durable_engine_get_state(&st, a, &sreq), 0);
+    CU_ASSERT_EQUAL_FATAL(st.operations.count, 3);
+    CU_ASSERT_EQUAL(st.operations.items[2].status, DURABLE_OP_SUCCEEDED);
+    CU_ASSERT_STRING_EQUAL(st.operations.items[2].result, "7");
+    durable_state_response_clear(&st);
+    CU_ASSERT_EQUAL(durable_engine_get_state(&st, b, &sreq), 0);
+    CU_ASSERT_EQUAL(st.operations.items[2].status, DURABLE_OP_SUCCEEDED);
+    durable_state_response_clear(&st);
+    durable_free(cb);
+    durable_checkpoint_response_clear(&r);
+    durable_checkpoint_response_clear(&r2);
+    durable_invocation_input_clear(&in);
+    durable_free(arn);
+    durable_free(inv);
+    durable_engine_close(a);
+    durable_engine_close(b);
+    durable_store_close(s1);
+    durable_store_close(s2);
+    durable_vclock_free(vc);
+    dt_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_state");
@@ -460,5 +538,6 @@ int main(void)
     DT_ADD(s, test_paging_with_markers);
     DT_ADD(s, test_history_paging_and_truncation);
     DT_ADD(s, test_list_executions);
+    DT_ADD(s, test_state_cache_follows_other_writers);
     return dt_run();
 }

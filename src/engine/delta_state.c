@@ -13,6 +13,7 @@ static int pruning_set(durable_engine *e, const eng_exec *x, durable__strset *se
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
                                  "SELECT op_id, parent_id, status, replay_children FROM operations "
+                                 "INDEXED BY operations_by_type "
                                  "WHERE execution_id = ?1 AND type = 'CONTEXT' ORDER BY start_seq");
     if (rc < 0)
         return rc;
@@ -33,7 +34,68 @@ static int pruning_set(durable_engine *e, const eng_exec *x, durable__strset *se
     return rc;
 }
 
+static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
+                        size_t byte_cap, durable_operation_list *out, int64_t *next_after);
+
+/* The page from the decoded-state cache (the common path). */
+static int page_cached(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
+                       size_t byte_cap, durable_operation_list *out, int64_t *next_after)
+{
+    const durable_operation *ops;
+    const int64_t *seqs;
+    size_t n;
+    int rc = durable__state_cache_get(e, x, &ops, &seqs, &n);
+    if (rc < 0)
+        return rc;
+    durable__strset pruned = {0};
+    bool *omit = n ? durable__calloc(n, sizeof *omit) : NULL;
+    if (n && !omit)
+        return durable__error_oom();
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const durable_operation *op = &ops[i];
+        omit[i] = op->parent_id && pruned.count && durable__strset_has(&pruned, op->parent_id);
+        bool done = op->status == DURABLE_OP_SUCCEEDED || op->status == DURABLE_OP_FAILED;
+        if (op->type == DURABLE_OP_CONTEXT && (omit[i] || (done && op->replay_children != 1)))
+            rc = durable__strset_add(&pruned, op->id);
+    }
+    size_t lo = 0, hi = n; /* first index with start_seq > after */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (seqs[mid] <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t bytes = 0;
+    int64_t last = 0;
+    for (size_t i = lo; i < n && rc == 0; i++) {
+        if (omit[i])
+            continue;
+        size_t size = durable__op_size(&ops[i]);
+        if (out->count >= (size_t)max_items || (out->count > 0 && bytes + size > byte_cap)) {
+            *next_after = last;
+            break;
+        }
+        rc = durable_operation_list_append(out, &ops[i]);
+        bytes += size;
+        last = seqs[i];
+    }
+    durable_free(omit);
+    durable__strset_clear(&pruned);
+    return rc;
+}
+
 int durable__state_page(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
+                        size_t byte_cap, durable_operation_list *out, int64_t *next_after)
+{
+    *next_after = 0;
+    if (!e->ops_dirty)
+        return page_cached(e, x, after, max_items, byte_cap, out, next_after);
+    return page_from_db(e, x, after, max_items, byte_cap, out, next_after);
+}
+
+/* The page straight from the database (a call that already wrote operations). */
+static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
                         size_t byte_cap, durable_operation_list *out, int64_t *next_after)
 {
     *next_after = 0;
@@ -88,6 +150,7 @@ int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
                                  "SELECT " DURABLE__OP_COLUMNS " FROM operations "
+                                 "INDEXED BY operations_by_change "
                                  "WHERE execution_id = ?1 AND last_changed_seq > ?2 "
                                  "ORDER BY start_seq");
     if (rc < 0)
@@ -108,7 +171,7 @@ int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
         return rc;
     }
     rc = durable__db_prepare(e, &st,
-                             "UPDATE operations SET undelivered = 0 "
+                             "UPDATE operations INDEXED BY operations_undelivered SET undelivered = 0 "
                              "WHERE execution_id = ?1 AND undelivered = 1");
     if (rc < 0)
         return rc;

@@ -56,6 +56,7 @@ void durable_engine_close(durable_engine *e)
     durable_free(e->account);
     durable_free(e->errmsg);
     durable_free(e->errtext);
+    durable__state_cache_free(e->cache);
     durable_free(e);
 }
 
@@ -128,6 +129,7 @@ int durable__eng_begin(durable_engine *e, bool write)
 {
     set_messages(e, 0, "", "");
     durable_error_clear();
+    e->ops_dirty = false;
     e->now = durable_clock_now(e->clock);
     int rc = write ? durable__store_begin(e->store) : durable__store_begin_read(e->store);
     if (rc < 0) {

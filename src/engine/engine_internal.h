@@ -38,6 +38,8 @@ struct durable_engine {
     int errcode;
     char *errmsg;    /* "<where>: <text>" */
     char *errtext;   /* SPEC text only */
+    bool ops_dirty;  /* this call wrote operations (no state caching) */
+    struct durable__state_cache *cache;
 };
 
 /* ---- call frame, errors (engine.c) ---- */
@@ -217,6 +219,14 @@ int durable__state_page(durable_engine *e, const eng_exec *x, int64_t after, int
                         size_t byte_cap, durable_operation_list *out, int64_t *next_after);
 /* Operations changed since the watermark; advances it, clears undelivered. */
 int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out);
+
+/* ---- state cache (state_cache.c) ---- */
+typedef struct durable__state_cache durable__state_cache;
+/* Decoded operations of x in start order, current as of x->change_seq;
+ * borrowed until the next cache call. Only for calls with !e->ops_dirty. */
+int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable_operation **ops,
+                             const int64_t **seqs, size_t *count);
+void durable__state_cache_free(durable__state_cache *sc);
 
 /* ---- markers (markers.c) ---- */
 int durable__marker_encode(char **out, const char *k1, int64_t v1, const char *k2, int64_t v2);

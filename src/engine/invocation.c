@@ -29,7 +29,8 @@ static int take_undelivered(durable_engine *e, const eng_exec *x, durable_invoca
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
-                                 "SELECT op_id FROM operations WHERE execution_id = ?1 AND "
+                                 "SELECT op_id FROM operations INDEXED BY operations_undelivered "
+                                 "WHERE execution_id = ?1 AND "
                                  "undelivered = 1 ORDER BY start_seq");
     if (rc < 0)
         return rc;
@@ -51,7 +52,7 @@ static int take_undelivered(durable_engine *e, const eng_exec *x, durable_invoca
     if (rc < 0)
         return rc;
     rc = durable__db_prepare(e, &st,
-                             "UPDATE operations SET undelivered = 0 "
+                             "UPDATE operations INDEXED BY operations_undelivered SET undelivered = 0 "
                              "WHERE execution_id = ?1 AND undelivered = 1");
     if (rc < 0)
         return rc;
@@ -169,9 +170,9 @@ static int has_pending_operation(durable_engine *e, const eng_exec *x)
     sqlite3_stmt *st;
     int rc = durable__db_prepare(
         e, &st,
-        "SELECT EXISTS (SELECT 1 FROM operations WHERE execution_id = ?1 AND "
-        "((type = 'STEP' AND status = 'PENDING') OR "
-        "(type IN ('WAIT', 'CALLBACK', 'CHAINED_INVOKE') AND status = 'STARTED')))");
+        "SELECT EXISTS (SELECT 1 FROM operations WHERE execution_id = ?1 AND type = 'STEP' "
+        "AND status = 'PENDING') OR EXISTS (SELECT 1 FROM operations WHERE execution_id = ?1 "
+        "AND type IN ('WAIT', 'CALLBACK', 'CHAINED_INVOKE') AND status = 'STARTED')");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);

@@ -18,61 +18,62 @@ void durable__eop_clear(eng_op *o)
     memset(o, 0, sizeof *o);
 }
 
-static int parse_enum_type(durable_op_type *out, sqlite3_stmt *st, int col)
+/* Column helpers that make one SQLite call per NULL column: the state read
+ * decodes every operation of an execution on each invocation. */
+static int text_col(char **out, sqlite3_stmt *st, int col)
 {
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return durable_op_type_parse(out, t ? t : "");
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t) {
+        *out = NULL;
+        return 0;
+    }
+    *out = durable__strndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+    return *out ? 0 : -1;
 }
 
-static int parse_enum_status(durable_op_status *out, sqlite3_stmt *st, int col)
+static int64_t int_col(sqlite3_stmt *st, int col, int64_t if_null)
 {
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return durable_op_status_parse(out, t ? t : "");
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? if_null : sqlite3_column_int64(st, col);
 }
-
-#define DUP(field, col)                                                                     \
-    do {                                                                                    \
-        o->op.field = durable__col_dup(st, col);                                            \
-        if (!o->op.field && !durable__col_null(st, col))                                    \
-            goto oom;                                                                       \
-    } while (0)
 
 int durable__op_from_row(eng_op *o, sqlite3_stmt *st)
 {
     durable__eop_init(o);
-    DUP(id, 0);
-    DUP(parent_id, 1);
-    DUP(name, 2);
-    if (parse_enum_type(&o->op.type, st, 3) < 0 || parse_enum_status(&o->op.status, st, 5) < 0) {
+    durable_operation *op = &o->op;
+    const char *type = (const char *)sqlite3_column_text(st, 3);
+    const char *status = (const char *)sqlite3_column_text(st, 5);
+    if (durable_op_type_parse(&op->type, type ? type : "") < 0 ||
+        durable_op_status_parse(&op->status, status ? status : "") < 0) {
         durable__eop_clear(o);
         return durable__error_set(DURABLE_EDB, "operations row has an unknown type or status");
     }
-    DUP(subtype, 4);
-    o->op.start_timestamp = durable__col_i64(st, 6);
-    o->op.end_timestamp = durable__col_i64(st, 7);
-    DUP(input_payload, 8);
-    o->op.replay_children = durable__col_null(st, 9) ? DURABLE_ABSENT : (int)durable__col_i64(st, 9);
-    o->op.attempt = durable__col_null(st, 10) ? DURABLE_ABSENT : durable__col_i64(st, 10);
-    o->op.next_attempt_timestamp = durable__col_i64(st, 11);
-    o->op.scheduled_end_timestamp = durable__col_i64(st, 12);
-    DUP(callback_id, 13);
-    DUP(result, 14);
-    if (!durable__col_null(st, 15)) {
-        int rc = durable__error_parse(&o->op.error, (const char *)sqlite3_column_text(st, 15));
+    if (text_col(&op->id, st, 0) < 0 || text_col(&op->parent_id, st, 1) < 0 ||
+        text_col(&op->name, st, 2) < 0 || text_col(&op->subtype, st, 4) < 0 ||
+        text_col(&op->input_payload, st, 8) < 0 || text_col(&op->callback_id, st, 13) < 0 ||
+        text_col(&op->result, st, 14) < 0 || !op->id) {
+        durable__eop_clear(o);
+        return durable__error_oom();
+    }
+    op->start_timestamp = sqlite3_column_int64(st, 6);
+    op->end_timestamp = int_col(st, 7, 0);
+    op->replay_children = (int)int_col(st, 9, DURABLE_ABSENT);
+    op->attempt = int_col(st, 10, DURABLE_ABSENT);
+    op->next_attempt_timestamp = int_col(st, 11, 0);
+    op->scheduled_end_timestamp = int_col(st, 12, 0);
+    const char *err = (const char *)sqlite3_column_text(st, 15);
+    if (err) {
+        int rc = durable__error_parse(&op->error, err);
         if (rc < 0) {
             durable__eop_clear(o);
             return rc;
         }
     }
-    o->start_seq = durable__col_i64(st, 16);
-    o->wait_seconds = durable__col_i64(st, 17);
-    o->timer_ms = durable__col_i64(st, 18);
+    o->start_seq = sqlite3_column_int64(st, 16);
+    o->wait_seconds = int_col(st, 17, 0);
+    o->timer_ms = int_col(st, 18, 0);
     o->exists = true;
-    o->stored_status = o->op.status;
+    o->stored_status = op->status;
     return 0;
-oom:
-    durable__eop_clear(o);
-    return durable__error_oom();
 }
 
 int durable__op_load(durable_engine *e, eng_op *o, const eng_exec *x, const char *op_id)
@@ -139,6 +140,7 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
     if (rc < 0)
         return rc;
     x->change_seq++;
+    e->ops_dirty = true;
     if (o->op.status != DURABLE_OP_STATUS_NONE && durable_op_status_is_terminal(o->op.status) &&
         !o->op.end_timestamp)
         o->op.end_timestamp = e->now;
@@ -157,7 +159,7 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
          * (exactly-once completion is enforced by the database). */
         rc = durable__db_prepare(
             e, &st,
-            "UPDATE operations SET start_seq = ?3, parent_id = ?4, name = ?5, type = ?6, "
+            "UPDATE operations SET parent_id = ?4, name = ?5, type = ?6, "
             "subtype = ?7, status = ?8, start_ms = ?9, end_ms = ?10, input_payload = ?11, "
             "replay_children = ?12, attempt = ?13, next_attempt_ms = ?14, wait_seconds = ?15, "
             "scheduled_end_ms = ?16, timer_ms = ?17, callback_id = ?18, result = ?19, "

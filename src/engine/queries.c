@@ -175,13 +175,23 @@ static int ops(durable_engine *e, durable_operation_list *out, const char *arn, 
     int rc = durable__exec_load(e, &x, arn);
     if (rc < 0)
         return rc;
+    if (op_id) { /* one operation: indexed lookup by id */
+        eng_op o;
+        if ((rc = durable__op_load(e, &o, &x, op_id)) == 0 && o.exists)
+            rc = durable_operation_list_take(out, &o.op);
+        durable__eop_clear(&o);
+        if (rc == 0 && out->count == 0)
+            rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "Operation not found.",
+                                   "operation %s of %s", op_id, arn);
+        durable__exec_clear(&x);
+        return rc;
+    }
     sqlite3_stmt *st;
     rc = durable__db_prepare(e, &st,
                              "SELECT " DURABLE__OP_COLUMNS " FROM operations WHERE execution_id = ?1 "
-                             "AND (?2 IS NULL OR op_id = ?2) ORDER BY start_seq");
+                             "ORDER BY start_seq");
     if (rc == 0) {
         durable__db_i64(st, 1, x.rowid);
-        durable__db_text(st, 2, op_id);
         while ((rc = durable__db_row(e, st, "list operations")) == 1) {
             eng_op o;
             if ((rc = durable__op_from_row(&o, st)) == 0)
@@ -193,9 +203,6 @@ static int ops(durable_engine *e, durable_operation_list *out, const char *arn, 
             }
         }
     }
-    if (rc == 0 && op_id && out->count == 0)
-        rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "Operation not found.", "operation %s of %s",
-                               op_id, arn);
     durable__exec_clear(&x);
     return rc;
 }
