@@ -434,6 +434,33 @@ static void test_execution_update_any_id(void)
     ef_close(&f);
 }
 
+/* errmsg says where: "Updates[<i>] (id <id>): <SPEC text>". */
+static void test_error_location_format(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    durable_operation_update u[3];
+    ef_upd(&u[0], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1");
+    CU_ASSERT_EQUAL(ef_cp1(&f, &u[0]), 0);
+    ef_upd(&u[0], DURABLE_OP_STEP, DURABLE_ACTION_START, "2");
+    ef_wait(&u[1], "3", 1);
+    ef_upd(&u[2], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1");
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 3, NULL), DURABLE_EINVAL);
+    ef_clear_updates(u, 3);
+    CU_ASSERT_STRING_EQUAL(durable_engine_errmsg(f.eng),
+                           "Updates[2] (id c4ca4238a0b92382): Invalid current STEP state to close.");
+    CU_ASSERT_STRING_EQUAL(durable_error_last()->message,
+                           "Updates[2] (id c4ca4238a0b92382): Invalid current STEP state to close.");
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Invalid current STEP state to close.");
+    CU_ASSERT_EQUAL(durable_engine_errcode(f.eng), DURABLE_EINVAL);
+    /* A later success clears the handle's error. */
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0);
+    CU_ASSERT_STRING_EQUAL(durable_engine_errmsg(f.eng), "");
+    CU_ASSERT_EQUAL(durable_engine_errcode(f.eng), 0);
+    ef_close(&f);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_checkpoint");
@@ -452,5 +479,6 @@ int main(void)
     DT_ADD(s, test_whole_batch_rejected);
     DT_ADD(s, test_unknown_execution);
     DT_ADD(s, test_execution_update_any_id);
+    DT_ADD(s, test_error_location_format);
     return dt_run();
 }

@@ -851,6 +851,55 @@ static void test_inflight_and_crash_resume(void)
     ef_close(&f);
 }
 
+/* Every other rejected call leaves the database unchanged too. */
+static void test_rejected_calls_change_nothing(void)
+{
+    ef f;
+    ef_open(&f);
+    durable_start_options o = DURABLE_START_OPTIONS_INIT;
+    o.execution_name = "once";
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&f.arn, NULL, f.eng, "fn", &o), 0);
+    CU_ASSERT_EQUAL(ef_invoke(&f), 0);
+    char *before = ef_dump(&f);
+    char *arn = NULL;
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&arn, NULL, f.eng, "fn", &o), DURABLE_EEXISTS);
+    CU_ASSERT_STRING_EQUAL(durable_engine_exception_name(DURABLE_EEXISTS),
+                           "DurableExecutionAlreadyStartedException");
+    durable_free(arn);
+    arn = NULL;
+    o.execution_name = "bad name!";
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&arn, NULL, f.eng, "fn", &o), DURABLE_EINVAL);
+    CU_ASSERT_PTR_NULL(arn);
+    o.execution_name = NULL;
+    o.timeout_seconds = DURABLE_MAX_WAIT_SECONDS + 1;
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&arn, NULL, f.eng, "fn", &o), DURABLE_EINVAL);
+    o.timeout_seconds = 0;
+    o.input_payload = "\xc3\x28";
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&arn, NULL, f.eng, "fn", &o), DURABLE_EINVAL);
+    CU_ASSERT_EQUAL(durable_engine_start_execution(&arn, NULL, f.eng, "bad/name", NULL), DURABLE_EINVAL);
+    durable_invocation_input in = {0};
+    char *inv = NULL;
+    CU_ASSERT_EQUAL(durable_engine_start_invocation(&in, &inv, f.eng, f.arn, 0), DURABLE_EBUSY);
+    CU_ASSERT_EQUAL(durable_engine_start_invocation(&in, &inv, f.eng, "arn:nope", 0), DURABLE_ENOTFOUND);
+    CU_ASSERT_EQUAL(durable_engine_complete_invocation(NULL, f.eng, f.arn, "no-such-invocation", NULL),
+                    DURABLE_ENOTFOUND);
+    CU_ASSERT_EQUAL(durable_engine_start_chained_target(NULL, f.eng, f.arn, "nope"), DURABLE_ENOTFOUND);
+    CU_ASSERT_EQUAL(durable_engine_complete_chained_invoke(f.eng, f.arn, "nope", DURABLE_CHAINED_SUCCEEDED,
+                                                           NULL, NULL),
+                    DURABLE_ENOTFOUND);
+    durable_stop_request sreq = {0};
+    sreq.durable_execution_arn = "arn:nope";
+    durable_stop_response sresp;
+    CU_ASSERT_EQUAL(durable_engine_stop_execution(&sresp, f.eng, &sreq), DURABLE_ENOTFOUND);
+    durable_operation op;
+    CU_ASSERT_EQUAL(durable_engine_get_operation(&op, f.eng, f.arn, "nope"), DURABLE_ENOTFOUND);
+    char *after = ef_dump(&f);
+    CU_ASSERT_STRING_EQUAL(before, after);
+    free(before);
+    free(after);
+    ef_close(&f);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_lifecycle");
@@ -873,5 +922,6 @@ int main(void)
     DT_ADD(s, test_chained_invoke_failed_child_and_not_found);
     DT_ADD(s, test_chained_cancel_stops_child);
     DT_ADD(s, test_inflight_and_crash_resume);
+    DT_ADD(s, test_rejected_calls_change_nothing);
     return dt_run();
 }
