@@ -62,6 +62,7 @@ void durable__exec_free(durable__exec *ex)
     durable__free(ex->arena);
     durable__optable_clear(&ex->ops);
     durable__strset_clear(&ex->ended);
+    durable__strset_clear(&ex->parents);
     durable__strset_clear(&ex->updated);
     for (size_t i = 0; i < ex->updated_count; i++)
         durable__free(ex->updated_ids[i]);
@@ -126,6 +127,18 @@ void durable__exec_merge(durable__exec *ex, const durable_operation_list *ops, b
 void durable__exec_merge_cb(void *user, const durable_operation_list *ops)
 {
     durable__exec_merge((durable__exec *)user, ops, true);
+}
+
+const char *durable__exec_parent_cb(void *user, const char *op_id)
+{
+    durable__exec *ex = user;
+    const char *parent = NULL;
+    pthread_mutex_lock(&ex->mu);
+    const durable_operation *op = durable__optable_get(&ex->ops, op_id);
+    if (op && op->parent_id)
+        parent = durable__strset_intern(&ex->parents, op->parent_id);
+    pthread_mutex_unlock(&ex->mu);
+    return parent;
 }
 
 uint64_t durable__exec_merge_seq(durable__exec *ex)

@@ -98,6 +98,9 @@ void durable__strset_clear(durable__strset *s);
 /* 1 if added, 0 if already present, negative on allocation failure. */
 int durable__strset_add(durable__strset *s, const char *str);
 bool durable__strset_has(const durable__strset *s, const char *str);
+/* The set's own copy of str (added if absent); valid until the set is
+ * cleared. NULL on allocation failure. */
+const char *durable__strset_intern(durable__strset *s, const char *str);
 
 /* ---- logger (logger.c) -------------------------------------------------------- */
 
@@ -149,6 +152,7 @@ struct durable__exec {
 
     durable__optable ops;    /* guarded by mu */
     durable__strset ended;   /* ids whose operation_end hook fired (mu) */
+    durable__strset parents; /* interned ParentIds handed to the batcher (mu) */
     durable__strset updated; /* UpdatedOperationIds of the input (immutable) */
     char **updated_ids;      /* same, in input order */
     size_t updated_count;
@@ -200,6 +204,9 @@ size_t durable__exec_op_count(durable__exec *ex);
 void durable__exec_merge(durable__exec *ex, const durable_operation_list *ops, bool notify);
 /* The batcher merge callback signature, user = the exec. */
 void durable__exec_merge_cb(void *user, const durable_operation_list *ops);
+/* The batcher's parent lookup (user = the exec): the stored ParentId of an
+ * operation, interned so the pointer lives as long as the exec. */
+const char *durable__exec_parent_cb(void *user, const char *op_id);
 
 /* Block until a merge newer than *seen happened or timeout_ms passed
  * (< 0 = no timeout); *seen is updated. Returns true if something changed.

@@ -278,6 +278,7 @@ static int start(durable__exec *ex, const durable_invocation_input *in,
     if (rc)
         return invocation_error(out, DURABLE_INVOCATION_ERROR_INTERNAL,
                                 durable_error_last()->message);
+    durable__batcher_set_parent_lookup(ex->batcher, durable__exec_parent_cb, ex);
     return 0;
 }
 

@@ -134,6 +134,13 @@ bool durable__strset_has(const durable__strset *s, const char *str)
     return *set_slot(s->slots, s->nslots, str) != NULL;
 }
 
+const char *durable__strset_intern(durable__strset *s, const char *str)
+{
+    if (durable__strset_add(s, str) < 0)
+        return NULL;
+    return *set_slot(s->slots, s->nslots, str);
+}
+
 int durable__strset_add(durable__strset *s, const char *str)
 {
     if (durable__strset_has(s, str))
