@@ -106,6 +106,15 @@ void durable__batcher_sort(durable_operation_update *updates, size_t n,
 typedef void (*durable__batcher_sleep_fn)(void *user, int ms);
 void durable__batcher_set_sleep(durable__batcher *b, durable__batcher_sleep_fn fn, void *user);
 
+/* Where the batcher learns ParentId links it has not seen in this
+ * invocation (operations of the initial state), for orphan dropping and
+ * the sort. Called from any batcher caller's thread and from the batcher
+ * thread, never with the batcher's lock held; the returned text must stay
+ * valid while the batcher lives or until the next call. Optional; call
+ * before the first enqueue. */
+void durable__batcher_set_parent_lookup(durable__batcher *b, durable__parent_lookup_fn fn,
+                                        void *user);
+
 /* The backoff before retry number `retry` (1-based) with these options:
  * initial * 2^(retry-1), capped at backoff_max_ms. Pure. */
 int durable__batcher_backoff_ms(const durable__batcher_options *opts, int retry);

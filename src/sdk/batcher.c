@@ -1,0 +1,783 @@
+/*
+ * The checkpoint batcher (batcher.h): a FIFO queue fed by any thread and
+ * one background thread that turns prefixes of it into checkpoint calls.
+ *
+ * Locking: one mutex guards the queue, the counters, the sticky status and
+ * the id maps. The thread drops it around the client call and the merge
+ * callback, so callers can enqueue (and the SDK's merge can take its own
+ * locks and even enqueue) while a call is in flight. No user callback ever
+ * runs with the mutex held.
+ *
+ * Why a call always takes a prefix of the queue: entries are answered in
+ * queue order, so "answered up to seq N" is one counter (flush waits on
+ * it), and an update that cannot join the current call (a second update
+ * for an Id, a limit reached) holds back everything queued after it, which
+ * keeps per-Id and parent/child order across calls without bookkeeping.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "durable/ids.h"
+#include "model/internal.h"
+#include "sdk/batcher.h"
+#include "sdk/batcher_internal.h"
+
+/* Orphan checks walk at most this many ancestors (cyclic links are cut). */
+#define MAX_DEPTH 256
+
+typedef struct waiter {
+    bool done;
+    int rc;
+} waiter;
+
+typedef struct entry {
+    struct entry *next;
+    durable_operation_update u;
+    bool has_update; /* false: a refresh marker (empty call) */
+    bool sync;
+    size_t bytes;    /* compact JSON length of u */
+    uint64_t seq;
+    int64_t enq_ms;  /* monotonic enqueue time, for max_delay */
+    waiter *w;       /* sync caller's, on its stack; NULL for async */
+} entry;
+
+struct durable__batcher {
+    durable_client *client;
+    char *arn;
+    char *token; /* touched only by the batcher thread once it runs */
+    durable__batcher_options opts;
+    durable__batcher_merge_fn merge;
+    void *merge_user;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work; /* to the thread: work, urgency or stop */
+    pthread_cond_t cv_done; /* from the thread: entries were answered */
+    pthread_t thread;
+    bool join_claimed, joined;
+
+    entry *head, *tail;
+    size_t queued, queued_bytes, queued_sync;
+    uint64_t next_seq, answered_seq;
+    int flush_waiters;
+    bool stopping, closed;
+    int status;
+    char *errmsg;
+
+    durable__idmap parents;   /* op id -> ParentId (NULL = root) */
+    durable__idmap completed; /* CONTEXT ids with a completion queued or sent */
+    durable__parent_lookup_fn known_parent;
+    void *known_user;
+    durable__batcher_sleep_fn sleep_fn;
+    void *sleep_user;
+};
+
+/* ---- time --------------------------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct timespec abs_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    return ts;
+}
+
+static void default_sleep(void *user, int ms)
+{
+    (void)user;
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static bool on_batcher_thread(const durable__batcher *b)
+{
+    return pthread_equal(pthread_self(), b->thread);
+}
+
+static void entry_free(entry *e)
+{
+    if (!e)
+        return;
+    durable_operation_update_clear(&e->u);
+    durable_free(e);
+}
+
+/* Thread-local error for a call that failed or was refused. Caller holds mu. */
+static int refuse(const durable__batcher *b, int rc, const char *what)
+{
+    if (rc == b->status && b->errmsg)
+        return durable__error_set(rc, "%s", b->errmsg);
+    if (b->closed)
+        return durable__error_set(rc, "%s refused: the execution has closed (a checkpoint "
+                                      "response carried no CheckpointToken)",
+                                  what);
+    return durable__error_set(rc, "%s refused: the checkpoint batcher is stopped", what);
+}
+
+/* Why an enqueue must not queue; 0 if it may. Caller holds mu. */
+static int refusal(const durable__batcher *b)
+{
+    if (b->status)
+        return b->status;
+    if (b->closed || b->stopping)
+        return DURABLE_ESTATE;
+    return 0;
+}
+
+/* ParentId of op_id: links seen by this batcher, else the SDK's lookup.
+ * Returned text is owned by the map, so it stays valid (values are never
+ * replaced); takes mu briefly, so never call it with mu held. */
+static const char *lookup_parent(void *user, const char *op_id)
+{
+    durable__batcher *b = user;
+    pthread_mutex_lock(&b->mu);
+    bool found = durable__idmap_has(&b->parents, op_id);
+    const char *v = durable__idmap_get(&b->parents, op_id);
+    durable__parent_lookup_fn fn = b->known_parent;
+    void *fu = b->known_user;
+    pthread_mutex_unlock(&b->mu);
+    if (found || !fn)
+        return v;
+    const char *ext = fn(fu, op_id);
+    if (!ext)
+        return NULL; /* unknown is not cached: the op may start later */
+    pthread_mutex_lock(&b->mu);
+    int rc = durable__idmap_put(&b->parents, op_id, ext);
+    v = rc == 0 ? durable__idmap_get(&b->parents, op_id) : NULL;
+    pthread_mutex_unlock(&b->mu);
+    return v;
+}
+
+/* ---- options ------------------------------------------------------------------------ */
+
+static durable__batcher_options normalize(const durable__batcher_options *in)
+{
+    durable__batcher_options def = DURABLE__BATCHER_OPTIONS_INIT;
+    if (!in)
+        return def;
+    durable__batcher_options o = *in;
+    if (o.max_bytes == 0)
+        o.max_bytes = def.max_bytes;
+    if (o.max_updates == 0)
+        o.max_updates = def.max_updates;
+    if (o.max_delay_ms < 0)
+        o.max_delay_ms = def.max_delay_ms;
+    if (o.throttle_retries < 0)
+        o.throttle_retries = def.throttle_retries;
+    if (o.backoff_initial_ms < 0)
+        o.backoff_initial_ms = def.backoff_initial_ms;
+    if (o.backoff_max_ms < 0)
+        o.backoff_max_ms = def.backoff_max_ms;
+    return o;
+}
+
+/* ---- forming a call (thread, mu held) ----------------------------------------------- */
+
+static size_t call_overhead(const durable__batcher *b)
+{
+    return (b->token ? strlen(b->token) : 0) + 100;
+}
+
+/* A caller is blocked on the queue (or the batcher is winding down): the
+ * call must go now, not when the delay timer fires. */
+static bool urgent(const durable__batcher *b)
+{
+    return b->queued_sync > 0 || b->flush_waiters > 0 || b->stopping || b->opts.max_delay_ms == 0;
+}
+
+/* Enough is queued to fill a call: waiting longer cannot add to it. */
+static bool full(const durable__batcher *b)
+{
+    return b->queued >= b->opts.max_updates ||
+           b->queued_bytes + call_overhead(b) >= b->opts.max_bytes;
+}
+
+static bool is_start(const durable_operation_update *u)
+{
+    return u->action == DURABLE_ACTION_START;
+}
+
+/* May e join a call that already holds taken[0..n)? SPEC §5.2 B3: one
+ * update per Id, except a STEP/CONTEXT START followed by one completion. */
+static bool id_fits(entry *const *taken, size_t n, const entry *e)
+{
+    if (!e->u.id)
+        return true; /* the service rejects it (B2); nothing to keep apart */
+    size_t same = 0;
+    const entry *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (taken[i]->has_update && taken[i]->u.id && strcmp(taken[i]->u.id, e->u.id) == 0) {
+            if (!first)
+                first = taken[i];
+            same++;
+        }
+    }
+    if (same == 0)
+        return true;
+    return same == 1 && is_start(&first->u) && !is_start(&e->u) &&
+           (first->u.type == DURABLE_OP_STEP || first->u.type == DURABLE_OP_CONTEXT) &&
+           e->u.type == first->u.type;
+}
+
+/* Detach the longest queue prefix that fits one call into *out (an array
+ * of queue length). Returns the number of entries; at least 1. */
+static size_t take_call(durable__batcher *b, entry **out)
+{
+    size_t n = 0, updates = 0, bytes = call_overhead(b);
+    bool has_exec = false;
+    entry *e = b->head;
+    while (e) {
+        if (e->has_update) {
+            if (has_exec || updates >= b->opts.max_updates)
+                break;
+            /* One oversized update still goes, alone. */
+            if (updates > 0 && bytes + e->bytes > b->opts.max_bytes)
+                break;
+            if (!id_fits(out, n, e))
+                break;
+            updates++;
+            bytes += e->bytes;
+            /* B1: an EXECUTION update ends its call. */
+            has_exec = e->u.type == DURABLE_OP_EXECUTION;
+        }
+        out[n++] = e;
+        b->queued--;
+        b->queued_bytes -= e->bytes;
+        b->queued_sync -= e->sync;
+        e = e->next;
+    }
+    b->head = e;
+    if (!e)
+        b->tail = NULL;
+    return n;
+}
+
+/* ---- answering (thread, mu held) ---------------------------------------------------- */
+
+static void answer(durable__batcher *b, entry *e, int rc)
+{
+    if (e->w) {
+        e->w->rc = rc;
+        e->w->done = true;
+    }
+    if (e->seq > b->answered_seq)
+        b->answered_seq = e->seq;
+    entry_free(e);
+}
+
+/* After a failure or the close, nothing queued will ever be sent. */
+static void drain(durable__batcher *b, int rc)
+{
+    entry *e = b->head;
+    while (e) {
+        entry *next = e->next;
+        answer(b, e, rc);
+        e = next;
+    }
+    b->head = b->tail = NULL;
+    b->queued = b->queued_bytes = b->queued_sync = 0;
+}
+
+/* ---- the call (thread, mu NOT held) ------------------------------------------------- */
+
+static bool starts_with_invalid_token(const char *msg)
+{
+    static const char prefix[] = "Invalid checkpoint token";
+    return msg && strncasecmp(msg, prefix, sizeof prefix - 1) == 0;
+}
+
+typedef struct call_result {
+    int rc;
+    char *errmsg;     /* failure message (owned) */
+    bool closed;      /* success without a token */
+    char *new_token;  /* success: the token for the next call (owned) */
+} call_result;
+
+static void sleep_backoff(durable__batcher *b, int ms)
+{
+    pthread_mutex_lock(&b->mu);
+    durable__batcher_sleep_fn fn = b->sleep_fn ? b->sleep_fn : default_sleep;
+    void *user = b->sleep_user;
+    pthread_mutex_unlock(&b->mu);
+    fn(user, ms);
+}
+
+/* Record ParentId links the service told us about (for later orphan checks). */
+static int learn_parents(durable__batcher *b, const durable_operation_list *ops)
+{
+    int rc = 0;
+    pthread_mutex_lock(&b->mu);
+    for (size_t i = 0; i < ops->count && rc == 0; i++) {
+        const durable_operation *op = &ops->items[i];
+        if (op->id && op->parent_id)
+            rc = durable__idmap_put(&b->parents, op->id, op->parent_id);
+        if (rc == 0 && op->id && op->type == DURABLE_OP_CONTEXT &&
+            durable_op_status_is_terminal(op->status))
+            rc = durable__idmap_put(&b->completed, op->id, NULL);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+static call_result send_call(durable__batcher *b, entry *const *taken, size_t n)
+{
+    call_result r = {0};
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += taken[i]->has_update;
+    /* Shallow copies: the sort moves structs, the entries keep ownership. */
+    durable_operation_update *ups = NULL;
+    if (count && !(ups = durable__malloc(count * sizeof *ups))) {
+        r.rc = durable__error_oom();
+        r.errmsg = durable__strdup("checkpoint batcher: out of memory building a call");
+        return r;
+    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (taken[i]->has_update)
+            ups[k++] = taken[i]->u;
+    int rc = durable__batcher_sort_checked(ups, count, lookup_parent, b);
+    char client_token[37];
+    durable_uuid(client_token);
+    durable_checkpoint_request req = {b->arn, b->token, ups, count, client_token};
+    durable_checkpoint_response resp;
+    memset(&resp, 0, sizeof resp);
+    for (int retry = 0; rc == 0;) {
+        memset(&resp, 0, sizeof resp);
+        rc = durable_client_checkpoint(b->client, &resp, &req);
+        if (rc != DURABLE_ETHROTTLED || retry >= b->opts.throttle_retries)
+            break;
+        durable_checkpoint_response_clear(&resp);
+        /* Same request, same ClientToken: the service may have applied the
+         * first attempt, and then returns its stored response (§7.2). */
+        sleep_backoff(b, durable__batcher_backoff_ms(&b->opts, ++retry));
+        rc = 0;
+    }
+    durable_free(ups);
+    if (rc != 0) {
+        const char *msg = durable_error_last()->message;
+        if (rc != DURABLE_ETOKEN && starts_with_invalid_token(msg))
+            rc = DURABLE_ETOKEN; /* SPEC §10.13: the message decides */
+        if (rc == DURABLE_ETHROTTLED)
+            r.errmsg = durable__sprintf("%s (checkpoint still throttled after %d retries)", msg,
+                                        b->opts.throttle_retries);
+        else
+            r.errmsg = durable__strdup(msg && *msg ? msg : durable_strerror(rc));
+        r.rc = rc;
+        durable_checkpoint_response_clear(&resp);
+        return r;
+    }
+    if (resp.checkpoint_token) {
+        r.new_token = resp.checkpoint_token;
+        resp.checkpoint_token = NULL;
+    } else {
+        r.closed = true;
+    }
+    if ((rc = learn_parents(b, &resp.operations)) != 0) {
+        r.rc = rc;
+        r.errmsg = durable__strdup(durable_error_last()->message);
+    }
+    /* Merge before any waiter of this call wakes (they read merged state). */
+    if (b->merge)
+        b->merge(b->merge_user, &resp.operations);
+    durable_checkpoint_response_clear(&resp);
+    return r;
+}
+
+/* ---- the thread --------------------------------------------------------------------- */
+
+static void *run(void *arg)
+{
+    durable__batcher *b = arg;
+    entry **taken = NULL;
+    size_t taken_cap = 0;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->head && !b->stopping)
+            pthread_cond_wait(&b->cv_work, &b->mu);
+        if (!b->head)
+            break; /* stopping, queue drained */
+        while (b->head && !urgent(b) && !full(b)) {
+            int64_t deadline = b->head->enq_ms + b->opts.max_delay_ms;
+            if (now_ms() >= deadline)
+                break;
+            struct timespec ts = abs_ms(deadline);
+            pthread_cond_timedwait(&b->cv_work, &b->mu, &ts);
+        }
+        if (taken_cap < b->queued) {
+            size_t ncap = b->queued * 2;
+            entry **t = durable__realloc(taken, ncap * sizeof *t);
+            if (!t) {
+                /* Cannot even list the entries: fail them all. */
+                if (!b->status) {
+                    b->status = DURABLE_ENOMEM;
+                    b->errmsg = durable__strdup("checkpoint batcher: out of memory");
+                }
+                drain(b, DURABLE_ENOMEM);
+                pthread_cond_broadcast(&b->cv_done);
+                continue;
+            }
+            taken = t;
+            taken_cap = ncap;
+        }
+        size_t n = take_call(b, taken);
+        pthread_mutex_unlock(&b->mu);
+
+        call_result r = send_call(b, taken, n);
+
+        pthread_mutex_lock(&b->mu);
+        if (r.rc == 0) {
+            durable_free(b->token);
+            b->token = r.new_token;
+            b->closed = b->closed || r.closed;
+        } else {
+            durable_free(r.new_token);
+            if (b->status == 0) {
+                b->status = r.rc;
+                b->errmsg = r.errmsg;
+                r.errmsg = NULL;
+            }
+        }
+        durable_free(r.errmsg);
+        for (size_t i = 0; i < n; i++)
+            answer(b, taken[i], r.rc);
+        if (r.rc != 0)
+            drain(b, b->status);
+        else if (b->closed)
+            drain(b, DURABLE_ESTATE);
+        pthread_cond_broadcast(&b->cv_done);
+    }
+    pthread_mutex_unlock(&b->mu);
+    durable_free(taken);
+    return NULL;
+}
+
+/* ---- API ---------------------------------------------------------------------------- */
+
+int durable__batcher_new(durable__batcher **out, durable_client *client, const char *arn,
+                         const char *checkpoint_token, const durable__batcher_options *opts,
+                         durable__batcher_merge_fn merge, void *merge_user)
+{
+    if (!out)
+        return durable__error_set(DURABLE_EINVAL, "durable__batcher_new: out is NULL");
+    *out = NULL;
+    if (!client || !arn || !checkpoint_token)
+        return durable__error_set(DURABLE_EINVAL, "durable__batcher_new: client, arn and "
+                                                  "checkpoint token are required");
+    durable__batcher *b = durable__calloc(1, sizeof *b);
+    if (!b)
+        return durable__error_oom();
+    b->client = client;
+    b->opts = normalize(opts);
+    b->merge = merge;
+    b->merge_user = merge_user;
+    if (!(b->arn = durable__strdup(arn)) || !(b->token = durable__strdup(checkpoint_token))) {
+        durable_free(b->arn);
+        durable_free(b->token);
+        durable_free(b);
+        return durable__error_oom();
+    }
+    pthread_condattr_t ca;
+    bool ok = pthread_condattr_init(&ca) == 0;
+    ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0;
+    bool mu = ok && pthread_mutex_init(&b->mu, NULL) == 0;
+    bool cw = mu && pthread_cond_init(&b->cv_work, &ca) == 0;
+    bool cd = cw && pthread_cond_init(&b->cv_done, NULL) == 0;
+    bool th = cd && pthread_create(&b->thread, NULL, run, b) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!th) {
+        if (cd)
+            pthread_cond_destroy(&b->cv_done);
+        if (cw)
+            pthread_cond_destroy(&b->cv_work);
+        if (mu)
+            pthread_mutex_destroy(&b->mu);
+        durable_free(b->arn);
+        durable_free(b->token);
+        durable_free(b);
+        return durable__error_set(DURABLE_ERROR,
+                                  "durable__batcher_new: cannot start the batcher thread");
+    }
+    *out = b;
+    return 0;
+}
+
+/* Ancestors of u (ParentId chain), copied, for the orphan check; *n set. */
+static int ancestors(durable__batcher *b, const durable_operation_update *u, char ***out,
+                     size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!u->parent_id)
+        return 0;
+    char **a = durable__calloc(MAX_DEPTH, sizeof *a);
+    if (!a)
+        return durable__error_oom();
+    const char *p = u->parent_id;
+    size_t k = 0;
+    while (p && k < MAX_DEPTH) {
+        if (!(a[k] = durable__strdup(p))) {
+            for (size_t i = 0; i < k; i++)
+                durable_free(a[i]);
+            durable_free(a);
+            return durable__error_oom();
+        }
+        p = lookup_parent(b, a[k++]);
+    }
+    *out = a;
+    *n = k;
+    return 0;
+}
+
+static void free_strs(char **a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        durable_free(a[i]);
+    durable_free(a);
+}
+
+/* Queue e (taken), or refuse/drop it; waits if e->sync. */
+static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const char *what)
+{
+    waiter w = {false, 0};
+    pthread_mutex_lock(&b->mu);
+    int rc = refusal(b);
+    if (rc) {
+        rc = refuse(b, rc, what);
+        pthread_mutex_unlock(&b->mu);
+        entry_free(e);
+        return rc;
+    }
+    if (e->has_update) {
+        for (size_t i = 0; i < n_anc; i++) {
+            if (durable__idmap_has(&b->completed, anc[i])) {
+                /* An orphan: its ancestor CONTEXT is done, so the service
+                 * would reject it or it is meaningless (SPEC §10.13). */
+                pthread_mutex_unlock(&b->mu);
+                entry_free(e);
+                return 0;
+            }
+        }
+        const durable_operation_update *u = &e->u;
+        if (u->id && u->parent_id)
+            rc = durable__idmap_put(&b->parents, u->id, u->parent_id);
+        if (rc == 0 && u->id && u->type == DURABLE_OP_CONTEXT && !is_start(u))
+            rc = durable__idmap_put(&b->completed, u->id, NULL);
+        if (rc) {
+            pthread_mutex_unlock(&b->mu);
+            entry_free(e);
+            return rc;
+        }
+    }
+    /* A sync caller on the batcher thread (from the merge callback) would
+     * wait for itself: its update travels as async instead. */
+    if (e->sync && on_batcher_thread(b))
+        e->sync = false;
+    bool sync = e->sync;
+    if (sync)
+        e->w = &w;
+    e->seq = ++b->next_seq;
+    e->enq_ms = now_ms();
+    if (b->tail)
+        b->tail->next = e;
+    else
+        b->head = e;
+    b->tail = e;
+    b->queued++;
+    b->queued_bytes += e->bytes;
+    b->queued_sync += sync;
+    pthread_cond_signal(&b->cv_work);
+    if (!sync) {
+        pthread_mutex_unlock(&b->mu);
+        return 0;
+    }
+    while (!w.done)
+        pthread_cond_wait(&b->cv_done, &b->mu);
+    if (w.rc)
+        refuse(b, w.rc, what);
+    pthread_mutex_unlock(&b->mu);
+    return w.rc;
+}
+
+int durable__batcher_enqueue(durable__batcher *b, const durable_operation_update *u, bool sync)
+{
+    if (!b || !u)
+        return durable__error_set(DURABLE_EINVAL, "durable__batcher_enqueue: batcher and update "
+                                                  "are required");
+    cJSON *json = NULL;
+    int rc = durable_operation_update_to_json(&json, u);
+    if (rc) {
+        durable__error_prefix("checkpoint of operation %s", u->id ? u->id : "(no Id)");
+        return rc;
+    }
+    char *text = durable_json_print(json);
+    cJSON_Delete(json);
+    if (!text)
+        return durable__error_oom();
+    size_t bytes = strlen(text);
+    durable_free(text);
+
+    entry *e = durable__calloc(1, sizeof *e);
+    if (!e)
+        return durable__error_oom();
+    if ((rc = durable_operation_update_copy(&e->u, u)) != 0) {
+        durable_free(e);
+        return rc;
+    }
+    e->has_update = true;
+    e->sync = sync;
+    e->bytes = bytes;
+    char **anc = NULL;
+    size_t n_anc = 0;
+    if ((rc = ancestors(b, u, &anc, &n_anc)) != 0) {
+        entry_free(e);
+        return rc;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "checkpoint of operation %.64s", u->id ? u->id : "(no Id)");
+    rc = submit(b, e, anc, n_anc, what);
+    free_strs(anc, n_anc);
+    return rc;
+}
+
+int durable__batcher_refresh(durable__batcher *b)
+{
+    if (!b)
+        return durable__error_set(DURABLE_EINVAL, "durable__batcher_refresh: batcher is NULL");
+    if (on_batcher_thread(b))
+        return durable__error_set(DURABLE_ESTATE, "durable__batcher_refresh: called from the "
+                                                  "batcher's own thread (merge callback)");
+    entry *e = durable__calloc(1, sizeof *e);
+    if (!e)
+        return durable__error_oom();
+    e->sync = true;
+    return submit(b, e, NULL, 0, "state refresh");
+}
+
+int durable__batcher_flush(durable__batcher *b)
+{
+    if (!b)
+        return durable__error_set(DURABLE_EINVAL, "durable__batcher_flush: batcher is NULL");
+    pthread_mutex_lock(&b->mu);
+    if (!on_batcher_thread(b) && !b->joined) {
+        uint64_t target = b->next_seq;
+        b->flush_waiters++;
+        pthread_cond_signal(&b->cv_work);
+        while (b->answered_seq < target)
+            pthread_cond_wait(&b->cv_done, &b->mu);
+        b->flush_waiters--;
+    }
+    int rc = b->status;
+    if (rc)
+        refuse(b, rc, "checkpoint flush");
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+int durable__batcher_status(durable__batcher *b)
+{
+    if (!b)
+        return DURABLE_EINVAL;
+    pthread_mutex_lock(&b->mu);
+    int rc = b->status;
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+const char *durable__batcher_errmsg(durable__batcher *b)
+{
+    if (!b)
+        return "";
+    pthread_mutex_lock(&b->mu);
+    /* Set once, never changed or freed before the batcher: safe to lend. */
+    const char *m = b->errmsg ? b->errmsg : "";
+    pthread_mutex_unlock(&b->mu);
+    return m;
+}
+
+bool durable__batcher_closed(durable__batcher *b)
+{
+    if (!b)
+        return false;
+    pthread_mutex_lock(&b->mu);
+    bool c = b->closed;
+    pthread_mutex_unlock(&b->mu);
+    return c;
+}
+
+void durable__batcher_stop(durable__batcher *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stopping = true;
+    pthread_cond_signal(&b->cv_work);
+    if (on_batcher_thread(b)) {
+        /* From the merge callback: the thread exits once drained; the
+         * owner's later stop/free joins it. */
+        pthread_mutex_unlock(&b->mu);
+        return;
+    }
+    if (b->join_claimed) {
+        while (!b->joined)
+            pthread_cond_wait(&b->cv_done, &b->mu);
+        pthread_mutex_unlock(&b->mu);
+        return;
+    }
+    b->join_claimed = true;
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    pthread_mutex_lock(&b->mu);
+    b->joined = true;
+    pthread_cond_broadcast(&b->cv_done);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void durable__batcher_free(durable__batcher *b)
+{
+    if (!b)
+        return;
+    durable__batcher_stop(b);
+    drain(b, DURABLE_ESTATE); /* nothing is left after a stop; belt and braces */
+    durable__idmap_clear(&b->parents);
+    durable__idmap_clear(&b->completed);
+    pthread_cond_destroy(&b->cv_work);
+    pthread_cond_destroy(&b->cv_done);
+    pthread_mutex_destroy(&b->mu);
+    durable_free(b->arn);
+    durable_free(b->token);
+    durable_free(b->errmsg);
+    durable_free(b);
+}
+
+void durable__batcher_set_sleep(durable__batcher *b, durable__batcher_sleep_fn fn, void *user)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->sleep_fn = fn;
+    b->sleep_user = user;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void durable__batcher_set_parent_lookup(durable__batcher *b, durable__parent_lookup_fn fn,
+                                        void *user)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->known_parent = fn;
+    b->known_user = user;
+    pthread_mutex_unlock(&b->mu);
+}
