@@ -59,7 +59,7 @@ static void usage(FILE *f)
             "                   '#' comments) passes\n"
             "  --seed N         seed for ${GEN_STR:N} variables (default: time)\n"
             "  -j, --jobs N     requirements run at the same time (default 2)\n"
-            "  --timeout S      seconds one requirement may take (default 30)\n"
+            "  --timeout S      seconds one requirement may take (default 10)\n"
             "  --idle-ms MS     real ms a run may stay without progress (default 1000)\n"
             "  --no-fork        run every requirement in this process (debugging)\n"
             "  -v, --verbose    on failure, print the actual history and log lines\n"
@@ -74,7 +74,7 @@ static int parse_args(options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->jobs = 2;
-    o->timeout_s = 30;
+    o->timeout_s = 10;
     o->fork = true;
     o->run.idle_limit_ms = 1000;
     const char *tmp = getenv("TMPDIR");
@@ -135,7 +135,7 @@ static int parse_args(options *o, int argc, char **argv)
     if (o->jobs < 1)
         o->jobs = 1;
     if (o->timeout_s <= 0)
-        o->timeout_s = 30;
+        o->timeout_s = 10;
     if (o->dir_count == 0) {
         const char *env = getenv("CONFORMANCE_DIR");
         o->dirs[o->dir_count++] = env && *env ? env : "../shared/conformance";
