@@ -97,6 +97,25 @@ durable_op_status durable__exec_op_status(durable__exec *ex, const char *id)
     return s;
 }
 
+static bool same(const char *a, const char *b)
+{
+    return (!a || !b) ? a == b : strcmp(a, b) == 0;
+}
+
+int durable__exec_peek(durable__exec *ex, const char *id, durable_op_type type, const char *name,
+                       const char *subtype, durable_op_status *status)
+{
+    pthread_mutex_lock(&ex->mu);
+    const durable_operation *op = durable__optable_get(&ex->ops, id);
+    int r = 0;
+    if (op) {
+        r = (op->type == type && same(op->name, name) && same(op->subtype, subtype)) ? 1 : -1;
+        *status = op->status;
+    }
+    pthread_mutex_unlock(&ex->mu);
+    return r;
+}
+
 size_t durable__exec_op_count(durable__exec *ex)
 {
     pthread_mutex_lock(&ex->mu);

@@ -195,6 +195,11 @@ void durable__exec_free(durable__exec *ex);
 bool durable__exec_get_op(durable__exec *ex, const char *id, durable_operation *out);
 /* Status only (NONE if absent). Thread-safe. */
 durable_op_status durable__exec_op_status(durable__exec *ex, const char *id);
+/* Cheap replay check without copying: 0 = not stored; 1 = stored with this
+ * Type, Name and SubType (*status set); -1 = stored but different (validate
+ * a copy with durable__replay_validate to report it). Thread-safe. */
+int durable__exec_peek(durable__exec *ex, const char *id, durable_op_type type, const char *name,
+                       const char *subtype, durable_op_status *status);
 /* Number of operations known. Thread-safe. */
 size_t durable__exec_op_count(durable__exec *ex);
 

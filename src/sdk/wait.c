@@ -23,16 +23,20 @@ int durable_wait(durable_ctx *ctx, const char *name, int64_t seconds)
         return rc;
     durable_operation stored;
     durable_operation_init(&stored);
-    bool found = durable__exec_get_op(ctx->ex, ref.id, &stored);
-    if (found) {
-        rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_WAIT, name, DURABLE__ST_WAIT);
-        if (rc == 0) {
-            if (durable_op_status_is_terminal(stored.status)) {
-                rc = 0; /* SUCCEEDED (or CANCELLED): the wait is over */
-            } else {
+    durable_op_status status = DURABLE_OP_STATUS_NONE;
+    int seen = durable__exec_peek(ctx->ex, ref.id, DURABLE_OP_WAIT, name, DURABLE__ST_WAIT, &status);
+    if (seen < 0) {
+        /* Recorded as something else: the copy names the difference. */
+        if (durable__exec_get_op(ctx->ex, ref.id, &stored))
+            rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_WAIT, name,
+                                          DURABLE__ST_WAIT);
+    } else if (seen > 0) {
+        if (durable_op_status_is_terminal(status)) {
+            rc = 0; /* SUCCEEDED (or CANCELLED): the wait is over */
+        } else {
+            if (durable__plugins_enabled(ctx->ex) && durable__exec_get_op(ctx->ex, ref.id, &stored))
                 durable__plugins_op_start(ctx->ex, &stored, true);
-                rc = durable__ctx_suspend(ctx);
-            }
+            rc = durable__ctx_suspend(ctx);
         }
     } else if ((rc = durable__ctx_go_live(ctx, &ref)) == 0) {
         durable_operation desc;
