@@ -939,7 +939,7 @@ static void test_async_updates_wait_for_company_then_go(void)
 {
     fx f;
     durable__batcher_options o = fast_opts();
-    o.max_delay_ms = 300;
+    o.max_delay_ms = 500;
     fx_open(&f, &o, 8);
     CU_ASSERT_EQUAL(put(f.b, DURABLE_OP_STEP, DURABLE_ACTION_START, "a", NULL, false), 0);
     CU_ASSERT_EQUAL(put(f.b, DURABLE_OP_STEP, DURABLE_ACTION_START, "b", NULL, false), 0);
