@@ -8,7 +8,7 @@
 /* Contexts whose descendants are omitted: terminal (SUCCEEDED/FAILED)
  * without ReplayChildren, or themselves omitted. Parents start before their
  * children, so one pass in start order is enough. */
-static int pruning_set(durable_engine *e, const eng_exec *x, durable__strset *set)
+static int pruning_set(durable_engine *e, const eng_exec *x, durable__eng_strset *set)
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
@@ -24,8 +24,8 @@ static int pruning_set(durable_engine *e, const eng_exec *x, durable__strset *se
         const char *status = (const char *)sqlite3_column_text(st, 2);
         bool replay = !durable__col_null(st, 3) && durable__col_i64(st, 3) != 0;
         bool done = status && (strcmp(status, "SUCCEEDED") == 0 || strcmp(status, "FAILED") == 0);
-        if ((parent && durable__strset_has(set, parent)) || (done && !replay)) {
-            if ((rc = durable__strset_add(set, id)) < 0) {
+        if ((parent && durable__eng_strset_has(set, parent)) || (done && !replay)) {
+            if ((rc = durable__eng_strset_add(set, id)) < 0) {
                 durable__db_reset(st);
                 return rc;
             }
@@ -47,16 +47,16 @@ static int page_cached(durable_engine *e, const eng_exec *x, int64_t after, int6
     int rc = durable__state_cache_get(e, x, &ops, &seqs, &n);
     if (rc < 0)
         return rc;
-    durable__strset pruned = {0};
+    durable__eng_strset pruned = {0};
     bool *omit = n ? durable__calloc(n, sizeof *omit) : NULL;
     if (n && !omit)
         return durable__error_oom();
     for (size_t i = 0; i < n && rc == 0; i++) {
         const durable_operation *op = &ops[i];
-        omit[i] = op->parent_id && pruned.count && durable__strset_has(&pruned, op->parent_id);
+        omit[i] = op->parent_id && pruned.count && durable__eng_strset_has(&pruned, op->parent_id);
         bool done = op->status == DURABLE_OP_SUCCEEDED || op->status == DURABLE_OP_FAILED;
         if (op->type == DURABLE_OP_CONTEXT && (omit[i] || (done && op->replay_children != 1)))
-            rc = durable__strset_add(&pruned, op->id);
+            rc = durable__eng_strset_add(&pruned, op->id);
     }
     size_t lo = 0, hi = n; /* first index with start_seq > after */
     while (lo < hi) {
@@ -81,7 +81,7 @@ static int page_cached(durable_engine *e, const eng_exec *x, int64_t after, int6
         last = seqs[i];
     }
     durable_free(omit);
-    durable__strset_clear(&pruned);
+    durable__eng_strset_clear(&pruned);
     return rc;
 }
 
@@ -99,7 +99,7 @@ static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int
                         size_t byte_cap, durable_operation_list *out, int64_t *next_after)
 {
     *next_after = 0;
-    durable__strset pruned = {0};
+    durable__eng_strset pruned = {0};
     int rc = pruning_set(e, x, &pruned);
     sqlite3_stmt *st;
     if (rc == 0)
@@ -107,7 +107,7 @@ static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int
                                  "SELECT " DURABLE__OP_COLUMNS " FROM operations "
                                  "WHERE execution_id = ?1 AND start_seq > ?2 ORDER BY start_seq");
     if (rc < 0) {
-        durable__strset_clear(&pruned);
+        durable__eng_strset_clear(&pruned);
         return rc;
     }
     durable__db_i64(st, 1, x->rowid);
@@ -116,7 +116,7 @@ static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int
     int64_t last = 0; /* start_seq of the last operation taken */
     while ((rc = durable__db_row(e, st, "load state")) == 1) {
         const char *parent = (const char *)sqlite3_column_text(st, 1);
-        if (parent && durable__strset_has(&pruned, parent))
+        if (parent && durable__eng_strset_has(&pruned, parent))
             continue;
         if (out->count >= (size_t)max_items) {
             *next_after = last; /* more remain: the next page starts after `last` */
@@ -141,7 +141,7 @@ static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int
     durable__db_reset(st); /* a page may stop before the last row */
     if (rc == 1)
         rc = 0;
-    durable__strset_clear(&pruned);
+    durable__eng_strset_clear(&pruned);
     return rc < 0 ? rc : 0;
 }
 

@@ -236,14 +236,14 @@ int durable__marker_decode(durable_engine *e, const char *marker, const char *k1
                            const char *k2, int64_t *v2);
 
 /* ---- small string set (strset.c) ---- */
-typedef struct durable__strset {
+typedef struct durable__eng_strset {
     char **slots;
     size_t cap;
     size_t count;
-} durable__strset;
-int durable__strset_add(durable__strset *s, const char *key); /* copies */
-bool durable__strset_has(const durable__strset *s, const char *key);
-void durable__strset_clear(durable__strset *s);
+} durable__eng_strset;
+int durable__eng_strset_add(durable__eng_strset *s, const char *key); /* copies */
+bool durable__eng_strset_has(const durable__eng_strset *s, const char *key);
+void durable__eng_strset_clear(durable__eng_strset *s);
 
 #define DURABLE__PAGE_BYTE_CAP ((size_t)5 * 1024 * 1024)
 

@@ -19,7 +19,7 @@ static size_t slot_of(char **slots, size_t cap, const char *key)
     return i;
 }
 
-int durable__strset_add(durable__strset *s, const char *key)
+int durable__eng_strset_add(durable__eng_strset *s, const char *key)
 {
     if ((s->count + 1) * 2 > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -42,14 +42,14 @@ int durable__strset_add(durable__strset *s, const char *key)
     return 0;
 }
 
-bool durable__strset_has(const durable__strset *s, const char *key)
+bool durable__eng_strset_has(const durable__eng_strset *s, const char *key)
 {
     if (!s->cap || !key)
         return false;
     return s->slots[slot_of(s->slots, s->cap, key)] != NULL;
 }
 
-void durable__strset_clear(durable__strset *s)
+void durable__eng_strset_clear(durable__eng_strset *s)
 {
     for (size_t i = 0; i < s->cap; i++)
         durable_free(s->slots[i]);
