@@ -417,8 +417,9 @@ int durable_engine_get_operation(durable_operation *out, durable_engine *e, cons
 int durable_engine_list_operations(durable_operation_list *out, durable_engine *e,
                                    const char *arn);
 
-/* One invocation as recorded. */
-typedef struct durable_invocation_info {
+/* One invocation as recorded. (Named "record": durable_invocation_info is
+ * the SDK plugin type of context.h.) */
+typedef struct durable_invocation_record {
     char *invocation_id;          /* RequestId */
     int64_t seq;                  /* 1, 2, … */
     int64_t start_timestamp;
@@ -426,10 +427,10 @@ typedef struct durable_invocation_info {
     char *outcome;                /* SUCCEEDED|FAILED|PENDING|ERROR|STOPPED; NULL in flight */
     durable_error_object *error;  /* invocation error; NULL = none */
     int64_t pid;
-} durable_invocation_info;
+} durable_invocation_record;
 
 typedef struct durable_invocation_info_list {
-    durable_invocation_info *items;
+    durable_invocation_record *items;
     size_t count;
 } durable_invocation_info_list;
 

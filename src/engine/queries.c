@@ -268,7 +268,7 @@ static int invocations(durable_engine *e, durable_invocation_info_list *out, con
     durable__db_i64(st, 1, x.rowid);
     while ((rc = durable__db_row(e, st, "list invocations")) == 1) {
         GROW(out, count, items);
-        durable_invocation_info *i = &out->items[out->count++];
+        durable_invocation_record *i = &out->items[out->count++];
         i->invocation_id = durable__col_dup(st, 0);
         i->seq = durable__col_i64(st, 1);
         i->start_timestamp = durable__col_i64(st, 2);
