@@ -120,10 +120,11 @@ static void invoke_once(env *v, durable_handler_fn h, void *user)
     int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
     durable_invocation_outcome oc;
     memset(&oc, 0, sizeof(oc));
-    if (rc == 0)
+    if (rc == 0) {
         CU_ASSERT_EQUAL(durable_engine_complete_invocation(&oc, v->engine, v->arn, inv, &out), 0);
-    else
+    } else {
         CU_ASSERT_EQUAL(durable_engine_fail_invocation(&oc, v->engine, v->arn, inv, out.error), 0);
+    }
     durable_invocation_output_clear(&out);
     durable_invocation_input_clear(&in);
     durable__free(inv);
