@@ -120,6 +120,8 @@ static int h_change(void *u, const durable_operation_change_info *i)
         r->status = op->status;
         r->type = op->type;
         r->attempt = op->attempt;
+        CU_ASSERT_PTR_NOT_NULL(i->updated_is_replay);
+        r->replay = i->updated_is_replay && i->updated_is_replay[k];
         for (size_t j = 0; j < i->operation_count; j++)
             r->in_full_map = r->in_full_map || strcmp(i->operations[j].id, op->id) == 0;
     }
@@ -361,6 +363,10 @@ static void test_replay_flags_and_single_operation_end(void)
             CU_ASSERT_TRUE(r->in_full_map);
     }
     CU_ASSERT_EQUAL(count(&l, "operation-change", A, -1, DURABLE_OP_SUCCEEDED), 1);
+    /* A was created by invocation 1 (not replayed); B's success comes in
+     * invocation 2, for an operation recorded before it began. */
+    CU_ASSERT_EQUAL(count(&l, "operation-change", A, 0, DURABLE_OP_SUCCEEDED), 1);
+    CU_ASSERT_EQUAL(count(&l, "operation-change", B, 1, DURABLE_OP_SUCCEEDED), 1);
     /* Invocation hooks: first flags and statuses per invocation. */
     int starts = 0, ends = 0;
     for (int i = 0; i < l.n; i++) {

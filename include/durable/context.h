@@ -694,6 +694,10 @@ typedef struct durable_operation_change_info {
     const durable_operation *operations; /* the full map after the merge */
     size_t operation_count;
     durable_logger *logger;
+    /* Per updated item (same index): true when the operation was already
+     * recorded before this invocation began (a change to replayed state),
+     * false for an operation this invocation created. */
+    const bool *updated_is_replay;
 } durable_operation_change_info;
 
 /*

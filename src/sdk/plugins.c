@@ -93,10 +93,17 @@ void durable__plugins_op_change(durable__exec *ex, const durable_operation_list 
     /* A snapshot of the full map, so hooks never race a later merge. */
     durable_operation_list all;
     memset(&all, 0, sizeof(all));
+    bool *replayed = durable__calloc(delta->count, sizeof(bool));
     pthread_mutex_lock(&ex->mu);
-    int rc = 0;
+    int rc = replayed ? 0 : DURABLE_ENOMEM;
     for (size_t k = 0; k < ex->ops.count && rc == 0; k++)
         rc = durable_operation_list_append(&all, &ex->ops.items[k]);
+    /* The table keeps first-seen order: the first initial_op_count entries
+     * were loaded before the handler ran. */
+    for (size_t k = 0; k < delta->count && rc == 0; k++) {
+        const durable_operation *op = durable__optable_get(&ex->ops, delta->items[k].id);
+        replayed[k] = op && (size_t)(op - ex->ops.items) < ex->initial_op_count;
+    }
     pthread_mutex_unlock(&ex->mu);
     if (rc == 0) {
         durable_operation_change_info i;
@@ -107,8 +114,10 @@ void durable__plugins_op_change(durable__exec *ex, const durable_operation_list 
         i.operations = all.items;
         i.operation_count = all.count;
         i.logger = &ex->logger;
+        i.updated_is_replay = replayed;
         DISPATCH(ex, operation_change, "operation-change", &i);
     }
+    durable__free(replayed);
     durable_operation_list_clear(&all);
 }
 
