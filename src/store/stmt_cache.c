@@ -1,0 +1,57 @@
+/* Prepared-statement cache keyed by SQL text: each statement is compiled once
+ * per connection, which keeps the engine's per-step cost near SQLite's floor. */
+#include <string.h>
+
+#include "model/internal.h"
+#include "store/store_impl.h"
+
+static unsigned hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h % STMT_BUCKETS;
+}
+
+int durable__store_prepare(sqlite3_stmt **out, durable_store *s, const char *sql)
+{
+    unsigned b = hash(sql);
+    for (stmt_entry *e = s->buckets[b]; e; e = e->next) {
+        if (strcmp(e->sql, sql) == 0) {
+            sqlite3_reset(e->stmt);
+            sqlite3_clear_bindings(e->stmt);
+            *out = e->stmt;
+            return 0;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK)
+        return durable__store_fail(s, rc, "prepare");
+    stmt_entry *e = durable__calloc(1, sizeof *e);
+    if (!e || !(e->sql = durable__strdup(sql))) {
+        durable_free(e);
+        sqlite3_finalize(st);
+        return durable__error_oom();
+    }
+    e->stmt = st;
+    e->next = s->buckets[b];
+    s->buckets[b] = e;
+    *out = st;
+    return 0;
+}
+
+void durable__stmt_cache_clear(durable_store *s)
+{
+    for (int b = 0; b < STMT_BUCKETS; b++) {
+        stmt_entry *e = s->buckets[b];
+        while (e) {
+            stmt_entry *next = e->next;
+            sqlite3_finalize(e->stmt);
+            durable_free(e->sql);
+            durable_free(e);
+            e = next;
+        }
+        s->buckets[b] = NULL;
+    }
+}

@@ -1,0 +1,48 @@
+/* Transactions: one engine call = one transaction; nesting is a bug. */
+#include "model/internal.h"
+#include "store/store_impl.h"
+
+static int begin(durable_store *s, const char *sql)
+{
+    if (s->in_tx)
+        return durable__error_set(DURABLE_ESTATE, "%s: a transaction is already open", s->path);
+    int rc = durable__store_exec(s, sql);
+    if (rc == 0)
+        s->in_tx = true;
+    return rc;
+}
+
+int durable__store_begin(durable_store *s)
+{
+    return begin(s, "BEGIN IMMEDIATE");
+}
+
+int durable__store_begin_read(durable_store *s)
+{
+    return begin(s, "BEGIN");
+}
+
+int durable__store_commit(durable_store *s)
+{
+    if (!s->in_tx)
+        return durable__error_set(DURABLE_ESTATE, "%s: commit without a transaction", s->path);
+    int rc = durable__store_exec(s, "COMMIT");
+    if (rc == 0)
+        s->in_tx = false;
+    else
+        durable__store_rollback(s);
+    return rc;
+}
+
+void durable__store_rollback(durable_store *s)
+{
+    if (s && s->db && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (s)
+        s->in_tx = false;
+}
+
+int durable__store_in_transaction(durable_store *s)
+{
+    return s->in_tx;
+}
