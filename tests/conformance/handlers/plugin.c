@@ -325,15 +325,14 @@ static int on_operation_change(void *user, const durable_operation_change_info *
             cJSON_AddStringToObject(o, "status", durable_op_status_name(op->status));
             cJSON_AddBoolToObject(o, "in_full_map", in_full);
         } else {
-            /* The change info's items are plain operations: it exposes no
-             * per-item replay indicator, so none is written (SPEC parity:
-             * unexposed fields are omitted). */
             if (info->execution_arn)
                 cJSON_AddStringToObject(o, "executionArn", info->execution_arn);
             cJSON_AddNumberToObject(o, "updatedOperationsCount", (double)info->updated_count);
             cJSON_AddNumberToObject(o, "operationsCount", (double)info->operation_count);
             cJSON_AddBoolToObject(o, "inFullMap", in_full);
             dump_operation(o, op, 0);
+            if (info->updated_is_replay)
+                cJSON_AddBoolToObject(o, "isReplay", info->updated_is_replay[i]);
         }
         emit(p, o, info->logger);
     }
