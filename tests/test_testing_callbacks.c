@@ -495,6 +495,12 @@ static int logging_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, vo
     int rc = durable_wait(ctx, "pause", 1);
     if (rc != 0)
         return rc;
+    /* A new operation after the replayed ones: the context is live again. */
+    prog_op op = { .kind = P_STEP, .value = 1 };
+    const cJSON *v = NULL;
+    rc = durable_step(ctx, &v, "after", prog_step_body, &op, NULL);
+    if (rc != 0)
+        return rc;
     durable_ctx_log(ctx, DURABLE_LOG_WARN, "after the wait");
     *out = cJSON_CreateTrue();
     return 0;
@@ -538,10 +544,10 @@ int main(void)
     DT_ADD(s, test_responder_fail_and_never);
     DT_ADD(s, test_actions_delays_add_up);
     DT_ADD(s, test_actions_heartbeat_does_not_consume);
-    DT_ADD(s, test_wait_for_callback_name_and_send);
     DT_ADD(s, test_prop_callback_methods);
     DT_ADD(s, test_prop_wait_for_data);
     DT_ADD(s, test_wait_timeout_and_early_completion);
     DT_ADD(s, test_log_capture);
+    DT_ADD(s, test_wait_for_callback_name_and_send);
     return dt_run();
 }

@@ -163,7 +163,10 @@ static void test_prop_continuity_while_test_acts(void)
                 usleep((useconds_t)dt_rng_below(&rng, 2000));
             char payload[32];
             snprintf(payload, sizeof payload, "%d", i);
-            DT_PROP(durable_test_operation_send_callback_success(op, payload) == 0, seed, c);
+            rc = durable_test_operation_send_callback_success(op, payload);
+            DT_PROP(rc == 0, seed, c);
+            if (rc != 0)
+                fprintf(stderr, "send: %s\n", durable_error_last()->message);
             /* Completion is exactly once. */
             DT_PROP(durable_test_operation_send_callback_success(op, payload) ==
                         DURABLE_ECALLBACK_DONE,

@@ -271,6 +271,61 @@ bool durable__tenv_held(void)
     return h;
 }
 
+static durable__waiter *g_waiters;
+
+void durable__tenv_waiter_add(durable__waiter *w)
+{
+    durable__tenv_lock();
+    w->checked = 0;
+    w->next = g_waiters;
+    g_waiters = w;
+    durable__tenv_unlock();
+}
+
+void durable__tenv_waiter_checked(durable__waiter *w, uint64_t seq, bool hold)
+{
+    durable__tenv_lock();
+    w->checked = seq;
+    if (hold)
+        g_hold = true;
+    pthread_cond_broadcast(&g_cond);
+    durable__tenv_unlock();
+}
+
+void durable__tenv_waiter_remove(durable__waiter *w)
+{
+    durable__tenv_lock();
+    for (durable__waiter **p = &g_waiters; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    pthread_cond_broadcast(&g_cond);
+    durable__tenv_unlock();
+}
+
+static bool waiters_behind(void)
+{
+    for (durable__waiter *w = g_waiters; w; w = w->next)
+        if (w->checked < g_seq)
+            return true;
+    return false;
+}
+
+void durable__tenv_quiesce(int64_t deadline_ms)
+{
+    durable__tenv_lock();
+    while (waiters_behind()) {
+        int64_t now = durable__mono_ms();
+        if (now >= deadline_ms)
+            break;
+        struct timespec ts = { (time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000L };
+        if (pthread_cond_timedwait(&g_cond, &g_lock, &ts) == ETIMEDOUT)
+            break;
+    }
+    durable__tenv_unlock();
+}
+
 int64_t durable__tenv_now(void)
 {
     tenv *e = g_env;

@@ -497,35 +497,46 @@ int durable_test_operation_wait(durable_test_operation *op, durable_test_wait_st
                                                      "operation needs the test environment");
     durable__tenv_set_hold(false);
     int64_t deadline = timeout_ms >= 0 ? durable__mono_ms() + timeout_ms : -1;
+    durable__waiter w;
+    durable__tenv_waiter_add(&w);
+    int rc = 0;
     for (;;) {
         uint64_t seq = durable__tenv_seq();
         bool running = run_in_progress(r);
-        int rc = probes_refresh_live(r);
+        rc = probes_refresh_live(r);
         if (rc < 0)
-            return rc;
+            break;
         if (reached(op, status)) {
-            if (running)
-                durable__tenv_set_hold(true);
-            return 0;
+            /* Take the hold in the same step as reporting the check, so a
+             * run about to skip time sees it. */
+            durable__tenv_waiter_checked(&w, seq, running);
+            break;
         }
         describe(what, sizeof what, op);
         if (!running) {
             if (!r->arn)
-                return durable__error_set(DURABLE_ESTATE,
-                                          "waiting for operation %s: the runner has no run (start "
-                                          "one first)",
-                                          what);
-            return durable__error_set(DURABLE_ECOMPLETED_EARLY,
-                                      "Execution completed before operation %s reached %s "
-                                      "(execution %s)",
-                                      what, wait_status_name(status), r->arn);
+                rc = durable__error_set(DURABLE_ESTATE,
+                                        "waiting for operation %s: the runner has no run (start "
+                                        "one first)",
+                                        what);
+            else
+                rc = durable__error_set(DURABLE_ECOMPLETED_EARLY,
+                                        "Execution completed before operation %s reached %s "
+                                        "(execution %s)",
+                                        what, wait_status_name(status), r->arn);
+            break;
         }
-        if (deadline >= 0 && durable__mono_ms() >= deadline)
-            return durable__error_set(DURABLE_ETIMEOUT,
-                                      "Timeout waiting for operation %s to reach %s after %lld ms",
-                                      what, wait_status_name(status), (long long)timeout_ms);
+        if (deadline >= 0 && durable__mono_ms() >= deadline) {
+            rc = durable__error_set(DURABLE_ETIMEOUT,
+                                    "Timeout waiting for operation %s to reach %s after %lld ms",
+                                    what, wait_status_name(status), (long long)timeout_ms);
+            break;
+        }
+        durable__tenv_waiter_checked(&w, seq, false);
         durable__tenv_wait(seq, deadline);
     }
+    durable__tenv_waiter_remove(&w);
+    return rc;
 }
 
 /* ---- callbacks --------------------------------------------------------------------------- */

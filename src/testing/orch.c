@@ -730,6 +730,8 @@ int durable__orch_loop(durable__run *run)
                 int64_t t = durable__tenv_now();
                 if (job.when_ms > t) {
                     if (cfg->skip_time) {
+                        /* Let waiting test threads see the state first. */
+                        durable__tenv_quiesce(durable__mono_ms() + cfg->idle_limit_ms);
                         if (durable__tenv_held()) {
                             /* The test is about to act on what it waited
                              * for: skip no time until it has. */

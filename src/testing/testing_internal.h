@@ -104,6 +104,22 @@ void durable__tenv_unlock(void);
 void durable__tenv_set_hold(bool hold);
 bool durable__tenv_held(void);
 
+/* Test threads blocked in durable_test_operation_wait register as waiters.
+ * Before skipping time a run lets every waiter look at the latest state
+ * (quiesce), so a waiter whose operation just reached its state can take
+ * the hold before a deadline it cares about is skipped. */
+typedef struct durable__waiter {
+    uint64_t checked;              /* sequence the waiter last evaluated */
+    struct durable__waiter *next;
+} durable__waiter;
+void durable__tenv_waiter_add(durable__waiter *w);
+/* The waiter evaluated the state as of seq; hold: also take the hold. */
+void durable__tenv_waiter_checked(durable__waiter *w, uint64_t seq, bool hold);
+void durable__tenv_waiter_remove(durable__waiter *w);
+/* Wait until every waiter has evaluated the current sequence, or real time
+ * reaches deadline_ms (monotonic). */
+void durable__tenv_quiesce(int64_t deadline_ms);
+
 /* Virtual clock control (no-ops / 0 when the clock is real). */
 int64_t durable__tenv_now(void);
 void durable__tenv_advance_to(int64_t when_ms);
