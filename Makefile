@@ -202,3 +202,6 @@ uninstall:
 
 clean:
 	rm -rf build build-asan build-valgrind build-tsan demo.db demo.db-wal demo.db-shm
+
+# ---- conformance (issue 7) ----------------------------------------------
+include tests/conformance/conformance.mk
