@@ -538,6 +538,44 @@ static void test_interrupted_at_most_once_step_never_reruns(void)
     fx_free(&f);
 }
 
+/* An AT_MOST_ONCE START is acknowledged alone, so the SUCCEED travels in a
+ * second call, which must carry the token the first response returned; the
+ * second step's START/SUCCEED carry the next ones. */
+static int two_calls_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    (void)out;
+    counters *c = user;
+    durable_step_options o = DURABLE_STEP_OPTIONS_INIT;
+    o.semantics = DURABLE_AT_MOST_ONCE_PER_RETRY;
+    int rc = durable_step(ctx, NULL, "first", greet_body, c, &o);
+    if (rc == 0)
+        rc = durable_step(ctx, NULL, "second", greet_body, c, &o);
+    return rc;
+}
+
+static void test_token_hand_off_between_calls(void)
+{
+    fixture f;
+    fx_init(&f, NULL);
+    durable_mock_client_queue_default(f.mock, 8);
+    counters c = {0};
+    fx_run(&f, two_calls_handler, &c);
+    CU_ASSERT_EQUAL(f.out.status, DURABLE_INVOCATION_SUCCEEDED);
+    CU_ASSERT_EQUAL(c.body_runs, 2);
+    size_t n = checkpoint_calls(&f);
+    CU_ASSERT(n >= 3);
+    const char *want[] = {"t0", "mock-token-1", "mock-token-2", "mock-token-3"};
+    for (size_t i = 0; i < n && i < 4; i++)
+        CU_ASSERT_STRING_EQUAL(durable_mock_client_call(f.mock, i)->checkpoint_token, want[i]);
+    /* Response order: call 1 carries only the first START. */
+    const durable_mock_call *c0 = durable_mock_client_call(f.mock, 0);
+    CU_ASSERT_EQUAL_FATAL(c0->update_count, 1);
+    CU_ASSERT_STRING_EQUAL(c0->updates[0].name, "first");
+    CU_ASSERT_EQUAL(c0->updates[0].action, DURABLE_ACTION_START);
+    fx_free(&f);
+}
+
 typedef struct cb_state {
     char id[64];
     int await_rc;
@@ -1121,6 +1159,7 @@ int main(void)
     DT_ADD(s, test_state_pages_are_loaded_before_user_code);
     DT_ADD(s, test_failed_attempt_retries_with_exact_delay);
     DT_ADD(s, test_interrupted_at_most_once_step_never_reruns);
+    DT_ADD(s, test_token_hand_off_between_calls);
     DT_ADD(s, test_callback_create_and_await);
     DT_ADD(s, test_invoke_starts_then_returns_result);
     DT_ADD(s, test_child_context_checkpoints_and_parent_ids);
