@@ -62,8 +62,12 @@ typedef struct new_cb {
     char *name;
 } new_cb;
 
+typedef struct pending pending;
+static int pending_apply(durable_engine *e, durable__run *run, pending *p);
+
 typedef struct disc {
     durable__run *run;          /* read only on the server thread: the run thread waits */
+    pending *pre;               /* recorded first (nullable) */
     bool want_callbacks;
     bool default_deadline_idle; /* an own default (maximal) deadline is not a reason to skip */
     durable_exec_status root_status;
@@ -222,9 +226,12 @@ static int discover_on_server(durable_engine *e, void *argp)
 {
     disc *d = argp;
     durable__run *run = d->run;
+    int rc = d->pre ? pending_apply(e, run, d->pre) : 0;
+    if (rc < 0)
+        return rc;
     durable_execution_state st;
     memset(&st, 0, sizeof st);
-    int rc = durable_engine_execution_state(&st, e, run->root_arn);
+    rc = durable_engine_execution_state(&st, e, run->root_arn);
     d->root_status = st.status;
     durable_execution_state_clear(&st);
     if (rc < 0 || d->root_status != DURABLE_EXEC_RUNNING)
@@ -390,30 +397,41 @@ static void remove_planned(durable__run *run, size_t i)
     run->planned_count--;
 }
 
-static void send_action(durable_server *srv, const durable__planned *p, int op)
+/* Send an action: directly on the engine when running on the server thread
+ * (e non-NULL), else through the server. */
+static void send_action(durable_engine *e, const durable__planned *p, int op)
 {
+    durable_server *srv = server();
     const durable__cb_action *a = p->src;
     /* A rejected action (the callback already timed out, the execution
      * closed) leaves the engine's outcome in place, as for a real caller. */
     if (op == DURABLE__CB_SUCCEED) {
-        (void)durable_server_callback_success(srv, p->callback_id, a->payload,
-                                              a->payload ? strlen(a->payload) : 0);
+        size_t len = a->payload ? strlen(a->payload) : 0;
+        if (e)
+            (void)durable_engine_callback_success(e, p->callback_id, a->payload, len);
+        else
+            (void)durable_server_callback_success(srv, p->callback_id, a->payload, len);
     } else if (op == DURABLE__CB_FAIL) {
         durable_error_object eo;
         memset(&eo, 0, sizeof eo);
         eo.error_type = a->error_type;
         eo.error_message = a->error_message;
         eo.error_data = a->error_data;
-        (void)durable_server_callback_failure(srv, p->callback_id, &eo);
+        if (e)
+            (void)durable_engine_callback_failure(e, p->callback_id, &eo);
+        else
+            (void)durable_server_callback_failure(srv, p->callback_id, &eo);
     } else if (op == DURABLE__CB_HEARTBEAT) {
-        (void)durable_server_callback_heartbeat(srv, p->callback_id);
+        if (e)
+            (void)durable_engine_callback_heartbeat(e, p->callback_id);
+        else
+            (void)durable_server_callback_heartbeat(srv, p->callback_id);
     }
 }
 
 /* Apply every planned action due at the engine clock's now, earliest first. */
-static int apply_due_actions(durable__run *run, int64_t now)
+static int apply_due_actions(durable__run *run, int64_t now, durable_engine *e)
 {
-    durable_server *srv = server();
     for (;;) {
         size_t pick = run->planned_count;
         for (size_t i = 0; i < run->planned_count; i++)
@@ -424,7 +442,7 @@ static int apply_due_actions(durable__run *run, int64_t now)
             return 0;
         durable__planned *p = &run->planned[pick];
         if (p->sequence) {
-            send_action(srv, p, p->op);
+            send_action(e, p, p->op);
             if (p->op != DURABLE__CB_HEARTBEAT) {
                 remove_planned(run, pick);
                 continue;
@@ -453,21 +471,115 @@ static int apply_due_actions(durable__run *run, int64_t now)
         }
         /* Responder: heartbeats first, each delay apart, then the op. */
         if (p->hb_left > 0) {
-            send_action(srv, p, DURABLE__CB_HEARTBEAT);
+            send_action(e, p, DURABLE__CB_HEARTBEAT);
             p->hb_left--;
             p->at_ms += p->src->delay_ms;
             if (p->hb_left == 0 && p->op == DURABLE__CB_NEVER)
                 remove_planned(run, pick);
             continue;
         }
-        send_action(srv, p, p->op);
+        send_action(e, p, p->op);
         remove_planned(run, pick);
     }
 }
 
 /* ---- jobs --------------------------------------------------------------------- */
 
-static int run_invocation(durable__run *run, const char *arn)
+/* What a job leaves for the engine: an invocation to record, or timers to
+ * fire. It is done by the next discovery request, on the server thread, so
+ * an invocation costs one request less (SPEC §8.3 order is unchanged:
+ * nothing else touches the execution in between). */
+enum { REC_NONE = 0, REC_COMPLETE, REC_FAIL, REC_CRASH, REC_REFUSED };
+
+typedef struct pending {
+    int kind;
+    char *arn;
+    char *inv;
+    durable_invocation_output out;
+    char *exit_status;
+    char *refusal;     /* REC_REFUSED: why the entry point refused */
+    bool fire;         /* apply due actions and fire due timers */
+    int64_t fire_now;
+} pending;
+
+static void pending_clear(pending *p)
+{
+    durable_free(p->arn);
+    durable_free(p->inv);
+    durable_invocation_output_clear(&p->out);
+    durable_free(p->exit_status);
+    durable_free(p->refusal);
+    memset(p, 0, sizeof *p);
+}
+
+/* On the server thread. */
+static int pending_apply(durable_engine *e, durable__run *run, pending *p)
+{
+    int rc = 0;
+    durable_invocation_outcome oc;
+    memset(&oc, 0, sizeof oc);
+    switch (p->kind) {
+    case REC_COMPLETE:
+        rc = durable_engine_complete_invocation(&oc, e, p->arn, p->inv, &p->out);
+        break;
+    case REC_FAIL:
+        rc = durable_engine_fail_invocation(&oc, e, p->arn, p->inv, p->out.error);
+        break;
+    case REC_CRASH:
+        rc = durable_engine_crash_invocation(&oc, e, p->arn, p->inv, p->exit_status);
+        break;
+    case REC_REFUSED: {
+        /* The entry point refused (bad arguments, fork failed): report it
+         * as the invocation's error so the engine retries and finally fails. */
+        durable_error_object eo;
+        memset(&eo, 0, sizeof eo);
+        eo.error_type = "DurableInvocationError";
+        eo.error_message = p->refusal;
+        rc = durable_engine_fail_invocation(&oc, e, p->arn, p->inv, &eo);
+        break;
+    }
+    default:
+        break;
+    }
+    if (rc < 0) {
+        durable__error_prefix("Checkpoint server error: recording invocation %s of %s", p->inv,
+                              p->arn);
+        return rc;
+    }
+    if (p->fire) {
+        rc = apply_due_actions(run, p->fire_now, e);
+        if (rc == 0)
+            rc = durable_engine_fire_due(NULL, e);
+    }
+    return rc;
+}
+
+typedef struct pending_call {
+    durable__run *run;
+    pending *p;
+} pending_call;
+
+static int pending_on_server(durable_engine *e, void *arg)
+{
+    pending_call *c = arg;
+    return pending_apply(e, c->run, c->p);
+}
+
+/* Apply p now (its own request). */
+static int pending_flush(durable__run *run, pending *p)
+{
+    if (p->kind == REC_NONE && !p->fire)
+        return 0;
+    pending_call c = { run, p };
+    int rc = durable_server_call(server(), pending_on_server, &c);
+    pending_clear(p);
+    durable__tenv_notify();
+    return rc;
+}
+
+/* Start an invocation of arn and run the handler; *p receives what must be
+ * recorded. */
+static int run_invocation(durable__run *run, const char *arn, pending *p)
 {
     durable_server *srv = server();
     durable__exec *x = find_exec(run, arn);
@@ -494,42 +606,31 @@ static int run_invocation(durable__run *run, const char *arn)
     else
         run->runner->root_calls++;
 
-    durable_invocation_output out;
-    memset(&out, 0, sizeof out);
     char *exit_status = NULL;
     if (run->runner->opts.crash_isolation)
-        rc = durable__invoke_forked(&out, &exit_status, run, &in, inv, handler, user);
+        rc = durable__invoke_forked(&p->out, &exit_status, run, &in, inv, handler, user);
     else
-        rc = durable__invoke_inprocess(&out, run, durable__tenv_client(), &in, inv, handler,
+        rc = durable__invoke_inprocess(&p->out, run, durable__tenv_client(), &in, inv, handler,
                                        user);
-
-    durable_invocation_outcome oc;
-    memset(&oc, 0, sizeof oc);
-    if (rc == 0) {
-        rc = durable_server_complete_invocation(&oc, srv, arn, inv, &out);
-    } else if (rc == DURABLE_EINVOCATION) {
-        rc = durable_server_fail_invocation(&oc, srv, arn, inv, out.error);
-    } else if (rc == DURABLE_EIO && exit_status) {
-        rc = durable_server_crash_invocation(&oc, srv, arn, inv, exit_status);
-    } else {
-        /* The entry point refused (bad arguments, fork failed): report it as
-         * the invocation's error so the engine retries and finally fails. */
-        durable_error_object eo;
-        memset(&eo, 0, sizeof eo);
-        eo.error_type = "DurableInvocationError";
-        eo.error_message = (char *)durable_error_last()->message;
-        char *msg = durable__strdup(eo.error_message);
-        eo.error_message = msg;
-        rc = durable_server_fail_invocation(&oc, srv, arn, inv, &eo);
-        durable_free(msg);
-    }
-    if (rc < 0)
-        durable__error_prefix("Checkpoint server error: recording invocation %s of %s", inv, arn);
-    durable_free(exit_status);
-    durable_invocation_output_clear(&out);
     durable_invocation_input_clear(&in);
-    durable_free(inv);
-    return rc;
+    p->inv = inv;
+    if (rc == 0) {
+        p->kind = REC_COMPLETE;
+    } else if (rc == DURABLE_EINVOCATION) {
+        p->kind = REC_FAIL;
+    } else if (rc == DURABLE_EIO && exit_status) {
+        p->kind = REC_CRASH;
+        p->exit_status = exit_status;
+        exit_status = NULL;
+    } else {
+        p->kind = REC_REFUSED;
+        p->refusal = durable__strdup(durable_error_last()->message);
+    }
+    durable_free(exit_status);
+    p->arn = durable__strdup(arn);
+    if (!p->arn || (p->kind == REC_REFUSED && !p->refusal))
+        return durable__error_oom();
+    return 0;
 }
 
 static int complete_plain(durable_server *srv, const durable_chained_invoke *c, durable__reg *reg)
@@ -662,15 +763,23 @@ int durable__orch_loop(durable__run *run)
                                  r->opts.execution_timeout_s == 0;
     int64_t idle_since = -1;
     int rc = 0;
+    pending pend;
+    memset(&pend, 0, sizeof pend);
 
     for (;;) {
-        uint64_t seq = durable__tenv_seq();
+        bool had_pending = pend.kind != REC_NONE || pend.fire;
         disc d;
         memset(&d, 0, sizeof d);
         d.run = run;
+        d.pre = &pend;
         d.want_callbacks = r->responder_count || r->action_count;
         d.default_deadline_idle = default_deadline_idle;
         rc = durable_server_call(server(), discover_on_server, &d);
+        pending_clear(&pend);
+        if (had_pending)
+            durable__tenv_notify();
+        /* Events from now on wake the waits below. */
+        uint64_t seq = durable__tenv_seq();
         if (rc < 0 || d.root_status != DURABLE_EXEC_RUNNING) {
             disc_clear(&d);
             break;
@@ -758,17 +867,20 @@ int durable__orch_loop(durable__run *run)
                     }
                 }
                 idle_since = -1;
-                rc = apply_due_actions(run, durable__tenv_now());
-                if (rc == 0)
-                    rc = durable_server_fire_due(NULL, server());
-                durable__tenv_notify();
+                /* Done by the next discovery request. */
+                pend.fire = true;
+                pend.fire_now = durable__tenv_now();
             } else if (job.kind == JOB_INVOKE) {
                 idle_since = -1;
-                rc = run_invocation(run, job.arn);
-                durable__tenv_notify();
+                rc = run_invocation(run, job.arn, &pend);
+                /* More jobs queued: record now, they may depend on it. */
+                if (rc == 0 && durable__sched_has(&sched))
+                    rc = pending_flush(run, &pend);
             } else if (job.kind == JOB_DISPATCH) {
                 idle_since = -1;
-                rc = dispatch_chained(run, job.arn, job.op_id);
+                rc = pending_flush(run, &pend);
+                if (rc == 0)
+                    rc = dispatch_chained(run, job.arn, job.op_id);
                 durable__tenv_notify();
             }
             durable__job_clear(&job);
@@ -777,6 +889,17 @@ int durable__orch_loop(durable__run *run)
         if (rc < 0)
             break;
     }
+    if (pend.kind != REC_NONE) {
+        /* An invocation that ran must be recorded even when the loop ends
+         * with an error; keep the loop's error. */
+        durable_error saved = *durable_error_last();
+        char *msg = durable__strdup(saved.message);
+        pending_flush(run, &pend);
+        if (rc < 0)
+            durable__error_set(rc, "%s", msg ? msg : "");
+        durable_free(msg);
+    }
+    pending_clear(&pend);
     durable__sched_clear(&sched);
     return rc;
 }
