@@ -2,25 +2,65 @@
  * so a crash mid-migration leaves the file at the previous version. */
 #include <stdio.h>
 
-#include "model/internal.h"
 #include "store/migrations.h"
 #include "store/store_impl.h"
 
-int durable__store_migrate(durable_store *s, int from_version)
+/* user_version read inside the migration's transaction: another process may
+ * have migrated the file between our identity check and our write lock. */
+static int current_version(durable_store *s, int *out)
 {
-    for (int i = from_version; i < durable__migration_count; i++) {
-        const durable__migration *m = &durable__migrations[i];
-        char bump[64];
-        int rc = durable__store_begin(s);
-        if (rc)
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    int code = durable__store_fail(s, rc, "PRAGMA user_version");
+    sqlite3_finalize(st);
+    return code;
+}
+
+static int apply_next(durable_store *s, bool *done)
+{
+    int version = 0, rc;
+    if ((rc = durable__store_begin(s)) != 0)
+        return rc;
+    if ((rc = current_version(s, &version)) != 0) {
+        durable__store_rollback(s);
+        return rc;
+    }
+    if (version >= durable__migration_count) {
+        *done = true;
+        durable__store_rollback(s); /* nothing was written */
+        if (version > durable__migration_count)
+            return durable__store_error(s, DURABLE_ESCHEMA,
+                                        "%s: schema version %d is newer than this library (%d); "
+                                        "upgrade libdurable",
+                                        s->path, version, durable__migration_count);
+        return 0;
+    }
+    const durable__migration *m = &durable__migrations[version];
+    char bump[64];
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", m->version);
+    if ((rc = durable__store_exec(s, m->sql)) != 0 || (rc = durable__store_exec(s, bump)) != 0 ||
+        (rc = durable__store_commit(s)) != 0) {
+        char *saved = durable__strdup(durable_error_last()->message);
+        durable__store_rollback(s);
+        durable__store_error(s, rc, "%s (in migration %s)", saved ? saved : s->path, m->name);
+        durable_free(saved);
+        return rc;
+    }
+    return 0;
+}
+
+int durable__store_migrate(durable_store *s)
+{
+    bool done = false;
+    while (!done) {
+        int rc = apply_next(s, &done);
+        if (rc != 0)
             return rc;
-        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", m->version);
-        if ((rc = durable__store_exec(s, m->sql)) != 0 || (rc = durable__store_exec(s, bump)) != 0 ||
-            (rc = durable__store_commit(s)) != 0) {
-            durable__store_rollback(s);
-            durable__error_prefix("migration %s", m->name);
-            return rc;
-        }
     }
     return 0;
 }

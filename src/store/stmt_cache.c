@@ -55,3 +55,10 @@ void durable__stmt_cache_clear(durable_store *s)
         s->buckets[b] = NULL;
     }
 }
+
+void durable__stmt_reset_active(durable_store *s)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
+        if (sqlite3_stmt_busy(st))
+            sqlite3_reset(st);
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "model/internal.h"
 #include "store/internal.h"
 
 typedef struct stmt_entry {
@@ -20,11 +21,21 @@ struct durable_store {
     bool read_only;
     bool in_tx;
     int version;
+    int busy_timeout_ms;
+    int last_sqlite_rc; /* SQLite's code at the last durable__store_fail */
     stmt_entry *buckets[STMT_BUCKETS];
     char errmsg[1024];
 };
 
-int durable__store_migrate(durable_store *s, int from_version);
+/* Apply every migration above the file's user_version (migrate.c). */
+int durable__store_migrate(durable_store *s);
+/* Finalize every cached statement (stmt_cache.c). */
 void durable__stmt_cache_clear(durable_store *s);
+/* Reset statements a caller left mid-iteration: an active statement keeps its
+ * old read snapshot open, so the next transaction would not see other
+ * connections' commits (and BEGIN IMMEDIATE would fail with BUSY_SNAPSHOT). */
+void durable__stmt_reset_active(durable_store *s);
+/* Record code and an already formatted message on the handle and thread. */
+int durable__store_error(durable_store *s, int code, const char *fmt, ...) DURABLE__PRINTF(3, 4);
 
 #endif

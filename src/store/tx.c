@@ -1,11 +1,13 @@
 /* Transactions: one engine call = one transaction; nesting is a bug. */
-#include "model/internal.h"
 #include "store/store_impl.h"
 
 static int begin(durable_store *s, const char *sql)
 {
     if (s->in_tx)
-        return durable__error_set(DURABLE_ESTATE, "%s: a transaction is already open", s->path);
+        return durable__store_error(s, DURABLE_ESTATE,
+                                    "%s: a transaction is already open (one call = one transaction)",
+                                    s->path);
+    durable__stmt_reset_active(s);
     int rc = durable__store_exec(s, sql);
     if (rc == 0)
         s->in_tx = true;
@@ -25,7 +27,7 @@ int durable__store_begin_read(durable_store *s)
 int durable__store_commit(durable_store *s)
 {
     if (!s->in_tx)
-        return durable__error_set(DURABLE_ESTATE, "%s: commit without a transaction", s->path);
+        return durable__store_error(s, DURABLE_ESTATE, "%s: commit without a transaction", s->path);
     int rc = durable__store_exec(s, "COMMIT");
     if (rc == 0)
         s->in_tx = false;
