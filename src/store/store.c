@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "store/migrations.h"
 #include "store/store_impl.h"
@@ -87,12 +88,27 @@ static int query_int(durable_store *s, const char *sql, int *out)
  * Runs before anything writes, so a foreign file is refused untouched. */
 static int check_identity(durable_store *s, int *out_version)
 {
-    int app = 0, objects = 0, version = 0, rc;
+    /* One statement, so one snapshot: read separately, another process
+     * creating the file could commit between the reads. */
+    static const char sql[] = "SELECT (SELECT application_id FROM pragma_application_id),"
+                              " (SELECT count(*) FROM sqlite_master),"
+                              " (SELECT user_version FROM pragma_user_version)";
+    int app = 0, objects = 0, version = 0;
     int latest = durable__migration_count;
-    if ((rc = query_int(s, "PRAGMA application_id", &app)) != 0 ||
-        (rc = query_int(s, "SELECT count(*) FROM sqlite_master", &objects)) != 0 ||
-        (rc = query_int(s, "PRAGMA user_version", &version)) != 0)
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        app = sqlite3_column_int(st, 0);
+        objects = sqlite3_column_int(st, 1);
+        version = sqlite3_column_int(st, 2);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) {
+        rc = durable__store_fail(s, rc, "reading the file's identity");
+        sqlite3_finalize(st);
         return rc;
+    }
+    sqlite3_finalize(st);
     bool fresh = app == 0 && objects == 0 && version == 0;
     if (app != DURABLE_STORE_APPLICATION_ID && !fresh)
         return not_ours(s, "");
@@ -115,26 +131,54 @@ static int check_identity(durable_store *s, int *out_version)
     return 0;
 }
 
-static int set_wal(durable_store *s)
+static int journal_mode(durable_store *s, const char *sql, char *mode, size_t size)
 {
     sqlite3_stmt *st = NULL;
-    const char *sql = "PRAGMA journal_mode = WAL";
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *mode = (const char *)sqlite3_column_text(st, 0);
-        /* SQLite answers with the old mode when it cannot switch (e.g. a
-         * file system without shared memory): sharing the file needs WAL. */
-        int code = mode && strcmp(mode, "wal") == 0
-                       ? 0
-                       : durable__store_error(s, DURABLE_EDB,
-                                              "%s: cannot switch to WAL journal mode (still %s)",
-                                              s->path, mode ? mode : "unknown");
-        sqlite3_finalize(st);
-        return code;
+        const char *m = (const char *)sqlite3_column_text(st, 0);
+        snprintf(mode, size, "%s", m ? m : "unknown");
+        rc = SQLITE_OK;
     }
-    int code = durable__store_fail(s, rc, sql);
     sqlite3_finalize(st);
-    return code;
+    return rc;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Switch a file to WAL. An up-to-date file already is (the mode is stored in
+ * the file), so usually nothing is written. The switch itself needs an
+ * exclusive lock and SQLite does not run the busy handler for it, so two
+ * processes creating the same file at once would fail at once: retry here
+ * for up to the busy timeout. */
+static int set_wal(durable_store *s)
+{
+    char mode[32] = "";
+    const char *sql = "PRAGMA journal_mode = WAL";
+    long long deadline = monotonic_ms() + (s->busy_timeout_ms > 0 ? s->busy_timeout_ms : 0);
+    int rc = journal_mode(s, "PRAGMA journal_mode", mode, sizeof mode);
+    if (rc == SQLITE_OK && strcmp(mode, "wal") == 0)
+        return 0;
+    for (;;) {
+        rc = journal_mode(s, sql, mode, sizeof mode);
+        if ((rc & 0xff) != SQLITE_BUSY || monotonic_ms() >= deadline)
+            break;
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    if (rc != SQLITE_OK)
+        return durable__store_fail(s, rc, sql);
+    /* SQLite answers with the old mode when it cannot switch (e.g. a file
+     * system without shared memory): sharing the file needs WAL. */
+    if (strcmp(mode, "wal") != 0)
+        return durable__store_error(s, DURABLE_EDB, "%s: cannot switch to WAL journal mode (still %s)",
+                                    s->path, mode);
+    return 0;
 }
 
 /* Pragmas that only configure this connection: safe before the identity check. */
