@@ -1,0 +1,663 @@
+/* Composites (waitForCallback, waitForCondition, map, parallel) against the
+ * real engine on ":memory:" with a FIXED virtual clock. The runner loop
+ * (start invocation, handle, complete, fire due timers) is the one of
+ * test_sdk_engine_replay.c. */
+#include <pthread.h>
+#include <string.h>
+
+#include "durable/client.h"
+#include "durable/clock.h"
+#include "durable/context.h"
+#include "durable/engine.h"
+#include "durable/ids.h"
+#include "durable/store.h"
+#include "model/internal.h"
+#include "support/testutil.h"
+
+#define T0 1767225600000LL
+
+/* ---- a test-local client over the engine ------------------------------------------ */
+
+typedef struct env {
+    durable_store *store;
+    durable_engine *engine;
+    durable_vclock *clock;
+    durable_client *client;
+    pthread_mutex_t mu; /* the engine handle is single-threaded */
+    char *arn;
+    int invocations;
+    durable_history_response history;
+    durable_execution_info info;
+    /* hooks for the loop */
+    void (*between)(struct env *, void *);
+    void *between_user;
+} env;
+
+static int c_checkpoint(void *user, durable_checkpoint_response *out,
+                        const durable_checkpoint_request *req)
+{
+    env *v = user;
+    pthread_mutex_lock(&v->mu);
+    int rc = durable_engine_checkpoint(out, v->engine, req);
+    pthread_mutex_unlock(&v->mu);
+    return rc;
+}
+
+static int c_get_state(void *user, durable_state_response *out, const durable_state_request *req)
+{
+    env *v = user;
+    pthread_mutex_lock(&v->mu);
+    int rc = durable_engine_get_state(out, v->engine, req);
+    pthread_mutex_unlock(&v->mu);
+    return rc;
+}
+
+static const durable_client_vtable engine_vtable = {c_checkpoint, c_get_state, NULL, NULL, NULL,
+                                                    NULL};
+
+static void env_open(env *v)
+{
+    memset(v, 0, sizeof(*v));
+    pthread_mutex_init(&v->mu, NULL);
+    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&v->store, ":memory:", &so), 0);
+    CU_ASSERT_EQUAL_FATAL(durable_vclock_new(&v->clock, DURABLE_VCLOCK_FIXED, T0), 0);
+    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
+    eo.clock = durable_vclock_clock(v->clock);
+    CU_ASSERT_EQUAL_FATAL(durable_engine_open(&v->engine, v->store, &eo), 0);
+    CU_ASSERT_EQUAL_FATAL(durable_client_new(&v->client, &engine_vtable, v), 0);
+}
+
+static void env_close(env *v)
+{
+    durable_history_response_clear(&v->history);
+    durable_execution_info_clear(&v->info);
+    durable__free(v->arn);
+    durable_client_free(v->client);
+    durable_engine_close(v->engine);
+    durable_vclock_free(v->clock);
+    durable_store_close(v->store);
+    pthread_mutex_destroy(&v->mu);
+}
+
+static bool is_ready(env *v)
+{
+    durable_engine_string_list l;
+    memset(&l, 0, sizeof(l));
+    bool ready = false;
+    if (durable_engine_list_ready(&l, v->engine) == 0)
+        for (size_t i = 0; i < l.count; i++)
+            ready = ready || strcmp(l.items[i], v->arn) == 0;
+    durable_engine_string_list_clear(&l);
+    return ready;
+}
+
+static bool is_open(env *v)
+{
+    durable_execution_state st;
+    memset(&st, 0, sizeof(st));
+    bool open = durable_engine_execution_state(&st, v->engine, v->arn) == 0 &&
+                st.status == DURABLE_EXEC_RUNNING;
+    durable_execution_state_clear(&st);
+    return open;
+}
+
+/* One invocation of the execution with handler. */
+static void invoke_once(env *v, durable_handler_fn h, void *user)
+{
+    durable_invocation_input in;
+    memset(&in, 0, sizeof(in));
+    char *inv = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_engine_start_invocation(&in, &inv, v->engine, v->arn, 0), 0);
+    v->invocations++;
+    durable_invocation_options o = DURABLE_INVOCATION_OPTIONS_INIT;
+    o.request_id = inv;
+    o.logger.level = DURABLE_LOG_OFF;
+    durable_invocation_output out;
+    memset(&out, 0, sizeof(out));
+    int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
+    durable_invocation_outcome oc;
+    memset(&oc, 0, sizeof(oc));
+    if (rc == 0) {
+        CU_ASSERT_EQUAL(durable_engine_complete_invocation(&oc, v->engine, v->arn, inv, &out), 0);
+    } else {
+        CU_ASSERT_EQUAL(durable_engine_fail_invocation(&oc, v->engine, v->arn, inv, out.error), 0);
+    }
+    durable_invocation_output_clear(&out);
+    durable_invocation_input_clear(&in);
+    durable__free(inv);
+}
+
+/* Run until the execution closes (or max invocations); then load history. */
+static void run(env *v, const char *input, durable_handler_fn h, void *user, int max_invocations)
+{
+    durable_start_options so = DURABLE_START_OPTIONS_INIT;
+    so.input_payload = input;
+    CU_ASSERT_EQUAL_FATAL(durable_engine_start_execution(&v->arn, NULL, v->engine, "fn", &so), 0);
+    for (int guard = 0; guard < 200 && is_open(v) && v->invocations < max_invocations; guard++) {
+        if (is_ready(v)) {
+            invoke_once(v, h, user);
+            if (v->between)
+                v->between(v, v->between_user);
+            continue;
+        }
+        int64_t when = 0;
+        if (durable_engine_next_due(&when, v->engine) != 0)
+            break; /* nothing armed: the loop cannot progress */
+        durable_vclock_advance_to(v->clock, when);
+        CU_ASSERT_EQUAL(durable_engine_fire_due(NULL, v->engine), 0);
+    }
+    durable_history_request hr;
+    memset(&hr, 0, sizeof(hr));
+    hr.durable_execution_arn = v->arn;
+    hr.include_execution_data = true;
+    hr.max_items = 1000;
+    CU_ASSERT_EQUAL(durable_engine_get_history(&v->history, v->engine, &hr), 0);
+    CU_ASSERT_EQUAL(durable_engine_get_execution(&v->info, v->engine, v->arn), 0);
+}
+
+static const durable_event *event(env *v, size_t event_id)
+{
+    for (size_t i = 0; i < v->history.count; i++)
+        if (v->history.events[i].event_id == (int64_t)event_id)
+            return &v->history.events[i];
+    return NULL;
+}
+
+/* Assert the event types in order (from EventId 1). */
+static void expect_events(env *v, const durable_event_type *types, size_t n)
+{
+    CU_ASSERT_EQUAL(v->history.count, n);
+    for (size_t i = 0; i < n && i < v->history.count; i++) {
+        if (v->history.events[i].type != types[i])
+            fprintf(stderr, "event %zu: got %s want %s\n", i + 1,
+                    durable_event_type_name(v->history.events[i].type),
+                    durable_event_type_name(types[i]));
+        CU_ASSERT_EQUAL(v->history.events[i].type, types[i]);
+    }
+}
+
+
+/* ---- waitForCallback ---------------------------------------------------------------- */
+
+typedef struct wcb {
+    int submits;
+    char cb_id[1100];
+    int fail_status; /* 0: success; 1: external failure */
+} wcb;
+
+static int submitter(durable_step_ctx *sctx, const char *callback_id, void *user)
+{
+    (void)sctx;
+    wcb *w = user;
+    w->submits++;
+    snprintf(w->cb_id, sizeof(w->cb_id), "%s", callback_id);
+    return 0;
+}
+
+static int wcb_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    const cJSON *r = NULL;
+    int rc = durable_wait_for_callback(ctx, &r, "approve", submitter, user, NULL);
+    if (rc)
+        return rc;
+    *out = cJSON_Duplicate(r, 1);
+    return 0;
+}
+
+static void complete_wcb(env *v, void *user)
+{
+    wcb *w = user;
+    if (!w->cb_id[0] || !is_open(v) || v->invocations != 1)
+        return;
+    if (w->fail_status) {
+        durable_error_object e = {(char *)"RejectedError", (char *)"not approved", NULL, NULL, 0};
+        CU_ASSERT_EQUAL(durable_engine_callback_failure(v->engine, w->cb_id, &e), 0);
+    } else {
+        CU_ASSERT_EQUAL(durable_engine_callback_success(v->engine, w->cb_id, "yes", 3), 0);
+    }
+}
+
+static void test_wait_for_callback_success(void)
+{
+    env v;
+    env_open(&v);
+    wcb w = {0};
+    v.between = complete_wcb;
+    v.between_user = &w;
+    run(&v, NULL, wcb_handler, &w, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    if (v.info.result)
+        CU_ASSERT_STRING_EQUAL(v.info.result, "\"yes\"");
+    CU_ASSERT_EQUAL(v.invocations, 2);
+    CU_ASSERT_EQUAL(w.submits, 1); /* the submitter step never re-runs */
+    durable_event_type want[] = {
+        DURABLE_EVENT_EXECUTION_STARTED,   DURABLE_EVENT_CONTEXT_STARTED,
+        DURABLE_EVENT_CALLBACK_STARTED,    DURABLE_EVENT_STEP_STARTED,
+        DURABLE_EVENT_STEP_SUCCEEDED,      DURABLE_EVENT_INVOCATION_COMPLETED,
+        DURABLE_EVENT_CALLBACK_SUCCEEDED,  DURABLE_EVENT_CONTEXT_SUCCEEDED,
+        DURABLE_EVENT_INVOCATION_COMPLETED, DURABLE_EVENT_EXECUTION_SUCCEEDED};
+    expect_events(&v, want, 10);
+    char id1[DURABLE_OP_ID_LEN + 1], cb[DURABLE_OP_ID_LEN + 1], st[DURABLE_OP_ID_LEN + 1];
+    durable_op_id(id1, "1");
+    durable_op_id(cb, "1-1");
+    durable_op_id(st, "1-2");
+    const durable_event *e = event(&v, 2);
+    if (e) {
+        CU_ASSERT_STRING_EQUAL(e->id, id1);
+        CU_ASSERT_STRING_EQUAL(e->subtype, "WaitForCallback");
+        CU_ASSERT_STRING_EQUAL(e->name, "approve");
+    }
+    if ((e = event(&v, 3))) {
+        CU_ASSERT_STRING_EQUAL(e->id, cb);
+        CU_ASSERT_STRING_EQUAL(e->parent_id, id1);
+    }
+    if ((e = event(&v, 4))) {
+        CU_ASSERT_STRING_EQUAL(e->id, st);
+        CU_ASSERT_STRING_EQUAL(e->parent_id, id1);
+        CU_ASSERT_STRING_EQUAL(e->subtype, "Step");
+    }
+    if ((e = event(&v, 8)) && e->payload)
+        CU_ASSERT_STRING_EQUAL(e->payload, "yes");
+    env_close(&v);
+}
+
+static int wcb_catch_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    int rc = durable_wait_for_callback(ctx, NULL, NULL, submitter, user, NULL);
+    if (rc != DURABLE_EFAILED)
+        return rc;
+    const durable_error_object *e = durable_ctx_error(ctx);
+    *out = cJSON_CreateString(durable_ctx_error_kind(ctx) ? durable_ctx_error_kind(ctx) : "?");
+    return e && e->error_message && strstr(e->error_message, "not approved") ? 0
+                                                                             : DURABLE_EFAILED;
+}
+
+static void test_wait_for_callback_failure(void)
+{
+    env v;
+    env_open(&v);
+    wcb w = {0};
+    w.fail_status = 1;
+    v.between = complete_wcb;
+    v.between_user = &w;
+    run(&v, NULL, wcb_catch_handler, &w, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    if (v.info.result)
+        CU_ASSERT_STRING_EQUAL(v.info.result, "\"CallbackError\"");
+    const durable_event *e = event(&v, 8);
+    if (e)
+        CU_ASSERT_EQUAL(e->type, DURABLE_EVENT_CONTEXT_FAILED);
+    env_close(&v);
+}
+
+/* ---- waitForCondition --------------------------------------------------------------- */
+
+typedef struct cond {
+    int checks;
+    int target;
+} cond;
+
+static int inc_check(durable_step_ctx *sctx, cJSON **new_state, const cJSON *state, void *user)
+{
+    (void)sctx;
+    cond *c = user;
+    c->checks++;
+    *new_state = cJSON_CreateNumber(cJSON_IsNumber(state) ? state->valuedouble + 1 : 1);
+    return 0;
+}
+
+static bool below_target(const cJSON *state, void *user)
+{
+    cond *c = user;
+    return state->valuedouble < c->target;
+}
+
+typedef struct cond_run {
+    cond c;
+    durable_wait_strategy *ws;
+} cond_run;
+
+static int cond_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    cond_run *cr = user;
+    durable_wait_for_condition_options o = DURABLE_WAIT_FOR_CONDITION_OPTIONS_INIT;
+    o.strategy = cr->ws;
+    cJSON *init = cJSON_CreateNumber(0);
+    o.initial_state = init;
+    const cJSON *r = NULL;
+    int rc = durable_wait_for_condition(ctx, &r, "poll", inc_check, &cr->c, &o);
+    cJSON_Delete(init);
+    if (rc)
+        return rc;
+    *out = cJSON_Duplicate(r, 1);
+    return 0;
+}
+
+static void cond_strategy(cond_run *cr, int max_attempts)
+{
+    durable_wait_strategy_options wo = DURABLE_WAIT_STRATEGY_OPTIONS_INIT;
+    wo.should_continue_polling = below_target;
+    wo.user = &cr->c;
+    wo.max_attempts = max_attempts;
+    wo.initial_delay_seconds = 2;
+    wo.backoff_rate = 3;
+    wo.jitter = DURABLE_JITTER_NONE;
+    CU_ASSERT_EQUAL_FATAL(durable_wait_strategy_new(&cr->ws, &wo), 0);
+}
+
+static void test_wait_for_condition_polls_until_stop(void)
+{
+    env v;
+    env_open(&v);
+    cond_run cr = {{0, 3}, NULL};
+    cond_strategy(&cr, 10);
+    run(&v, NULL, cond_handler, &cr, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    if (v.info.result)
+        CU_ASSERT_STRING_EQUAL(v.info.result, "3");
+    CU_ASSERT_EQUAL(v.invocations, 3);
+    CU_ASSERT_EQUAL(cr.c.checks, 3);
+    /* Started, Retry(2 s, payload 1), Started, Retry(6 s, payload 2), Started, Succeeded 3 */
+    size_t nsucc = 0;
+    for (size_t i = 0; i < v.history.count; i++) {
+        const durable_event *e = &v.history.events[i];
+        if (e->subtype)
+            CU_ASSERT_STRING_EQUAL(e->subtype, "WaitForCondition");
+        if (e->type == DURABLE_EVENT_STEP_FAILED)
+            CU_FAIL("no StepFailed expected");
+        if (e->type == DURABLE_EVENT_STEP_SUCCEEDED) {
+            nsucc++; /* a RETRY without Error is recorded as StepSucceeded */
+            char want[8];
+            snprintf(want, sizeof(want), "%zu", nsucc);
+            if (e->payload)
+                CU_ASSERT_STRING_EQUAL(e->payload, want);
+        }
+    }
+    CU_ASSERT_EQUAL(nsucc, 3);
+    /* exact no-jitter delays: 2 s then 6 s of virtual time */
+    CU_ASSERT_EQUAL(durable_clock_now(durable_vclock_clock(v.clock)), T0 + 8000);
+    durable_wait_strategy_free(cr.ws);
+    env_close(&v);
+}
+
+static void test_wait_for_condition_max_attempts(void)
+{
+    env v;
+    env_open(&v);
+    cond_run cr = {{0, 100}, NULL};
+    cond_strategy(&cr, 2);
+    run(&v, NULL, cond_handler, &cr, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_FAILED);
+    CU_ASSERT_EQUAL(cr.c.checks, 2);
+    CU_ASSERT_EQUAL(v.invocations, 2);
+    bool found = false;
+    for (size_t i = 0; i < v.history.count; i++) {
+        const durable_event *e = &v.history.events[i];
+        if (e->type == DURABLE_EVENT_STEP_FAILED && e->error) {
+            found = true;
+            CU_ASSERT_STRING_EQUAL(e->error->error_type, "WaitForConditionError");
+            CU_ASSERT_STRING_EQUAL(e->error->error_message,
+                                   "waitForCondition exceeded maximum attempts (2)");
+        }
+    }
+    CU_ASSERT(found);
+    durable_wait_strategy_free(cr.ws);
+    env_close(&v);
+}
+
+/* ---- map / parallel ----------------------------------------------------------------- */
+
+typedef struct mp {
+    int fail_mask; /* item i fails when bit i is set */
+    int calls;
+} mp;
+
+static int sq_body(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)sctx;
+    *result = cJSON_CreateNumber(*(const double *)user);
+    return 0;
+}
+
+static int map_fn(durable_ctx *item_ctx, cJSON **result, const cJSON *item, size_t index,
+                  const cJSON *items, void *user)
+{
+    (void)items;
+    mp *m = user;
+    m->calls++;
+    if (m->fail_mask & (1 << index))
+        return durable_ctx_fail(item_ctx, "ItemError", "item failed", NULL);
+    double sq = item->valuedouble * item->valuedouble;
+    const cJSON *r = NULL;
+    int rc = durable_step(item_ctx, &r, "square", sq_body, &sq, NULL);
+    if (rc)
+        return rc;
+    *result = cJSON_Duplicate(r, 1);
+    return 0;
+}
+
+typedef struct map_case {
+    mp m;
+    int conc;
+    durable_completion_config cc;
+    char *json; /* BatchResult JSON seen by the handler (last invocation) */
+} map_case;
+
+static int map_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    map_case *mc = user;
+    durable_map_options o = DURABLE_MAP_OPTIONS_INIT;
+    o.max_concurrency = mc->conc;
+    o.completion = mc->cc;
+    const durable_batch_result *br = NULL;
+    int rc = durable_map(ctx, &br, "squares", input, map_fn, &mc->m, &o);
+    if (rc)
+        return rc;
+    cJSON *j = NULL;
+    CU_ASSERT_EQUAL(durable_batch_result_to_json(&j, br), 0);
+    durable__free(mc->json);
+    mc->json = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    *out = cJSON_Duplicate(durable_batch_result_results(br), 1);
+    return 0;
+}
+
+static void run_map(map_case *mc, const char *input, char **result, durable_event_type *types,
+                    char (*ids)[DURABLE_OP_ID_LEN + 1], size_t *n)
+{
+    env v;
+    env_open(&v);
+    run(&v, input, map_handler, mc, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    *result = durable__strdup(v.info.result ? v.info.result : "");
+    *n = v.history.count < 64 ? v.history.count : 64;
+    for (size_t i = 0; i < *n; i++) {
+        types[i] = v.history.events[i].type;
+        snprintf(ids[i], DURABLE_OP_ID_LEN + 1, "%s",
+                 v.history.events[i].id ? v.history.events[i].id : "");
+    }
+    env_close(&v);
+}
+
+static void test_map_concurrency_1_and_4_identical(void)
+{
+    map_case a = {{0, 0}, 1, DURABLE_COMPLETION_CONFIG_INIT, NULL};
+    map_case b = {{0, 0}, 4, DURABLE_COMPLETION_CONFIG_INIT, NULL};
+    char *ra = NULL, *rb = NULL;
+    durable_event_type ta[64], tb[64];
+    char ia[64][DURABLE_OP_ID_LEN + 1], ib[64][DURABLE_OP_ID_LEN + 1];
+    size_t na = 0, nb = 0;
+    run_map(&a, "[1,2,3,4]", &ra, ta, ia, &na);
+    run_map(&b, "[1,2,3,4]", &rb, tb, ib, &nb);
+    CU_ASSERT_STRING_EQUAL(ra, "[1,4,9,16]");
+    CU_ASSERT_STRING_EQUAL(ra, rb);
+    CU_ASSERT_EQUAL(na, nb);
+    for (size_t i = 0; i < na && i < nb; i++) {
+        CU_ASSERT_EQUAL(ta[i], tb[i]);
+        CU_ASSERT_STRING_EQUAL(ia[i], ib[i]);
+    }
+    /* parent 1, item i = 1-(i+1), its step 1-(i+1)-1 */
+    char id[DURABLE_OP_ID_LEN + 1];
+    durable_op_id(id, "1");
+    CU_ASSERT_STRING_EQUAL(ia[1], id);
+    durable_op_id(id, "1-1");
+    CU_ASSERT_STRING_EQUAL(ia[2], id);
+    durable_op_id(id, "1-1-1");
+    CU_ASSERT_STRING_EQUAL(ia[3], id);
+    durable_op_id(id, "1-4");
+    bool seen = false;
+    for (size_t i = 0; i < na; i++)
+        seen = seen || strcmp(ia[i], id) == 0;
+    CU_ASSERT(seen);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a.json, "\"completionReason\":\"ALL_COMPLETED\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(a.json, "\"totalCount\":4"));
+    durable__free(ra);
+    durable__free(rb);
+    durable__free(a.json);
+    durable__free(b.json);
+}
+
+/* One completion case: fail_mask over 4 items; expected reason and counts. */
+static void completion_case(int fail_mask, durable_completion_config cc, const char *reason,
+                            int total)
+{
+    map_case mc = {{fail_mask, 0}, 1, cc, NULL};
+    char *r = NULL;
+    durable_event_type t[64];
+    char ids[64][DURABLE_OP_ID_LEN + 1];
+    size_t n = 0;
+    run_map(&mc, "[1,2,3,4]", &r, t, ids, &n);
+    char want[128];
+    snprintf(want, sizeof(want), "\"completionReason\":\"%s\"", reason);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mc.json);
+    if (!strstr(mc.json, want))
+        fprintf(stderr, "mask %d: %s (want %s)\n", fail_mask, mc.json, want);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mc.json, want));
+    snprintf(want, sizeof(want), "\"totalCount\":%d", total);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mc.json, want));
+    /* the parent always succeeds */
+    char pid[DURABLE_OP_ID_LEN + 1];
+    durable_op_id(pid, "1");
+    bool parent_ok = false;
+    for (size_t i = 0; i < n; i++)
+        parent_ok = parent_ok || (t[i] == DURABLE_EVENT_CONTEXT_SUCCEEDED && strcmp(ids[i], pid) == 0);
+    CU_ASSERT(parent_ok);
+    durable__free(r);
+    durable__free(mc.json);
+}
+
+static void test_map_completion_config(void)
+{
+    durable_completion_config cc = DURABLE_COMPLETION_CONFIG_INIT;
+    /* no config: stop on the first failure (item 1) → 2 started */
+    completion_case(0x2, cc, "FAILURE_TOLERANCE_EXCEEDED", 2);
+    /* tolerated 0: fail-fast */
+    cc.tolerated_failure_count = 0;
+    completion_case(0x1, cc, "FAILURE_TOLERANCE_EXCEEDED", 1);
+    /* 25% of 4: one failure is not > 25 */
+    cc = (durable_completion_config)DURABLE_COMPLETION_CONFIG_INIT;
+    cc.tolerated_failure_percentage = 25;
+    completion_case(0x1, cc, "ALL_COMPLETED", 4);
+    /* two failures: 50% > 25 → exceeded at the second failure (item 2) */
+    completion_case(0x5, cc, "FAILURE_TOLERANCE_EXCEEDED", 3);
+    /* min successful 2 with tolerance unbounded */
+    cc = (durable_completion_config)DURABLE_COMPLETION_CONFIG_INIT;
+    cc.min_successful = 2;
+    completion_case(0x1, cc, "MIN_SUCCESSFUL_REACHED", 3);
+}
+
+static void test_map_empty_input(void)
+{
+    map_case mc = {{0, 0}, 1, DURABLE_COMPLETION_CONFIG_INIT, NULL};
+    char *r = NULL;
+    durable_event_type t[64];
+    char ids[64][DURABLE_OP_ID_LEN + 1];
+    size_t n = 0;
+    run_map(&mc, "[]", &r, t, ids, &n);
+    CU_ASSERT_STRING_EQUAL(r, "[]");
+    CU_ASSERT(n >= 4);
+    if (n >= 4) {
+        CU_ASSERT_EQUAL(t[1], DURABLE_EVENT_CONTEXT_STARTED);
+        CU_ASSERT_EQUAL(t[2], DURABLE_EVENT_CONTEXT_SUCCEEDED);
+    }
+    durable__free(r);
+    durable__free(mc.json);
+}
+
+static int branch_a(durable_ctx *c, cJSON **result, void *user)
+{
+    (void)user;
+    int rc = durable_wait(c, NULL, 1);
+    if (rc)
+        return rc;
+    *result = cJSON_CreateString("a");
+    return 0;
+}
+
+static int branch_b(durable_ctx *c, cJSON **result, void *user)
+{
+    (void)c;
+    (void)user;
+    *result = cJSON_CreateString("b");
+    return 0;
+}
+
+static int par_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    int *conc = user;
+    durable_branch br[2] = {{NULL, branch_a, NULL}, {"second", branch_b, NULL}};
+    durable_parallel_options o = DURABLE_PARALLEL_OPTIONS_INIT;
+    o.max_concurrency = *conc;
+    const durable_batch_result *r = NULL;
+    int rc = durable_parallel(ctx, &r, NULL, br, 2, &o);
+    if (rc)
+        return rc;
+    CU_ASSERT_STRING_EQUAL(r->items[0].name, "parallel-branch-0");
+    CU_ASSERT_STRING_EQUAL(r->items[1].name, "second");
+    CU_ASSERT_EQUAL(durable_batch_result_filter(NULL, 0, r, DURABLE_ITEM_SUCCEEDED), 2);
+    CU_ASSERT_EQUAL(durable_batch_result_throw_if_error(ctx, r), 0);
+    *out = cJSON_Duplicate(durable_batch_result_results(r), 1);
+    return 0;
+}
+
+static void test_parallel_with_suspending_branch(void)
+{
+    int concs[2] = {1, 4};
+    for (int k = 0; k < 2; k++) {
+        env v;
+        env_open(&v);
+        run(&v, NULL, par_handler, &concs[k], 10);
+        CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+        if (v.info.result)
+            CU_ASSERT_STRING_EQUAL(v.info.result, "[\"a\",\"b\"]");
+        CU_ASSERT_EQUAL(v.invocations, 2);
+        const durable_event *e = event(&v, 2);
+        if (e)
+            CU_ASSERT_STRING_EQUAL(e->subtype, "Parallel");
+        e = event(&v, 3);
+        if (e) {
+            CU_ASSERT_STRING_EQUAL(e->subtype, "ParallelBranch");
+            CU_ASSERT_STRING_EQUAL(e->name, "parallel-branch-0");
+        }
+        env_close(&v);
+    }
+}
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("sdk_engine_composites");
+    DT_ADD(s, test_wait_for_callback_success);
+    DT_ADD(s, test_wait_for_callback_failure);
+    DT_ADD(s, test_wait_for_condition_polls_until_stop);
+    DT_ADD(s, test_wait_for_condition_max_attempts);
+    DT_ADD(s, test_map_concurrency_1_and_4_identical);
+    DT_ADD(s, test_map_completion_config);
+    DT_ADD(s, test_map_empty_input);
+    DT_ADD(s, test_parallel_with_suspending_branch);
+    return dt_run();
+}
