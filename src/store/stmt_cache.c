@@ -27,7 +27,7 @@ int durable__store_prepare(sqlite3_stmt **out, durable_store *s, const char *sql
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK)
-        return durable__store_fail(s, rc, "prepare");
+        return durable__store_fail(s, rc, sql);
     stmt_entry *e = durable__calloc(1, sizeof *e);
     if (!e || !(e->sql = durable__strdup(sql))) {
         durable_free(e);
