@@ -533,6 +533,7 @@ static void run_race(race *r, issuer *is)
         pthread_create(&th[i], NULL, racer_main, &rs[i]);
     }
     int bad_rounds = 0;
+    double t0 = sf_now_ms();
     for (int round = 0; round < RACE_ROUNDS; round++) {
         char op_id[DURABLE_OP_ID_LEN + 1];
         char *cb = issuer_new_callback(is, op_id);
@@ -567,6 +568,8 @@ static void run_race(race *r, issuer *is)
     }
     for (int i = 0; i < RACE_THREADS; i++)
         pthread_join(th[i], NULL);
+    printf("\n  %d threads x %d rounds (%s): %.0f ms\n", RACE_THREADS, RACE_ROUNDS,
+           r->path ? "one engine per thread, one file" : "one server", sf_now_ms() - t0);
     CU_ASSERT_EQUAL(bad_rounds, 0);
     CU_ASSERT_EQUAL(r->open_failures, 0);
     pthread_barrier_destroy(&r->go);

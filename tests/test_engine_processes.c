@@ -8,6 +8,7 @@
  * Children are this program re-executed (fork + exec) in a child mode: a
  * forked child must not reuse SQLite state inherited from its parent. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -27,13 +28,25 @@
 
 static char self_exe[4096];
 
+/* A pipe whose ends are closed on exec: a later child must not inherit an
+ * earlier child's stdin, or that child never sees end-of-file. (dup2 onto
+ * 0/1 in the child clears the flag for the ends it keeps.) */
+static int pipe_cloexec(int fds[2])
+{
+    if (pipe(fds) != 0)
+        return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
 /* Start this program in a child mode; stdin/stdout optionally piped. */
 static pid_t spawn_child(char *const argv[], int *to_child, int *from_child)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1};
-    if (to_child && pipe(in) != 0)
+    if (to_child && pipe_cloexec(in) != 0)
         return -1;
-    if (from_child && pipe(out) != 0)
+    if (from_child && pipe_cloexec(out) != 0)
         return -1;
     fflush(NULL);
     pid_t pid = fork();
