@@ -34,7 +34,10 @@ typedef enum durable_sync_mode {
 } durable_sync_mode;
 
 typedef struct durable_store_options {
-    /* Open read-only: no migration, no writes (PRAGMA query_only). */
+    /* Open read-only: never creates, migrates or writes (PRAGMA query_only).
+     * The file must be at exactly the latest schema version: an older one is
+     * refused with DURABLE_ESCHEMA (open it read-write once to migrate it).
+     * Not allowed with ":memory:" (DURABLE_EINVAL). */
     bool read_only;
     /* Create the file if it does not exist (ignored for ":memory:"). */
     bool create;
