@@ -109,7 +109,7 @@ cJSON *conf_report_json(const conf_row *rows, size_t n, uint64_t seed)
         rp_opt(r, "expected", o->expected);
         rp_opt(r, "actual", o->actual);
         rp_opt(r, "execution", o->execution);
-        cJSON_AddNumberToObject(r, "ms", o->ms);
+        cJSON_AddNumberToObject(r, "ms", (double)(long long)(o->ms * 10 + 0.5) / 10);
         cJSON_AddItemToArray(reqs, r);
     }
     cJSON *suites = cJSON_AddArrayToObject(doc, "suites");
