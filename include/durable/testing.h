@@ -397,10 +397,10 @@ typedef enum durable_test_wait_status {
  * Block until the operation reaches `status`, at most timeout_ms of real
  * time (< 0 = no limit; the run's idle limit still ends a stuck run).
  * Refreshes op's data. While a background run is in progress and the wait
- * succeeds, the runner holds the virtual clock (it skips no time) until
- * this thread's next call on the runner or on one of its operations (send a
- * callback, wait again, await), so a test can answer a callback before its
- * timeout is skipped.
+ * succeeds, the environment holds the virtual clock (no run skips time;
+ * invocations still run) until this thread waits again or awaits, so a test
+ * can answer a callback before its timeout is skipped. Before skipping
+ * time, a run also lets every thread blocked here look at the new state.
  * Errors: DURABLE_ECOMPLETED_EARLY (the execution closed first),
  * DURABLE_ETIMEOUT, DURABLE_ENOTSETUP.
  */

@@ -279,6 +279,11 @@ void durable__tenv_waiter_add(durable__waiter *w)
     w->checked = 0;
     w->next = g_waiters;
     g_waiters = w;
+    if (g_hold) {
+        g_hold = false; /* a change: wake a run waiting on the hold */
+        g_seq++;
+        pthread_cond_broadcast(&g_cond);
+    }
     durable__tenv_unlock();
 }
 

@@ -495,8 +495,9 @@ int durable_test_operation_wait(durable_test_operation *op, durable_test_wait_st
     if (!durable_test_env_is_setup())
         return durable__error_set(DURABLE_ENOTSETUP, "EnvironmentNotSetUp: waiting for an "
                                                      "operation needs the test environment");
-    durable__tenv_set_hold(false);
     int64_t deadline = timeout_ms >= 0 ? durable__mono_ms() + timeout_ms : -1;
+    /* Registering releases the hold in the same step: a run about to skip
+     * time sees either the hold or this waiter. */
     durable__waiter w;
     durable__tenv_waiter_add(&w);
     int rc = 0;
@@ -575,7 +576,6 @@ int durable_test_operation_send_callback_success(durable_test_operation *op, con
     int rc = callback_target(&id, op);
     if (rc == 0)
         rc = durable__tenv_callback_success(id, result, result ? strlen(result) : 0);
-    durable__tenv_set_hold(false);
     return rc;
 }
 
@@ -586,7 +586,6 @@ int durable_test_operation_send_callback_failure(durable_test_operation *op,
     int rc = callback_target(&id, op);
     if (rc == 0)
         rc = durable__tenv_callback_failure(id, error);
-    durable__tenv_set_hold(false);
     return rc;
 }
 
@@ -596,6 +595,5 @@ int durable_test_operation_send_callback_heartbeat(durable_test_operation *op)
     int rc = callback_target(&id, op);
     if (rc == 0)
         rc = durable__tenv_callback_heartbeat(id);
-    durable__tenv_set_hold(false);
     return rc;
 }

@@ -478,6 +478,7 @@ int durable_test_runner_start(durable_test_runner *r, const char *input)
 
 static void finish_background(durable_test_runner *r)
 {
+    durable__tenv_set_hold(false); /* the test stops acting: let the run go on */
     pthread_join(r->thread, NULL);
     r->thread_started = false;
 }
@@ -492,7 +493,6 @@ int durable_test_runner_await(durable_test_result **out, durable_test_runner *r)
         return durable__error_set(DURABLE_ESTATE, "durable_test_runner_await: no run of %s was "
                                                   "started with durable_test_runner_start",
                                   r->function_name);
-    durable__tenv_set_hold(false);
     finish_background(r);
     return collect(out, r);
 }

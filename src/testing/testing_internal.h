@@ -99,7 +99,7 @@ void durable__tenv_unlock(void);
 
 /* The test holds the virtual clock: a test thread that waited for an
  * operation is about to act on it, so no run skips time until it has
- * (released by its next send / wait / await). Shared by all runs because
+ * (released by its next wait or await). Shared by all runs because
  * they share the clock. */
 void durable__tenv_set_hold(bool hold);
 bool durable__tenv_held(void);
@@ -112,6 +112,7 @@ typedef struct durable__waiter {
     uint64_t checked;              /* sequence the waiter last evaluated */
     struct durable__waiter *next;
 } durable__waiter;
+/* Registers w and releases the hold (one step). */
 void durable__tenv_waiter_add(durable__waiter *w);
 /* The waiter evaluated the state as of seq; hold: also take the hold. */
 void durable__tenv_waiter_checked(durable__waiter *w, uint64_t seq, bool hold);
