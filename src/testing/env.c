@@ -74,6 +74,53 @@ static void env_destroy(tenv *e)
     durable_free(e);
 }
 
+/* The latest timestamp stored in the database: execution starts and ends,
+ * and the last event of every open execution. On the server thread. */
+static int latest_timestamp(durable_engine *eng, void *arg)
+{
+    int64_t *latest = arg;
+    char *marker = NULL;
+    int rc = 0;
+    do {
+        durable_list_request req;
+        memset(&req, 0, sizeof req);
+        req.max_items = DURABLE_MAX_ITEMS;
+        req.marker = marker;
+        durable_list_response resp;
+        memset(&resp, 0, sizeof resp);
+        rc = durable_engine_list_executions(&resp, eng, &req);
+        durable_free(marker);
+        marker = NULL;
+        for (size_t i = 0; rc == 0 && i < resp.count; i++) {
+            const durable_execution_info *x = &resp.executions[i];
+            if (x->start_timestamp > *latest)
+                *latest = x->start_timestamp;
+            if (x->end_timestamp > *latest)
+                *latest = x->end_timestamp;
+            if (x->status != DURABLE_EXEC_RUNNING)
+                continue;
+            durable_history_request hr;
+            memset(&hr, 0, sizeof hr);
+            hr.durable_execution_arn = x->durable_execution_arn;
+            hr.max_items = 1;
+            hr.reverse_order = true;
+            durable_history_response h;
+            memset(&h, 0, sizeof h);
+            if (durable_engine_get_history(&h, eng, &hr) == 0 && h.count &&
+                h.events[0].timestamp > *latest)
+                *latest = h.events[0].timestamp;
+            durable_history_response_clear(&h);
+        }
+        if (rc == 0 && resp.next_marker && *resp.next_marker) {
+            marker = resp.next_marker;
+            resp.next_marker = NULL;
+        }
+        durable_list_response_clear(&resp);
+    } while (rc == 0 && marker);
+    durable_free(marker);
+    return rc;
+}
+
 int durable__tenv_setup(durable__tenv_cfg *cfg)
 {
     durable__tenv_lock();
@@ -119,6 +166,15 @@ int durable__tenv_setup(durable__tenv_cfg *cfg)
     rc = durable_engine_client_new(&e->client, e->server);
     if (rc < 0)
         goto fail;
+    if (e->vclock && strcmp(e->cfg.db_path, ":memory:") != 0) {
+        /* A file may hold timestamps a previous (skipping) process wrote
+         * ahead of real time: never let time go backwards on resume. */
+        int64_t latest = 0;
+        rc = durable_server_call(e->server, latest_timestamp, &latest);
+        if (rc < 0)
+            goto fail;
+        durable_vclock_advance_to(e->vclock, latest);
+    }
     g_env = e;
     durable__tenv_unlock();
     return 0;
