@@ -64,7 +64,7 @@ static void test_responder_heartbeats_then_succeeds(void)
     durable_test_result *res = NULL;
     double t0 = mono_seconds();
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r, NULL), 0);
-    CU_ASSERT(mono_seconds() - t0 < 0.5);
+    CU_ASSERT(mono_seconds() - t0 < 5.0); /* far below the virtual time skipped; loose enough for valgrind */
     /* 3 heartbeats 8 s apart kept a 10 s heartbeat timeout alive for 32 s. */
     CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_SUCCEEDED);
     durable_test_operation *op = op_named(res, "kept-alive");

@@ -212,7 +212,7 @@ static void test_pending_with_nothing_pending_fails(void)
     durable_test_result *res = NULL;
     double t0 = mono_seconds();
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r, NULL), 0);
-    CU_ASSERT(mono_seconds() - t0 < 0.5);
+    CU_ASSERT(mono_seconds() - t0 < 5.0); /* far below the virtual time skipped; loose enough for valgrind */
     CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_FAILED);
     const durable_error_object *e = NULL;
     CU_ASSERT_EQUAL_FATAL(durable_test_result_get_error(&e, res), 0);

@@ -98,7 +98,7 @@ static void test_one_year_wait_and_one_day_callback_timeout(void)
     int64_t v0 = durable_test_env_now();
     double t0 = mono_seconds();
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r, NULL), 0);
-    CU_ASSERT(mono_seconds() - t0 < 0.5);
+    CU_ASSERT(mono_seconds() - t0 < 5.0); /* far below the virtual time skipped; loose enough for valgrind */
     CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT(durable_test_env_now() - v0 >= 365 * 86400 * 1000LL);
     durable_test_result_free(res);
@@ -112,7 +112,7 @@ static void test_one_year_wait_and_one_day_callback_timeout(void)
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_new(&r, prog_handler, &p, "day"), 0);
     t0 = mono_seconds();
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r, NULL), 0);
-    CU_ASSERT(mono_seconds() - t0 < 0.5);
+    CU_ASSERT(mono_seconds() - t0 < 5.0); /* far below the virtual time skipped; loose enough for valgrind */
     CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_FAILED);
     durable_test_operation *cb = NULL;
     CU_ASSERT_EQUAL_FATAL(durable_test_result_get_operation(&cb, res, "approval"), 0);
@@ -177,7 +177,7 @@ static void test_retries_are_skipped(void)
     durable_test_result *res = NULL;
     double t0 = mono_seconds();
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r, NULL), 0);
-    CU_ASSERT(mono_seconds() - t0 < 0.5);
+    CU_ASSERT(mono_seconds() - t0 < 5.0); /* far below the virtual time skipped; loose enough for valgrind */
     CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_EQUAL(f.runs, 3);
     CU_ASSERT_EQUAL(durable_test_result_invocation_count(res), 3);
@@ -249,7 +249,7 @@ static void test_heartbeat_and_execution_timeouts(void)
     CU_ASSERT_EQUAL(durable_test_runner_set_options(r2, &o), 0);
     double t0 = mono_seconds();
     CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r2, NULL), 0);
-    CU_ASSERT(mono_seconds() - t0 < 0.5);
+    CU_ASSERT(mono_seconds() - t0 < 5.0); /* far below the virtual time skipped; loose enough for valgrind */
     CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_TIMED_OUT);
     const durable_event *last =
         durable_test_result_event(res, durable_test_result_event_count(res) - 1);
