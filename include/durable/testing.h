@@ -525,7 +525,10 @@ int durable_test_runner_run(durable_test_result **out, durable_test_runner *r,
                             const char *input);
 
 /* Start the same run on a background thread and return once the execution
- * exists (its ARN is then available). Errors as durable_test_runner_run. */
+ * exists (its ARN is then available). Invocations run at once, but the
+ * virtual clock is held (no time is skipped) until this thread calls
+ * durable_test_operation_wait or durable_test_runner_await, so nothing the
+ * test does first can miss a deadline. Errors as durable_test_runner_run. */
 int durable_test_runner_start(durable_test_runner *r, const char *input);
 
 /* Wait for the background run to finish; then as durable_test_runner_run.

@@ -287,6 +287,17 @@ void durable__tenv_notify(void)
     durable__tenv_unlock();
 }
 
+uint64_t durable__tenv_notify_since(uint64_t seen)
+{
+    durable__tenv_lock();
+    bool others = g_seq != seen;
+    g_seq++;
+    uint64_t base = others ? seen : g_seq;
+    pthread_cond_broadcast(&g_cond);
+    durable__tenv_unlock();
+    return base;
+}
+
 uint64_t durable__tenv_wait(uint64_t seen, int64_t deadline_ms)
 {
     durable__tenv_lock();

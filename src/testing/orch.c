@@ -774,12 +774,13 @@ int durable__orch_loop(durable__run *run)
         d.pre = &pend;
         d.want_callbacks = r->responder_count || r->action_count;
         d.default_deadline_idle = default_deadline_idle;
+        /* Read before the request: anything that happens from here on (a
+         * callback sent while we look) wakes the waits below. */
+        uint64_t seq = durable__tenv_seq();
         rc = durable_server_call(server(), discover_on_server, &d);
         pending_clear(&pend);
         if (had_pending)
-            durable__tenv_notify();
-        /* Events from now on wake the waits below. */
-        uint64_t seq = durable__tenv_seq();
+            seq = durable__tenv_notify_since(seq);
         if (rc < 0 || d.root_status != DURABLE_EXEC_RUNNING) {
             disc_clear(&d);
             break;

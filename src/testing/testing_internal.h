@@ -86,6 +86,10 @@ void durable__tenv_release(void);
  * everyone. */
 uint64_t durable__tenv_seq(void);
 void durable__tenv_notify(void);
+/* Notify for a change of one's own, given the sequence `seen` read before
+ * it. Returns the sequence to wait on: the new one if nothing else changed
+ * since `seen`, else `seen` (so a wait on it returns at once). */
+uint64_t durable__tenv_notify_since(uint64_t seen);
 /* Wait until the sequence differs from `seen` or real time reaches
  * deadline_ms (CLOCK_MONOTONIC ms; < 0 = no deadline). Returns the current
  * sequence. */
