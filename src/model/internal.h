@@ -38,4 +38,20 @@ void durable__error_prefix(const char *fmt, ...) DURABLE__PRINTF(1, 2);
 /* Record an allocation failure. */
 int durable__error_oom(void);
 
+/* A growing NUL-terminated string. Zero-initialise it; appends after an
+ * allocation failure are ignored and set `oom`, so a caller checks once at
+ * the end. `p` is owned by the buffer until taken; release it with
+ * durable__strbuf_take() or durable__free(). */
+typedef struct durable__strbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} durable__strbuf;
+
+void durable__strbuf_put(durable__strbuf *b, const char *s, size_t n);
+void durable__strbuf_puts(durable__strbuf *b, const char *s);
+/* The finished string (never NULL on success, "" when nothing was put), now
+ * owned by the caller; NULL after an allocation failure (the buffer is freed). */
+char *durable__strbuf_take(durable__strbuf *b);
+
 #endif

@@ -47,43 +47,14 @@ static void cell(char *buf, size_t size, const durable_test_operation *op, int c
     snprintf(buf, size, "%s", s && *s ? s : "-");
 }
 
-/* Append to a growing string. */
-typedef struct sbuf {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool oom;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = durable__realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put_padded(sbuf *b, const char *s, size_t width, bool last)
+static void put_padded(durable__strbuf *b, const char *s, size_t width, bool last)
 {
     size_t n = strlen(s);
-    put(b, s, n);
+    durable__strbuf_put(b, s, n);
     if (last)
         return;
     for (size_t i = n; i < width + 2; i++)
-        put(b, " ", 1);
+        durable__strbuf_put(b, " ", 1);
 }
 
 int durable_test_result_format_table(char **out, const durable_test_result *r,
@@ -116,23 +87,19 @@ int durable_test_result_format_table(char **out, const durable_test_result *r,
             if (n > width[cols[k]])
                 width[cols[k]] = n;
         }
-    sbuf b = { 0 };
+    durable__strbuf b = { 0 };
     for (int k = 0; k < ncols; k++)
         put_padded(&b, HEADERS[cols[k]], width[cols[k]], k == ncols - 1);
-    put(&b, "\n", 1);
+    durable__strbuf_put(&b, "\n", 1);
     for (size_t i = 0; i < r->op_count; i++) {
         for (int k = 0; k < ncols; k++) {
             cell(tmp, sizeof tmp, &r->ops[i], cols[k]);
             put_padded(&b, tmp, width[cols[k]], k == ncols - 1);
         }
-        put(&b, "\n", 1);
+        durable__strbuf_put(&b, "\n", 1);
     }
-    if (b.oom) {
-        durable_free(b.p);
-        return durable__error_oom();
-    }
-    *out = b.p;
-    return 0;
+    *out = durable__strbuf_take(&b);
+    return *out ? 0 : durable__error_oom();
 }
 
 int durable_test_result_print(const durable_test_result *r, FILE *f,

@@ -10,54 +10,12 @@
 #include <string.h>
 
 #include "conformance/loader.h"
+#include "model/internal.h"
 
 #define MT_TEXT_MAX 200 /* longest value text kept in a mismatch */
 #define MT_PATH_MAX 512
 
 /* ---- text helpers ---------------------------------------------------------- */
-
-typedef struct mt_buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} mt_buf;
-
-static void mt_put(mt_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void mt_puts(mt_buf *b, const char *s)
-{
-    mt_put(b, s, strlen(s));
-}
-
-static char *mt_take(mt_buf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    if (!b->p)
-        mt_put(b, "", 0);
-    return b->p;
-}
 
 static char *mt_strdup(const char *s)
 {
@@ -117,35 +75,35 @@ void conf_python_float_repr(char *out, size_t size, double d)
     int exp10 = *p == 'e' ? atoi(p + 1) : 0;
     while (nd > 1 && digits[nd - 1] == '0')
         digits[--nd] = 0;
-    mt_buf b = {0};
+    durable__strbuf b = {0};
     if (neg)
-        mt_puts(&b, "-");
+        durable__strbuf_puts(&b, "-");
     if (exp10 >= -4 && exp10 < 16) {
         if (exp10 < 0) {
-            mt_puts(&b, "0.");
+            durable__strbuf_puts(&b, "0.");
             for (int i = -1; i > exp10; i--)
-                mt_puts(&b, "0");
-            mt_puts(&b, digits);
+                durable__strbuf_puts(&b, "0");
+            durable__strbuf_puts(&b, digits);
         } else {
             for (int i = 0; i <= exp10; i++)
-                mt_put(&b, i < (int)nd ? &digits[i] : "0", 1);
-            mt_puts(&b, ".");
+                durable__strbuf_put(&b, i < (int)nd ? &digits[i] : "0", 1);
+            durable__strbuf_puts(&b, ".");
             if ((int)nd > exp10 + 1)
-                mt_puts(&b, digits + exp10 + 1);
+                durable__strbuf_puts(&b, digits + exp10 + 1);
             else
-                mt_puts(&b, "0");
+                durable__strbuf_puts(&b, "0");
         }
     } else {
-        mt_put(&b, digits, 1);
+        durable__strbuf_put(&b, digits, 1);
         if (nd > 1) {
-            mt_puts(&b, ".");
-            mt_puts(&b, digits + 1);
+            durable__strbuf_puts(&b, ".");
+            durable__strbuf_puts(&b, digits + 1);
         }
         char ex[16];
         snprintf(ex, sizeof ex, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-        mt_puts(&b, ex);
+        durable__strbuf_puts(&b, ex);
     }
-    char *s = mt_take(&b);
+    char *s = durable__strbuf_take(&b);
     snprintf(out, size, "%s", s ? s : "?");
     free(s);
 }
@@ -391,7 +349,7 @@ int conf_resolve_variables(conf_bindings *b, const cJSON *variables, uint64_t *r
 /* Substitute bound placeholders inside a string; NULL on OOM. */
 static char *mt_subst_text(const char *s, const conf_bindings *b)
 {
-    mt_buf out = {0};
+    durable__strbuf out = {0};
     char name[256];
     while (*s) {
         size_t n = mt_placeholder_at(s, name, sizeof name);
@@ -399,18 +357,18 @@ static char *mt_subst_text(const char *s, const conf_bindings *b)
         if (v) {
             char *t = conf_string_form(v);
             if (!t) {
-                free(out.p);
+                durable__free(out.p);
                 return NULL;
             }
-            mt_puts(&out, t);
+            durable__strbuf_puts(&out, t);
             free(t);
             s += n;
         } else {
-            mt_put(&out, s, 1);
+            durable__strbuf_put(&out, s, 1);
             s++;
         }
     }
-    return mt_take(&out);
+    return durable__strbuf_take(&out);
 }
 
 cJSON *conf_substitute(const cJSON *value, const conf_bindings *b)
@@ -455,7 +413,7 @@ cJSON *conf_substitute(const cJSON *value, const conf_bindings *b)
 
 int conf_regex_translate(char **posix, bool *icase, const char *pattern)
 {
-    mt_buf out = {0};
+    durable__strbuf out = {0};
     const char *p = pattern;
     *icase = false;
     if (!strncmp(p, "(?i)", 4)) {
@@ -469,71 +427,71 @@ int conf_regex_translate(char **posix, bool *icase, const char *pattern)
             if (c == '\\' && p[1]) {
                 char e = p[1];
                 if (e == 'd')
-                    mt_puts(&out, "0-9");
+                    durable__strbuf_puts(&out, "0-9");
                 else if (e == 's')
-                    mt_puts(&out, "[:space:]");
+                    durable__strbuf_puts(&out, "[:space:]");
                 else if (e == 'w')
-                    mt_puts(&out, "[:alnum:]_");
+                    durable__strbuf_puts(&out, "[:alnum:]_");
                 else if (e == 'n')
-                    mt_puts(&out, "\n");
+                    durable__strbuf_puts(&out, "\n");
                 else if (e == 't')
-                    mt_puts(&out, "\t");
+                    durable__strbuf_puts(&out, "\t");
                 else
-                    mt_put(&out, &p[1], 1);
+                    durable__strbuf_put(&out, &p[1], 1);
                 p += 2;
                 continue;
             }
             if (c == ']') {
                 in_bracket = false;
             }
-            mt_put(&out, p, 1);
+            durable__strbuf_put(&out, p, 1);
             p++;
             continue;
         }
         if (c == '[') {
             in_bracket = true;
-            mt_put(&out, p, 1);
+            durable__strbuf_put(&out, p, 1);
             p++;
             if (*p == '^') {
-                mt_put(&out, p, 1);
+                durable__strbuf_put(&out, p, 1);
                 p++;
             }
             if (*p == ']') { /* a leading ] is literal */
-                mt_put(&out, p, 1);
+                durable__strbuf_put(&out, p, 1);
                 p++;
             }
             continue;
         }
         if (c == '(' && p[1] == '?' && p[2] == ':') {
-            mt_puts(&out, "(");
+            durable__strbuf_puts(&out, "(");
             p += 3;
             continue;
         }
         if (c == '\\' && p[1]) {
             char e = p[1];
             switch (e) {
-            case 'd': mt_puts(&out, "[0-9]"); break;
-            case 'D': mt_puts(&out, "[^0-9]"); break;
-            case 's': mt_puts(&out, "[[:space:]]"); break;
-            case 'S': mt_puts(&out, "[^[:space:]]"); break;
-            case 'w': mt_puts(&out, "[[:alnum:]_]"); break;
-            case 'W': mt_puts(&out, "[^[:alnum:]_]"); break;
-            case 'n': mt_puts(&out, "\n"); break;
-            case 't': mt_puts(&out, "\t"); break;
+            case 'd': durable__strbuf_puts(&out, "[0-9]"); break;
+            case 'D': durable__strbuf_puts(&out, "[^0-9]"); break;
+            case 's': durable__strbuf_puts(&out, "[[:space:]]"); break;
+            case 'S': durable__strbuf_puts(&out, "[^[:space:]]"); break;
+            case 'w': durable__strbuf_puts(&out, "[[:alnum:]_]"); break;
+            case 'W': durable__strbuf_puts(&out, "[^[:alnum:]_]"); break;
+            case 'n': durable__strbuf_puts(&out, "\n"); break;
+            case 't': durable__strbuf_puts(&out, "\t"); break;
             default:
                 if (strchr(".[]()*+?{}|^$\\", e)) {
-                    mt_put(&out, p, 2);
+                    durable__strbuf_put(&out, p, 2);
                 } else {
-                    mt_put(&out, &p[1], 1);
+                    durable__strbuf_put(&out, &p[1], 1);
                 }
             }
             p += 2;
             continue;
         }
-        mt_put(&out, p, 1);
+        durable__strbuf_put(&out, p, 1);
         p++;
     }
-    *posix = mt_take(&out);
+    *posix = durable__strbuf_take(&out);
     return *posix ? 0 : -1;
 }
 

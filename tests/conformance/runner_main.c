@@ -405,6 +405,9 @@ static int check_expected(const char *path, const conf_row *rows, size_t n)
     return bad ? 1 : 0;
 }
 
+/* The runner never installs a durable_allocator, so text built with the
+ * library's string buffer (pyjson, matcher) and the runner's own malloc'd
+ * text are released alike with free(). */
 int main(int argc, char **argv)
 {
     options o;

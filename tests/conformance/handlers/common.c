@@ -34,3 +34,25 @@ durable_retry_strategy *conf_fixed_retry(int attempts, double delay_s)
     durable_retry_strategy *s = NULL;
     return durable_retry_strategy_new(&s, &o) == 0 ? s : NULL;
 }
+
+int conf_batch_results(cJSON **out, const durable_batch_result *br)
+{
+    return conf_return(out, durable_batch_result_results(br));
+}
+
+int conf_batch_projection(cJSON **out, const durable_batch_result *br, bool status, bool failures)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return DURABLE_ENOMEM;
+    cJSON_AddStringToObject(o, "completionReason",
+                            durable_completion_reason_name(br->completion_reason));
+    if (status)
+        cJSON_AddStringToObject(o, "status", durable_op_status_name(br->status));
+    cJSON_AddNumberToObject(o, "successCount", (double)br->success_count);
+    if (failures)
+        cJSON_AddNumberToObject(o, "failureCount", (double)br->failure_count);
+    cJSON_AddNumberToObject(o, "totalCount", (double)br->total_count);
+    *out = o;
+    return 0;
+}

@@ -53,5 +53,11 @@ int conf_return_string(cJSON **out, const char *s);
 /* A retry strategy with `attempts` attempts and a fixed `delay_s` (no
  * jitter, no backoff); NULL on failure. Free with durable_retry_strategy_free. */
 durable_retry_strategy *conf_fixed_retry(int attempts, double delay_s);
+/* *out = a copy of the batch's results in index order. */
+int conf_batch_results(cJSON **out, const durable_batch_result *br);
+/* *out = {completionReason, status?, successCount, failureCount?, totalCount}:
+ * the projection of a batch result the requirements compare. */
+int conf_batch_projection(cJSON **out, const durable_batch_result *br, bool status,
+                          bool failures);
 
 #endif

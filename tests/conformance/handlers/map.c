@@ -94,28 +94,6 @@ static int run_map(durable_ctx *ctx, const durable_batch_result **br, const char
     return durable_map(ctx, br, name, items, fn, user, &o);
 }
 
-static int results_of(cJSON **out, const durable_batch_result *br)
-{
-    return conf_return(out, durable_batch_result_results(br));
-}
-
-static int projection(cJSON **out, const durable_batch_result *br, bool status, bool failures)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return DURABLE_ENOMEM;
-    cJSON_AddStringToObject(o, "completionReason",
-                            durable_completion_reason_name(br->completion_reason));
-    if (status)
-        cJSON_AddStringToObject(o, "status", durable_op_status_name(br->status));
-    cJSON_AddNumberToObject(o, "successCount", (double)br->success_count);
-    if (failures)
-        cJSON_AddNumberToObject(o, "failureCount", (double)br->failure_count);
-    cJSON_AddNumberToObject(o, "totalCount", (double)br->total_count);
-    *out = o;
-    return 0;
-}
-
 /* Map `fn` over the items written as JSON in `items_json`. */
 static int map_json_items(durable_ctx *ctx, const durable_batch_result **br, const char *name,
                           const char *items_json, durable_map_fn fn, void *user,
@@ -137,7 +115,7 @@ static int h_9_1(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     (void)user;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_map(ctx, &br, "map", input, item_greet, NULL, NULL));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 9-2: items-only form (no name); each item doubled directly. */
@@ -147,7 +125,7 @@ static int h_9_2(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     static const double two = 2;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_map(ctx, &br, NULL, input, item_times, (void *)&two, NULL));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 9-4: an empty items list. */
@@ -156,7 +134,7 @@ static int h_9_4(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     (void)user;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_map(ctx, &br, "empty", input, item_upper, NULL, NULL));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 9-5: fail-fast (tolerated-failure-count 0): ok, fail, (never started). */
@@ -170,7 +148,7 @@ static int h_9_5(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "fail-fast", "[\"ok\",\"fail\",\"ok\"]", item_scripted,
                             NULL, &o));
-    return projection(out, br, true, true);
+    return conf_batch_projection(out, br, true, true);
 }
 
 /* 9-7: min-successful 2 of 4. */
@@ -184,7 +162,7 @@ static int h_9_7(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "min-successful", "[\"a\",\"b\",\"c\",\"d\"]",
                             item_scripted, NULL, &o));
-    return projection(out, br, false, false);
+    return conf_batch_projection(out, br, false, false);
 }
 
 /* 9-8: tolerated-failure-count 1: ok, fail, ok all run. */
@@ -198,7 +176,7 @@ static int h_9_8(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "tolerated", "[\"ok\",\"fail\",\"ok\"]", item_scripted,
                             NULL, &o));
-    return projection(out, br, true, true);
+    return conf_batch_projection(out, br, true, true);
 }
 
 /* 9-10: tolerated-failure-percentage 25 of 4: fail, fail stops it. */
@@ -212,7 +190,7 @@ static int h_9_10(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "tolerated-pct", "[\"fail\",\"fail\",\"ok\",\"ok\"]",
                             item_scripted, NULL, &o));
-    return projection(out, br, false, true);
+    return conf_batch_projection(out, br, false, true);
 }
 
 /* 9-11: three items, up to two at a time; "r<index>" in index order. */
@@ -224,7 +202,7 @@ static int h_9_11(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     o.max_concurrency = 2;
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "concurrent", "[0,1,2]", item_index_text, NULL, &o));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 9-13: item namer "item-<item>"; each item × 10. */
@@ -247,7 +225,7 @@ static int h_9_13(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     o.item_namer = name_item;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_map(ctx, &br, "named-items", input, item_times, (void *)&ten, &o));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 9-14: a per-item serdes that wraps each result as "wrapped:<text>". */
@@ -282,7 +260,7 @@ static int h_9_14(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     o.item_serdes = &wrap_serdes;
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "item-serdes", "[\"x\",\"y\"]", item_upper, NULL, &o));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 9-16: four items of ~70 KB each: the Map result exceeds 256 KiB. */
@@ -328,7 +306,7 @@ static int h_9_17(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(map_json_items(ctx, &br, "then-wait", "[\"a\",\"b\"]", item_upper, NULL, NULL));
     CONF_TRY(durable_wait(ctx, NULL, 1));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /*
@@ -420,7 +398,7 @@ static int h_9_19(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     (void)user;
     const durable_batch_result *br = NULL;
     CONF_TRY(map_opserde(ctx, &br));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 static int h_9_20(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
@@ -430,7 +408,7 @@ static int h_9_20(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(map_opserde(ctx, &br));
     CONF_TRY(durable_wait(ctx, NULL, 1));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 const conf_handler conf_map_handlers[] = {

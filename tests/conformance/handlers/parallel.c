@@ -44,29 +44,6 @@ static int branch_fails(durable_ctx *child, cJSON **result, void *user)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int results_of(cJSON **out, const durable_batch_result *br)
-{
-    return conf_return(out, durable_batch_result_results(br));
-}
-
-/* {completionReason, status?, successCount, failureCount?, totalCount}. */
-static int projection(cJSON **out, const durable_batch_result *br, bool status, bool failures)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return DURABLE_ENOMEM;
-    cJSON_AddStringToObject(o, "completionReason",
-                            durable_completion_reason_name(br->completion_reason));
-    if (status)
-        cJSON_AddStringToObject(o, "status", durable_op_status_name(br->status));
-    cJSON_AddNumberToObject(o, "successCount", (double)br->success_count);
-    if (failures)
-        cJSON_AddNumberToObject(o, "failureCount", (double)br->failure_count);
-    cJSON_AddNumberToObject(o, "totalCount", (double)br->total_count);
-    *out = o;
-    return 0;
-}
-
 static int run_parallel(durable_ctx *ctx, const durable_batch_result **br, const char *name,
                         const durable_branch *b, size_t n, int max_concurrency,
                         durable_completion_config completion)
@@ -93,7 +70,7 @@ static int h_8_1(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_branch b[] = {{NULL, branch_step, "task-1"}, {NULL, branch_step, "task-2"}};
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "parallel", b, 2, 1, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-2: branches-only form (no name); branches return "alpha" / "beta". */
@@ -104,7 +81,7 @@ static int h_8_2(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_branch b[] = {{NULL, branch_text, "alpha"}, {NULL, branch_text, "beta"}};
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, NULL, b, 2, 1, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-4: branches return "hello", 42 and {k: "v"}. */
@@ -117,7 +94,7 @@ static int h_8_4(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
                                 {NULL, branch_json, "{\"k\":\"v\"}"}};
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "hetero", b, 3, 1, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-5: no branches at all. */
@@ -127,7 +104,7 @@ static int h_8_5(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     (void)user;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "empty", NULL, 0, DURABLE_UNLIMITED, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-7: fail-fast; branch 0 fails, branch 1 never starts; throwIfError. */
@@ -141,7 +118,7 @@ static int h_8_7(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "throwing", b, 2, 1, c));
     CONF_TRY(durable_batch_result_throw_if_error(ctx, br));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-8: min-successful 2 of 4; stops after two successes. */
@@ -157,7 +134,7 @@ static int h_8_8(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     c.min_successful = 2;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "min-successful", b, 4, 1, c));
-    return projection(out, br, false, false);
+    return conf_batch_projection(out, br, false, false);
 }
 
 /* 8-10: tolerated-failure-count 1; two failures stop it before branch 2. */
@@ -172,7 +149,7 @@ static int h_8_10(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     c.tolerated_failure_count = 1;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "tolerated-exceeded", b, 3, 1, c));
-    return projection(out, br, false, true);
+    return conf_batch_projection(out, br, false, true);
 }
 
 /* 8-11: three branches, up to two at a time; results in index order. */
@@ -185,7 +162,7 @@ static int h_8_11(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
                                 {NULL, branch_text, "r2"}};
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "concurrent", b, 3, 2, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-13: tolerated-failure-percentage 25 of 4; the second failure (50%) stops it. */
@@ -201,7 +178,7 @@ static int h_8_13(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     c.tolerated_failure_percentage = 25;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "tolerated-pct", b, 4, 1, c));
-    return projection(out, br, false, true);
+    return conf_batch_projection(out, br, false, true);
 }
 
 /* Branch 1 of 8-14: wait(2 s), then "b1". */
@@ -219,7 +196,7 @@ static int h_8_14(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_branch b[] = {{NULL, branch_step, "b0"}, {NULL, branch_wait_then_text, "b1"}};
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "suspending", b, 2, 1, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-16: tolerated-failure-count 3; all three branches fail, all run. */
@@ -234,7 +211,7 @@ static int h_8_16(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     c.tolerated_failure_count = 3;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "all-fail", b, 3, 1, c));
-    return projection(out, br, true, true);
+    return conf_batch_projection(out, br, true, true);
 }
 
 /* 8-17: min-successful 3 never reached (ok, fail, ok). */
@@ -249,7 +226,7 @@ static int h_8_17(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     c.min_successful = 3;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "min-not-reached", b, 3, 1, c));
-    return projection(out, br, true, true);
+    return conf_batch_projection(out, br, true, true);
 }
 
 /* 8-19: max-concurrency 0 is a validation error before any branch. */
@@ -260,7 +237,7 @@ static int h_8_19(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     const durable_branch b[] = {{NULL, branch_text, "a"}, {NULL, branch_text, "b"}};
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "invalid", b, 2, 0, no_completion()));
-    return results_of(out, br);
+    return conf_batch_results(out, br);
 }
 
 /* 8-20: ok, fail, ok with tolerated-failure-count 1; the accessors. */
@@ -306,7 +283,7 @@ static int h_8_22(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
     c.tolerated_failure_percentage = 25;
     const durable_batch_result *br = NULL;
     CONF_TRY(run_parallel(ctx, &br, "pct-equal", b, 4, 1, c));
-    return projection(out, br, true, true);
+    return conf_batch_projection(out, br, true, true);
 }
 
 const conf_handler conf_parallel_handlers[] = {
