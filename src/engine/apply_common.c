@@ -10,7 +10,7 @@ int durable__op_create_from(durable_engine *e, eng_exec *x, eng_op *o,
     (void)x;
     durable_operation_clear(&o->op);
     durable_operation_init(&o->op);
-    o->exists = false;
+    o->exists = o->in_db = false;
     o->op.id = durable__strdup(u->id);
     o->op.parent_id = durable__strdup(u->parent_id);
     o->op.name = durable__strdup(u->name);

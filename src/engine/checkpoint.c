@@ -7,36 +7,62 @@
 
 #include "engine/engine_internal.h"
 
-static int apply_one(durable_engine *e, eng_exec *x, const durable_operation_update *u)
+static int apply_to(durable_engine *e, eng_exec *x, eng_op *o, const durable_operation_update *u)
 {
-    if (u->type == DURABLE_OP_EXECUTION)
-        return durable__apply_execution(e, x, u);
-    eng_op o;
-    int rc = durable__op_load(e, &o, x, u->id);
-    if (rc < 0)
-        return rc;
+    int rc;
     switch (u->type) {
     case DURABLE_OP_STEP:
-        rc = durable__apply_step(e, x, &o, u);
+        rc = durable__apply_step(e, x, o, u);
         break;
     case DURABLE_OP_WAIT:
-        rc = durable__apply_wait(e, x, &o, u);
+        rc = durable__apply_wait(e, x, o, u);
         break;
     case DURABLE_OP_CALLBACK:
-        rc = durable__apply_callback(e, x, &o, u);
+        rc = durable__apply_callback(e, x, o, u);
         break;
     case DURABLE_OP_CONTEXT:
-        rc = durable__apply_context(e, x, &o, u);
+        rc = durable__apply_context(e, x, o, u);
         break;
     case DURABLE_OP_CHAINED_INVOKE:
-        rc = durable__apply_invoke(e, x, &o, u);
+        rc = durable__apply_invoke(e, x, o, u);
         break;
     default:
         rc = durable__eng_fail(e, DURABLE_EINVAL, "Unknown operation type.", "id %s", u->id);
         break;
     }
-    durable__eop_clear(&o);
     return rc;
+}
+
+/* Apply updates[i] and, when updates[i + 1] completes the same STEP or
+ * CONTEXT (START + completion in one batch, SPEC §5.2), that one too: the
+ * START is kept in memory and the row is written once, in its final state.
+ * Returns how many updates were applied, or a negative code. */
+static int apply_at(durable_engine *e, eng_exec *x, const durable_checkpoint_request *req, size_t i)
+{
+    const durable_operation_update *u = &req->updates[i];
+    if (u->type == DURABLE_OP_EXECUTION) {
+        int rc = durable__apply_execution(e, x, u);
+        return rc < 0 ? rc : 1;
+    }
+    const durable_operation_update *next = i + 1 < req->update_count ? &req->updates[i + 1] : NULL;
+    bool pair = next && (u->type == DURABLE_OP_STEP || u->type == DURABLE_OP_CONTEXT) &&
+                next->type == u->type && next->id && strcmp(next->id, u->id) == 0;
+    eng_op o;
+    int rc = durable__op_load(e, &o, x, u->id);
+    if (rc < 0)
+        return rc;
+    o.defer = pair;
+    rc = apply_to(e, x, &o, u);
+    if (rc < 0) {
+        durable__error_prefix("Updates[%zu] (id %s)", i, u->id);
+    } else if (pair) {
+        o.defer = false;
+        rc = apply_to(e, x, &o, next);
+        if (rc < 0)
+            durable__error_prefix("Updates[%zu] (id %s)", i + 1, next->id);
+    }
+    durable__eop_clear(&o);
+    return rc < 0 ? rc : pair ? 2 : 1;
 }
 
 static int process(durable_engine *e, durable_checkpoint_response *out,
@@ -60,9 +86,10 @@ static int process(durable_engine *e, durable_checkpoint_response *out,
     if ((rc = durable__token_check(e, &x, req->checkpoint_token)) < 0 ||
         (rc = durable__validate_batch(e, &x, req)) < 0)
         goto done;
-    for (size_t i = 0; i < req->update_count; i++) {
-        if ((rc = apply_one(e, &x, &req->updates[i])) < 0) {
-            durable__error_prefix("Updates[%zu] (id %s)", i, req->updates[i].id);
+    for (size_t i = 0; i < req->update_count; i += (size_t)rc) {
+        if ((rc = apply_at(e, &x, req, i)) < 0) {
+            if (req->updates[i].type == DURABLE_OP_EXECUTION)
+                durable__error_prefix("Updates[%zu] (id %s)", i, req->updates[i].id);
             goto done;
         }
     }

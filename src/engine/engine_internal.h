@@ -96,12 +96,25 @@ typedef struct eng_exec {
     int failed_invocations;
     int64_t retry_ms;        /* 0 = none */
     int64_t inv_deadline_ms; /* 0 = none */
+    /* The indexed or rarely changing columns as last loaded or saved, so a
+     * save that changed only the counters rewrites just those (no index of
+     * executions is touched by an ordinary checkpoint). */
+    struct eng_exec_cold {
+        durable_exec_status status;
+        int64_t end_ms, deadline_ms, retry_ms, inv_deadline_ms;
+        bool needs_invocation, terminal_pending;
+        int failed_invocations;
+        char *inflight;
+    } stored;
+    /* The counters as last loaded or saved. */
+    int64_t stored_counters[5];
 } eng_exec;
 
 /* DURABLE_ENOTFOUND (engine error set) when unknown. */
 int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn);
 int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid);
-int durable__exec_save(durable_engine *e, const eng_exec *x);
+/* Write the columns that changed since the load (or the last save). */
+int durable__exec_save(durable_engine *e, eng_exec *x);
 void durable__exec_clear(eng_exec *x);
 /* Insert a new RUNNING execution with its EXECUTION operation and event 1. */
 int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_name,
@@ -114,7 +127,10 @@ void durable__exec_trigger(eng_exec *x);
 /* ---- operations (op_row.c) ---- */
 typedef struct eng_op {
     durable_operation op;
-    bool exists;          /* stored before this change */
+    bool exists;          /* stored, or created earlier in this batch */
+    bool in_db;           /* the row is in the table (else the next write inserts) */
+    bool defer;           /* op_save keeps the change in memory: a later save of
+                             the same batch writes the row once */
     durable_op_status stored_status;
     int64_t start_seq;
     int64_t wait_seconds; /* WAIT Duration */
@@ -126,7 +142,9 @@ void durable__eop_clear(eng_op *o);
 /* Load (exists = false and op zeroed when not stored). */
 int durable__op_load(durable_engine *e, eng_op *o, const eng_exec *x, const char *op_id);
 /* Insert or update (guarded by the stored status, so a concurrent change is
- * caught). Stamps last_changed_seq; engine_change marks it undelivered. */
+ * caught). Stamps last_changed_seq; engine_change marks it undelivered.
+ * With o->defer set only the bookkeeping happens; the row is written by the
+ * next save without defer. */
 int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change);
 /* Column list and row decoder shared by every operation query. */
 #define DURABLE__OP_COLUMNS                                                                 \

@@ -22,7 +22,54 @@ void durable__exec_clear(eng_exec *x)
     durable_free(x->tenant_id);
     durable_free(x->parent_op_id);
     durable_free(x->inflight);
+    durable_free(x->stored.inflight);
     memset(x, 0, sizeof *x);
+}
+
+static void counters(int64_t out[5], const eng_exec *x)
+{
+    out[0] = x->token_seq;
+    out[1] = x->change_seq;
+    out[2] = x->delivered_seq;
+    out[3] = x->last_event_id;
+    out[4] = x->last_start_seq;
+}
+
+/* Remember the row as stored: the base that exec_save compares against. */
+static int snapshot(eng_exec *x)
+{
+    char *inflight = durable__strdup(x->inflight);
+    if (x->inflight && !inflight)
+        return durable__error_oom();
+    durable_free(x->stored.inflight);
+    x->stored = (struct eng_exec_cold){
+        .status = x->status,
+        .end_ms = x->end_ms,
+        .deadline_ms = x->deadline_ms,
+        .retry_ms = x->retry_ms,
+        .inv_deadline_ms = x->inv_deadline_ms,
+        .needs_invocation = x->needs_invocation,
+        .terminal_pending = x->terminal_pending,
+        .failed_invocations = x->failed_invocations,
+        .inflight = inflight,
+    };
+    counters(x->stored_counters, x);
+    return 0;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool cold_changed(const eng_exec *x)
+{
+    const struct eng_exec_cold *c = &x->stored;
+    return c->status != x->status || c->end_ms != x->end_ms || c->deadline_ms != x->deadline_ms ||
+           c->retry_ms != x->retry_ms || c->inv_deadline_ms != x->inv_deadline_ms ||
+           c->needs_invocation != x->needs_invocation ||
+           c->terminal_pending != x->terminal_pending ||
+           c->failed_invocations != x->failed_invocations || !str_same(c->inflight, x->inflight);
 }
 
 static int from_row(eng_exec *x, sqlite3_stmt *st)
@@ -60,7 +107,10 @@ static int from_row(eng_exec *x, sqlite3_stmt *st)
         durable__exec_clear(x);
         return durable__error_oom();
     }
-    return 0;
+    int rc = snapshot(x);
+    if (rc < 0)
+        durable__exec_clear(x);
+    return rc;
 }
 
 static int load(durable_engine *e, eng_exec *x, sqlite3_stmt *st, const char *what)
@@ -107,7 +157,26 @@ int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
     return rc;
 }
 
-int durable__exec_save(durable_engine *e, const eng_exec *x)
+/* Only the counters changed (the common checkpoint): none of them is indexed. */
+static int save_counters(durable_engine *e, const eng_exec *x)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "UPDATE executions SET token_seq = ?2, change_seq = ?3, "
+                                 "delivered_seq = ?4, last_event_id = ?5, last_start_seq = ?6 "
+                                 "WHERE id = ?1");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_i64(st, 2, x->token_seq);
+    durable__db_i64(st, 3, x->change_seq);
+    durable__db_i64(st, 4, x->delivered_seq);
+    durable__db_i64(st, 5, x->last_event_id);
+    durable__db_i64(st, 6, x->last_start_seq);
+    return durable__db_done(e, st, "save execution");
+}
+
+static int save_all(durable_engine *e, const eng_exec *x)
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(
@@ -135,6 +204,20 @@ int durable__exec_save(durable_engine *e, const eng_exec *x)
     durable__db_i64_or_null(st, 14, x->retry_ms);
     durable__db_i64_or_null(st, 15, x->inv_deadline_ms);
     return durable__db_done(e, st, "save execution");
+}
+
+int durable__exec_save(durable_engine *e, eng_exec *x)
+{
+    int rc = 0;
+    int64_t now[5];
+    counters(now, x);
+    if (cold_changed(x))
+        rc = save_all(e, x);
+    else if (memcmp(now, x->stored_counters, sizeof now) != 0)
+        rc = save_counters(e, x);
+    else
+        return 0;
+    return rc < 0 ? rc : snapshot(x);
 }
 
 void durable__exec_trigger(eng_exec *x)
@@ -199,7 +282,7 @@ int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_na
     x->deadline_ms = e->now + timeout_seconds * 1000;
     x->needs_invocation = true;
     rc = insert_row(e, x, input_payload);
-    if (rc < 0)
+    if (rc < 0 || (rc = snapshot(x)) < 0)
         return rc;
 
     eng_op o;

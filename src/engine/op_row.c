@@ -71,7 +71,7 @@ int durable__op_from_row(eng_op *o, sqlite3_stmt *st)
     o->start_seq = sqlite3_column_int64(st, 16);
     o->wait_seconds = int_col(st, 17, 0);
     o->timer_ms = int_col(st, 18, 0);
-    o->exists = true;
+    o->exists = o->in_db = true;
     o->stored_status = op->status;
     return 0;
 }
@@ -135,18 +135,22 @@ static int bind_common(sqlite3_stmt *st, const eng_exec *x, const eng_op *o, cha
 
 int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change)
 {
-    char *error_json = NULL;
-    int rc = durable__error_json(&error_json, o->op.error);
-    if (rc < 0)
-        return rc;
     x->change_seq++;
     e->ops_dirty = true;
     if (o->op.status != DURABLE_OP_STATUS_NONE && durable_op_status_is_terminal(o->op.status) &&
         !o->op.end_timestamp)
         o->op.end_timestamp = e->now;
-    sqlite3_stmt *st;
-    if (!o->exists) {
+    if (!o->in_db && !o->start_seq)
         o->start_seq = ++x->last_start_seq;
+    o->exists = true;
+    if (o->defer)
+        return 0;
+    char *error_json = NULL;
+    int rc = durable__error_json(&error_json, o->op.error);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st;
+    if (!o->in_db) {
         rc = durable__db_prepare(
             e, &st,
             "INSERT INTO operations (execution_id, op_id, start_seq, parent_id, name, type, "
@@ -171,16 +175,16 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
         return rc;
     }
     bind_common(st, x, o, error_json, engine_change);
-    if (o->exists)
+    if (o->in_db)
         durable__db_text(st, 23, durable_op_status_name(o->stored_status));
-    rc = durable__db_done(e, st, o->exists ? "update operation" : "insert operation");
+    rc = durable__db_done(e, st, o->in_db ? "update operation" : "insert operation");
     durable_free(error_json);
     if (rc < 0)
         return rc;
-    if (o->exists && sqlite3_changes(durable__store_db(e->store)) != 1)
+    if (o->in_db && sqlite3_changes(durable__store_db(e->store)) != 1)
         return durable__eng_fail(e, DURABLE_ESTATE, "Operation changed concurrently.",
                                  "operation %s", o->op.id);
-    o->exists = true;
+    o->in_db = true;
     o->stored_status = o->op.status;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* Prepared-statement cache keyed by SQL text: each statement is compiled once
  * per connection, which keeps the engine's per-step cost near SQLite's floor. */
+#include <stdint.h>
 #include <string.h>
 
 #include "model/internal.h"
@@ -13,14 +14,33 @@ static unsigned hash(const char *s)
     return h % STMT_BUCKETS;
 }
 
+static unsigned ptr_slot(const char *sql)
+{
+    uintptr_t p = (uintptr_t)sql;
+    return (unsigned)((p >> 3) ^ (p >> 12)) % STMT_PTR_SLOTS;
+}
+
+static void hit(sqlite3_stmt **out, stmt_entry *e)
+{
+    sqlite3_reset(e->stmt);
+    sqlite3_clear_bindings(e->stmt);
+    *out = e->stmt;
+}
+
 int durable__store_prepare(sqlite3_stmt **out, durable_store *s, const char *sql)
 {
+    unsigned ps = ptr_slot(sql);
+    stmt_entry *pe = s->by_ptr[ps];
+    if (pe && pe->caller_sql == sql && strcmp(pe->sql, sql) == 0) {
+        hit(out, pe);
+        return 0;
+    }
     unsigned b = hash(sql);
     for (stmt_entry *e = s->buckets[b]; e; e = e->next) {
         if (strcmp(e->sql, sql) == 0) {
-            sqlite3_reset(e->stmt);
-            sqlite3_clear_bindings(e->stmt);
-            *out = e->stmt;
+            e->caller_sql = sql;
+            s->by_ptr[ps] = e;
+            hit(out, e);
             return 0;
         }
     }
@@ -35,8 +55,10 @@ int durable__store_prepare(sqlite3_stmt **out, durable_store *s, const char *sql
         return durable__error_oom();
     }
     e->stmt = st;
+    e->caller_sql = sql;
     e->next = s->buckets[b];
     s->buckets[b] = e;
+    s->by_ptr[ps] = e;
     *out = st;
     return 0;
 }
@@ -54,6 +76,7 @@ void durable__stmt_cache_clear(durable_store *s)
         }
         s->buckets[b] = NULL;
     }
+    memset(s->by_ptr, 0, sizeof s->by_ptr);
 }
 
 void durable__stmt_reset_active(durable_store *s)

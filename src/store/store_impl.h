@@ -9,11 +9,13 @@
 
 typedef struct stmt_entry {
     char *sql;
+    const char *caller_sql; /* the caller's pointer last seen for this text */
     sqlite3_stmt *stmt;
     struct stmt_entry *next;
 } stmt_entry;
 
 #define STMT_BUCKETS 256
+#define STMT_PTR_SLOTS 512
 
 struct durable_store {
     sqlite3 *db;
@@ -24,6 +26,9 @@ struct durable_store {
     int busy_timeout_ms;
     int last_sqlite_rc; /* SQLite's code at the last durable__store_fail */
     stmt_entry *buckets[STMT_BUCKETS];
+    /* Fast path: SQL text is nearly always a string literal, so its address
+     * finds the entry without hashing the text (still confirmed by strcmp). */
+    stmt_entry *by_ptr[STMT_PTR_SLOTS];
     char errmsg[1024];
 };
 

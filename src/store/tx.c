@@ -1,5 +1,19 @@
-/* Transactions: one engine call = one transaction; nesting is a bug. */
+/* Transactions: one engine call = one transaction; nesting is a bug.
+ * BEGIN and COMMIT run as cached prepared statements: sqlite3_exec would
+ * parse and compile them again on every call. */
 #include "store/store_impl.h"
+
+/* Step a transaction-control statement from the statement cache. */
+static int run(durable_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = durable__store_prepare(&st, s, sql);
+    if (rc != 0)
+        return rc;
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? 0 : durable__store_fail(s, step, sql);
+}
 
 static int begin(durable_store *s, const char *sql)
 {
@@ -8,7 +22,7 @@ static int begin(durable_store *s, const char *sql)
                                     "%s: a transaction is already open (one call = one transaction)",
                                     s->path);
     durable__stmt_reset_active(s);
-    int rc = durable__store_exec(s, sql);
+    int rc = run(s, sql);
     if (rc == 0)
         s->in_tx = true;
     return rc;
@@ -28,7 +42,7 @@ int durable__store_commit(durable_store *s)
 {
     if (!s->in_tx)
         return durable__store_error(s, DURABLE_ESTATE, "%s: commit without a transaction", s->path);
-    int rc = durable__store_exec(s, "COMMIT");
+    int rc = run(s, "COMMIT");
     if (rc == 0)
         s->in_tx = false;
     else
