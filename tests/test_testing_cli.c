@@ -9,10 +9,15 @@
  */
 #include <openssl/evp.h>
 #include <sqlite3.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include "durable/context.h"
+#include "durable/testing.h"
 #include "support/engine_fixture.h"
 
 static char dir[256], dbpath[300], bin[512];
@@ -95,74 +100,228 @@ static void start_named(ef *f, const char *name, char **arn_out)
     *arn_out = strdup(f->arn);
 }
 
+/* ---- the example run: a runner in a child process -------------------------- */
+
+static int charge(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)sctx, (void)user;
+    *result = cJSON_CreateString("charged");
+    return 0;
+}
+
+/* Fails its first attempt: the step is retried once (1 s, no jitter). */
+static int flaky(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)user;
+    if (durable_step_attempt(sctx) == 1)
+        return durable_step_fail(sctx, "Flaky", "first attempt fails", NULL);
+    *result = cJSON_CreateNumber(durable_step_attempt(sctx));
+    return 0;
+}
+
+static int pack(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)sctx, (void)user;
+    *result = cJSON_CreateString("packed");
+    return 0;
+}
+
+static int ship(durable_ctx *child, cJSON **result, void *user)
+{
+    (void)user;
+    const cJSON *v = NULL;
+    int rc = durable_step(child, &v, "pack", pack, NULL, NULL);
+    if (rc == 0)
+        *result = cJSON_Duplicate(v, 1);
+    return rc;
+}
+
+static int pick(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)sctx;
+    char buf[64];
+    snprintf(buf, sizeof buf, "picked %s", (const char *)user);
+    *result = cJSON_CreateString(buf);
+    return 0;
+}
+
+static int pick_item(durable_ctx *item_ctx, cJSON **result, const cJSON *item, size_t index,
+                     const cJSON *items, void *user)
+{
+    (void)index, (void)items, (void)user;
+    const cJSON *v = NULL;
+    int rc = durable_step(item_ctx, &v, "pick", pick, item->valuestring, NULL);
+    if (rc == 0)
+        *result = cJSON_Duplicate(v, 1);
+    return rc;
+}
+
+/* The example: steps, a retried step, a child context, a wait, a map of
+ * three items, then a callback with no timeout that only someone outside
+ * (the CLI, from the test process) completes. The result carries the
+ * callback's payload. */
+static int order_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input, (void)user;
+    const cJSON *v = NULL, *shipped = NULL, *approval = NULL;
+    int rc = durable_step(ctx, &v, "charge", charge, NULL, NULL);
+    durable_retry_options ro = DURABLE_RETRY_OPTIONS_INIT;
+    ro.initial_delay_seconds = 1;
+    ro.jitter = DURABLE_JITTER_NONE;
+    durable_retry_strategy *retry = NULL;
+    if (rc == 0)
+        rc = durable_retry_strategy_new(&retry, &ro);
+    durable_step_options so = DURABLE_STEP_OPTIONS_INIT;
+    so.retry = retry;
+    if (rc == 0)
+        rc = durable_step(ctx, &v, "flaky", flaky, NULL, &so);
+    durable_retry_strategy_free(retry);
+    if (rc == 0)
+        rc = durable_run_in_child_context(ctx, &shipped, "ship", ship, NULL, NULL);
+    if (rc == 0)
+        rc = durable_wait(ctx, "pause", 5);
+    const durable_batch_result *br = NULL;
+    cJSON *items = cJSON_CreateStringArray((const char *const[]){"a", "b", "c"}, 3);
+    if (rc == 0)
+        rc = durable_map(ctx, &br, "items", items, pick_item, NULL, NULL);
+    cJSON_Delete(items);
+    durable_callback *cb = NULL;
+    durable_callback_options co = DURABLE_CALLBACK_OPTIONS_INIT;
+    co.serdes = durable_serdes_json();
+    if (rc == 0)
+        rc = durable_create_callback(ctx, &cb, "approval", &co);
+    if (rc == 0)
+        rc = durable_callback_await(cb, &approval);
+    if (rc != 0)
+        return rc;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "approval", cJSON_Duplicate(approval, 1));
+    cJSON_AddItemToObject(r, "shipped", cJSON_Duplicate(shipped, 1));
+    cJSON_AddItemToObject(r, "picked",
+                          cJSON_Duplicate(durable_batch_result_results(br), 1));
+    *out = r;
+    return 0;
+}
+
+static pid_t child_pid;
+static char child_out[400];
+
+/* The runner process: runs the example on the file to its end, waiting for
+ * the callback that the test completes with the CLI. Writes the outcome
+ * (status line, result line) to child_out. Exit 0 = the run returned. */
+static void runner_child(void)
+{
+    durable_test_env_config cfg = DURABLE_TEST_ENV_CONFIG_INIT;
+    cfg.db_path = dbpath;
+    cfg.deterministic_clock = true;
+    cfg.start_time_ms = EF_T0;
+    /* Far beyond what the test needs: the run must end because the CLI
+     * completed the callback, not because it gave up. */
+    cfg.idle_limit_ms = 120000;
+    if (durable_test_env_setup(&cfg) != 0)
+        _exit(10);
+    durable_test_runner *r = NULL;
+    if (durable_test_runner_new(&r, order_handler, NULL, "order") != 0)
+        _exit(11);
+    durable_test_runner_options o = DURABLE_TEST_RUNNER_OPTIONS_INIT;
+    o.execution_name = "cli-1";
+    durable_test_runner_set_options(r, &o);
+    durable_test_result *res = NULL;
+    int rc = durable_test_runner_run(&res, r, "{\"order\":1}");
+    FILE *f = fopen(child_out, "w");
+    if (f) {
+        const char *text = NULL;
+        if (res)
+            durable_test_result_get_result(&text, res);
+        fprintf(f, "%s\n%s\n", res ? durable_exec_status_name(durable_test_result_status(res)) : "-",
+                text ? text : (rc < 0 ? durable_error_last()->message : "-"));
+        fclose(f);
+    }
+    durable_test_result_free(res);
+    durable_test_runner_free(r);
+    durable_test_env_teardown();
+    _exit(rc == 0 ? 0 : 12);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The last history event of cli-1 (through the CLI), or "" */
+static void last_event(char *buf, size_t size)
+{
+    char *out = NULL;
+    buf[0] = 0;
+    if (run(&out, NULL, "history '%s' arn --json", dbpath) == 0) {
+        cJSON *j = cJSON_Parse(out);
+        cJSON *ev = cJSON_GetObjectItem(j, "Events");
+        cJSON *last = cJSON_GetArrayItem(ev, cJSON_GetArraySize(ev) - 1);
+        cJSON *t = cJSON_GetObjectItem(last, "EventType");
+        if (cJSON_IsString(t))
+            snprintf(buf, size, "%s", t->valuestring);
+        cJSON_Delete(j);
+    }
+    free(out);
+}
+
 static void build_db(void)
 {
+    snprintf(child_out, sizeof child_out, "%s/runner.out", dir);
+    fflush(stdout);
+    fflush(stderr);
+    /* Fork before this process opens any SQLite connection. */
+    child_pid = fork();
+    CU_ASSERT_FATAL(child_pid >= 0);
+    if (child_pid == 0)
+        runner_child();
+
+    /* Poll the file with the CLI until the runner's callback appears. */
+    int64_t t0 = mono_ms();
+    while (!cb_id && mono_ms() - t0 < 60000) {
+        char *out = NULL;
+        if (run(&out, NULL, "callbacks '%s' --json", dbpath) == 0) {
+            cJSON *j = cJSON_Parse(out);
+            cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "Callbacks"), 0);
+            cJSON *id = cJSON_GetObjectItem(c0, "CallbackId");
+            if (cJSON_IsString(id))
+                cb_id = strdup(id->valuestring);
+            cJSON_Delete(j);
+        }
+        free(out);
+        if (!cb_id)
+            usleep(20000);
+    }
+    CU_ASSERT_FATAL(cb_id != NULL);
+    /* Then until its invocation ended (PENDING on the callback): from here
+     * on the runner only waits, so the file stays as it is. */
+    char ev[64] = "";
+    while (strcmp(ev, "InvocationCompleted") != 0 && mono_ms() - t0 < 60000) {
+        last_event(ev, sizeof ev);
+        if (strcmp(ev, "InvocationCompleted") != 0)
+            usleep(20000);
+    }
+    CU_ASSERT_STRING_EQUAL_FATAL(ev, "InvocationCompleted");
+
     ef f;
     memset(&f, 0, sizeof f);
-    CU_ASSERT_FATAL(durable_vclock_new(&f.vc, DURABLE_VCLOCK_FIXED, EF_T0) == 0);
+    CU_ASSERT_FATAL(durable_vclock_new(&f.vc, DURABLE_VCLOCK_FIXED, EF_T0 + 60000) == 0);
     durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    so.create = false;
     CU_ASSERT_FATAL(durable_store_open(&f.store, dbpath, &so) == 0);
     durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
     eo.clock = durable_vclock_clock(f.vc);
     CU_ASSERT_FATAL(durable_engine_open(&f.eng, f.store, &eo) == 0);
+    durable_list_request lr = {0};
+    lr.durable_execution_name = "cli-1";
+    durable_list_response lresp = {0};
+    CU_ASSERT_FATAL(durable_engine_list_executions(&lresp, f.eng, &lr) == 0);
+    CU_ASSERT_FATAL(lresp.count == 1);
+    arn1 = strdup(lresp.executions[0].durable_execution_arn);
+    durable_list_response_clear(&lresp);
 
-    start_named(&f, "cli-1", &arn1);
-    CU_ASSERT_FATAL(ef_invoke(&f) == 0);
-    durable_operation_update u;
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, "1");
-    u.name = durable__strdup("charge");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1");
-    u.payload = durable__strdup("\"charged\"");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    /* a retried step */
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, "2");
-    u.name = durable__strdup("flaky");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_retry(&u, "2", 1, "Flaky");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_advance(&f, 1000);
-    CU_ASSERT_FATAL(durable_engine_fire_due(NULL, f.eng) == 0);
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, "2");
-    u.name = durable__strdup("flaky");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "2");
-    u.payload = durable__strdup("2");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    /* a child context with a step inside */
-    ef_upd(&u, DURABLE_OP_CONTEXT, DURABLE_ACTION_START, "3");
-    u.name = durable__strdup("ship");
-    u.subtype = durable__strdup("RunInChildContext");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, "3-1");
-    u.name = durable__strdup("pack");
-    u.parent_id = durable__strdup(ef_id("3"));
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "3-1");
-    u.parent_id = durable__strdup(ef_id("3"));
-    u.payload = durable__strdup("\"packed\"");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_upd(&u, DURABLE_OP_CONTEXT, DURABLE_ACTION_SUCCEED, "3");
-    u.subtype = durable__strdup("RunInChildContext");
-    u.payload = durable__strdup("\"shipped\"");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_wait(&u, "4", 5);
-    u.name = durable__strdup("pause");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    ef_advance(&f, 5000);
-    CU_ASSERT_FATAL(durable_engine_fire_due(NULL, f.eng) == 0);
-    ef_callback(&u, "5", 3600, 0);
-    u.name = durable__strdup("approval");
-    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
-    CU_ASSERT_FATAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
-
-    durable_callback_info_list cl = {0};
-    CU_ASSERT_FATAL(durable_engine_list_callbacks(&cl, f.eng, NULL) == 0);
-    CU_ASSERT_FATAL(cl.count == 1);
-    cb_id = strdup(cl.items[0].callback_id);
-    durable_callback_info_list_clear(&cl);
-
-    ef_advance(&f, 60000);
     start_named(&f, "cli-2", &arn2);
     durable_stop_request sr = {f.arn, NULL};
     durable_stop_response sp = {0};
@@ -211,26 +370,126 @@ static void test_executions_and_filters(void)
     free(err);
 }
 
+/* Opens the file read-only with the engine, for comparisons. */
+static void open_engine(durable_store **s, durable_engine **e)
+{
+    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    so.read_only = true, so.create = false;
+    CU_ASSERT_FATAL(durable_store_open(s, dbpath, &so) == 0);
+    CU_ASSERT_FATAL(durable_engine_open(e, *s, NULL) == 0);
+}
+
+static const durable_operation *find_op(const durable_operation_list *ops, const char *id)
+{
+    for (size_t i = 0; i < ops->count; i++)
+        if (strcmp(ops->items[i].id, id) == 0)
+            return &ops->items[i];
+    return NULL;
+}
+
+/* Where `id` is printed at the start of a line indented by 2*depth spaces,
+ * or NULL. */
+static const char *tree_line(const char *out, const char *id, int depth)
+{
+    char want[200];
+    snprintf(want, sizeof want, "\n%*s%s ", depth * 2, "", id);
+    return strstr(out, want);
+}
+
 static void test_show_tree(void)
 {
+    durable_store *st;
+    durable_engine *e;
+    open_engine(&st, &e);
+    durable_operation_list ops = {0};
+    CU_ASSERT_FATAL(durable_engine_list_operations(&ops, e, arn1) == 0);
+    durable_execution_state es = {0};
+    CU_ASSERT_FATAL(durable_engine_execution_state(&es, e, arn1) == 0);
+    durable_execution_info xi = {0};
+    CU_ASSERT_FATAL(durable_engine_get_execution(&xi, e, arn1) == 0);
+    durable_engine_close(e);
+    durable_store_close(st);
+    /* The example has a retried step, the map's items and an open callback. */
+    const durable_operation *map = NULL, *flaky_op = NULL, *cb = NULL;
+    for (size_t i = 0; i < ops.count; i++) {
+        const durable_operation *op = &ops.items[i];
+        if (op->name && strcmp(op->name, "items") == 0)
+            map = op;
+        if (op->name && strcmp(op->name, "flaky") == 0)
+            flaky_op = op;
+        if (op->type == DURABLE_OP_CALLBACK)
+            cb = op;
+    }
+    CU_ASSERT_FATAL(map && flaky_op && cb);
+    CU_ASSERT_STRING_EQUAL(map->subtype, "Map");
+    CU_ASSERT_EQUAL(flaky_op->attempt, 2);
+    CU_ASSERT_EQUAL(cb->status, DURABLE_OP_STARTED);
+    CU_ASSERT(es.invocation_count >= 3); /* the retry and the wait re-invoke */
+
     const char *opid = strrchr(arn1, '/') + 1;
     char *out;
     CU_ASSERT_EQUAL(run(&out, NULL, "show '%s' %.8s", dbpath, opid), 0);
-    CU_ASSERT(strstr(out, "cli-1") && strstr(out, "Invocations: 1"));
+    char want[64];
+    snprintf(want, sizeof want, "Invocations: %lld\n", (long long)es.invocation_count);
+    CU_ASSERT(strstr(out, "cli-1") && strstr(out, want) && strstr(out, "Status:      RUNNING"));
     CU_ASSERT(strstr(out, "charge") && strstr(out, "flaky") && strstr(out, "approval"));
-    /* the step inside the context is indented under it */
-    char line[64];
-    snprintf(line, sizeof line, "\n  %s", ef_id("3-1"));
-    CU_ASSERT(strstr(out, line) != NULL);
-    CU_ASSERT(strstr(out, ef_id("3")) < strstr(out, line));
+    /* Every operation sits at its depth, after its parent's line. */
+    int map_items = 0;
+    for (size_t i = 0; i < ops.count; i++) {
+        const durable_operation *op = &ops.items[i];
+        if (op->type == DURABLE_OP_EXECUTION)
+            continue;
+        int depth = 0;
+        for (const durable_operation *p = op; p->parent_id; p = find_op(&ops, p->parent_id)) {
+            CU_ASSERT_FATAL(find_op(&ops, p->parent_id) != NULL);
+            depth++;
+        }
+        const char *line = tree_line(out, op->id, depth);
+        CU_ASSERT(line != NULL);
+        if (op->parent_id) {
+            const char *pl = tree_line(out, op->parent_id, depth - 1);
+            CU_ASSERT(pl && line && pl < line);
+        }
+        if (op->parent_id && strcmp(op->parent_id, map->id) == 0) {
+            map_items++;
+            CU_ASSERT_STRING_EQUAL(op->subtype, "MapIteration");
+            CU_ASSERT(line && strstr(line + 1, "MapIteration") < strchr(line + 1, '\n'));
+        }
+    }
+    CU_ASSERT_EQUAL(map_items, 3);
+    /* the retried step shows its attempt */
+    const char *fl = tree_line(out, flaky_op->id, 0);
+    CU_ASSERT(fl && strstr(fl, " 2 ") && strstr(fl, " 2 ") < strchr(fl + 1, '\n'));
     free(out);
+
+    /* --json: the engine's execution and operations, field for field. */
     CU_ASSERT_EQUAL(run(&out, NULL, "show '%s' '%s' --json", dbpath, arn1), 0);
     cJSON *j = cJSON_Parse(out);
     CU_ASSERT_FATAL(j != NULL);
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "Operations")), 7);
-    CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "InvocationCount")->valuedouble, 1);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "InvocationCount")->valuedouble,
+                    (double)es.invocation_count);
+    cJSON *jops = cJSON_GetObjectItem(j, "Operations");
+    CU_ASSERT_FATAL(cJSON_GetArraySize(jops) == (int)ops.count);
+    for (size_t i = 0; i < ops.count; i++) {
+        cJSON *w = NULL;
+        CU_ASSERT_FATAL(durable_operation_to_json(&w, &ops.items[i], DURABLE_TS_RFC3339) == 0);
+        CU_ASSERT(cJSON_Compare(w, cJSON_GetArrayItem(jops, (int)i), true));
+        cJSON_Delete(w);
+    }
+    cJSON *wx = NULL;
+    CU_ASSERT_FATAL(durable_execution_info_to_json(&wx, &xi, DURABLE_TS_RFC3339) == 0);
+    cJSON *field;
+    cJSON_ArrayForEach(field, wx)
+    {
+        CU_ASSERT(cJSON_Compare(field, cJSON_GetObjectItem(j, field->string), true));
+    }
+    cJSON_Delete(wx);
     cJSON_Delete(j);
     free(out);
+    durable_operation_list_clear(&ops);
+    durable_execution_state_clear(&es);
+    durable_execution_info_clear(&xi);
+
     char *err;
     CU_ASSERT_EQUAL(run(NULL, &err, "show '%s' zzzz", dbpath), 2);
     CU_ASSERT(strstr(err, "no execution matches 'zzzz'") && strstr(err, dbpath));
@@ -289,7 +548,11 @@ static void test_inspection_never_writes(void)
     CU_ASSERT_STRING_EQUAL(before, after);
 }
 
-static void test_callback_complete_once(void)
+/* Completes the callback with the CLI while the runner process waits on it:
+ * the runner notices the completion in the file and finishes the run with a
+ * result made from the payload. A second completion exits 3 and changes
+ * nothing. */
+static void test_callback_from_cli_wakes_runner(void)
 {
     char *out, *err;
     CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s' --json", dbpath), 0);
@@ -297,31 +560,74 @@ static void test_callback_complete_once(void)
     CU_ASSERT_FATAL(j != NULL);
     cJSON *arr = cJSON_GetObjectItem(j, "Callbacks");
     CU_ASSERT_FATAL(cJSON_GetArraySize(arr) == 1);
-    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "CallbackId")->valuestring, cb_id);
-    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "Name")->valuestring, "approval");
+    cJSON *c0 = cJSON_GetArrayItem(arr, 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "CallbackId")->valuestring, cb_id);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "Name")->valuestring, "approval");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "DurableExecutionArn")->valuestring, arn1);
     cJSON_Delete(j);
     free(out);
-    CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' succeed '%s' '\"ok\"'", dbpath, cb_id), 0);
-    free(err);
+    CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s'", dbpath), 0);
+    CU_ASSERT(strstr(out, "CALLBACK_ID") && strstr(out, cb_id) && strstr(out, "approval"));
+    free(out);
+
+    /* The runner is still waiting. */
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(child_pid, &status, WNOHANG), 0);
+    int64_t t0 = mono_ms();
+    CU_ASSERT_EQUAL(run(&out, &err, "callback '%s' succeed '%s' '\"ok\"'", dbpath, cb_id), 0);
+    CU_ASSERT(strstr(out, "succeeded") != NULL);
+    free(out), free(err);
+    CU_ASSERT_FATAL(waitpid(child_pid, &status, 0) == child_pid);
+    int64_t waited = mono_ms() - t0;
+    child_pid = 0;
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* Well inside the runner's idle limit (120 s): it saw the completion
+     * arrive in the file rather than giving up and looking again. */
+    CU_ASSERT(waited < 20000);
+    printf("(runner finished %lld ms after the CLI completed its callback) ", (long long)waited);
+    FILE *f = fopen(child_out, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    char line1[64] = "", line2[512] = "";
+    CU_ASSERT(fgets(line1, sizeof line1, f) != NULL);
+    CU_ASSERT(fgets(line2, sizeof line2, f) != NULL);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(line1, "SUCCEEDED\n");
+    cJSON *res = cJSON_Parse(line2);
+    CU_ASSERT_FATAL(res != NULL);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(res, "approval")), "ok");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(res, "shipped")), "packed");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(res, "picked")), 3);
+    cJSON_Delete(res);
+
     CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s'", dbpath), 0);
     CU_ASSERT(strstr(out, cb_id) == NULL);
     free(out);
-    CU_ASSERT_EQUAL(run(&out, NULL, "history '%s' '%s' --include-data", dbpath, arn1), 0);
-    CU_ASSERT(strstr(out, "CallbackSucceeded") && strstr(out, "\"ok\""));
+    CU_ASSERT_EQUAL(run(&out, NULL, "executions '%s' --name cli-1", dbpath), 0);
+    CU_ASSERT(strstr(out, "SUCCEEDED") != NULL);
     free(out);
+    CU_ASSERT_EQUAL(run(&out, NULL, "history '%s' '%s' --include-data", dbpath, arn1), 0);
+    CU_ASSERT(strstr(out, "CallbackSucceeded") && strstr(out, "\"ok\"") &&
+              strstr(out, "ExecutionSucceeded"));
+    free(out);
+
     char before[65], after[65];
     file_hash(before);
     CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' succeed '%s' '\"again\"'", dbpath, cb_id), 3);
     CU_ASSERT(strstr(err, "Callback has already been completed.") && strstr(err, dbpath));
     free(err);
     CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' fail '%s' --error-type E --error-message M", dbpath, cb_id), 3);
+    CU_ASSERT(strstr(err, "Callback has already been completed.") && strstr(err, dbpath));
+    free(err);
+    CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' heartbeat '%s'", dbpath, cb_id), 3);
+    CU_ASSERT(strstr(err, dbpath) != NULL);
     free(err);
     file_hash(after);
     CU_ASSERT_STRING_EQUAL(before, after);
     CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' heartbeat nosuchcallback", dbpath), 2);
-    CU_ASSERT(strstr(err, "Callback not found.") != NULL);
+    CU_ASSERT(strstr(err, "Callback not found.") && strstr(err, dbpath));
     free(err);
-    CU_ASSERT_EQUAL(run(NULL, NULL, "callback '%s' explode '%s'", dbpath, cb_id), 1);
+    file_hash(after);
+    CU_ASSERT_STRING_EQUAL(before, after);
 }
 
 static void test_stop(void)
@@ -433,11 +739,15 @@ int main(void)
     DT_ADD(s, test_show_tree);
     DT_ADD(s, test_history_json_matches_engine);
     DT_ADD(s, test_inspection_never_writes);
-    DT_ADD(s, test_callback_complete_once);
+    DT_ADD(s, test_callback_from_cli_wakes_runner);
     DT_ADD(s, test_stop);
     DT_ADD(s, test_error_paths);
     DT_ADD(s, test_schema_matches_sql);
     int rc = dt_run();
+    if (child_pid > 0) { /* a failed test left the runner waiting */
+        kill(child_pid, SIGKILL);
+        waitpid(child_pid, NULL, 0);
+    }
     free(arn1), free(arn2), free(arn3), free(cb_id);
     char cmd[300];
     if (getenv("CLI_KEEP")) return rc;

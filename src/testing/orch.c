@@ -751,6 +751,24 @@ static int idle_error(durable__run *run, int64_t idle_ms)
 
 /* ---- the loop ------------------------------------------------------------------ */
 
+/* How often a run on a file database looks at the file again while it waits:
+ * another process (the `durable` CLI, a second runner) may complete a
+ * callback or stop the execution there, and that wakes no one here. */
+#define FILE_POLL_MS 100
+
+/* durable__tenv_wait, but on a file database never longer than FILE_POLL_MS:
+ * the caller's loop then rediscovers and sees changes made by other
+ * processes. */
+static void wait_for_change(uint64_t seq, int64_t deadline_ms)
+{
+    if (durable__tenv_is_file()) {
+        int64_t poll = durable__mono_ms() + FILE_POLL_MS;
+        if (deadline_ms < 0 || poll < deadline_ms)
+            deadline_ms = poll;
+    }
+    durable__tenv_wait(seq, deadline_ms);
+}
+
 int durable__orch_loop(durable__run *run)
 {
     const durable__tenv_cfg *cfg = durable__tenv_config();
@@ -825,7 +843,7 @@ int durable__orch_loop(durable__run *run)
                     rc = idle_error(run, mono - idle_since);
                     break;
                 }
-                durable__tenv_wait(seq, idle_since + cfg->idle_limit_ms);
+                wait_for_change(seq, idle_since + cfg->idle_limit_ms);
                 continue;
             }
             rc = durable__sched_push(&sched, JOB_FIRE, due, NULL, NULL);
@@ -851,7 +869,7 @@ int durable__orch_loop(durable__run *run)
                             if (mono - idle_since >= cfg->idle_limit_ms) {
                                 rc = idle_error(run, mono - idle_since);
                             } else {
-                                durable__tenv_wait(seq, idle_since + cfg->idle_limit_ms);
+                                wait_for_change(seq, idle_since + cfg->idle_limit_ms);
                                 restart = true;
                             }
                             durable__job_clear(&job);
@@ -859,7 +877,7 @@ int durable__orch_loop(durable__run *run)
                         }
                         durable__tenv_advance_to(job.when_ms);
                     } else {
-                        durable__tenv_wait(seq, durable__mono_ms() + (job.when_ms - t));
+                        wait_for_change(seq, durable__mono_ms() + (job.when_ms - t));
                         if (durable__tenv_now() < job.when_ms) {
                             restart = true; /* woken by an event: look again */
                             durable__job_clear(&job);
