@@ -1,7 +1,6 @@
 /* Composites (waitForCallback, waitForCondition, map, parallel) against the
- * real engine on ":memory:" with a FIXED virtual clock. The runner loop
- * (start invocation, handle, complete, fire due timers) is the one of
- * test_sdk_engine_replay.c. */
+ * real engine on ":memory:" with a FIXED virtual clock, driven by the
+ * runner loop of support/sdk_engine_env.h. */
 #include <pthread.h>
 #include <string.h>
 
@@ -12,171 +11,8 @@
 #include "durable/ids.h"
 #include "durable/store.h"
 #include "model/internal.h"
+#include "support/sdk_engine_env.h"
 #include "support/testutil.h"
-
-#define T0 1767225600000LL
-
-/* ---- a test-local client over the engine ------------------------------------------ */
-
-typedef struct env {
-    durable_store *store;
-    durable_engine *engine;
-    durable_vclock *clock;
-    durable_client *client;
-    pthread_mutex_t mu; /* the engine handle is single-threaded */
-    char *arn;
-    int invocations;
-    durable_history_response history;
-    durable_execution_info info;
-    /* hooks for the loop */
-    void (*between)(struct env *, void *);
-    void *between_user;
-} env;
-
-static int c_checkpoint(void *user, durable_checkpoint_response *out,
-                        const durable_checkpoint_request *req)
-{
-    env *v = user;
-    pthread_mutex_lock(&v->mu);
-    int rc = durable_engine_checkpoint(out, v->engine, req);
-    pthread_mutex_unlock(&v->mu);
-    return rc;
-}
-
-static int c_get_state(void *user, durable_state_response *out, const durable_state_request *req)
-{
-    env *v = user;
-    pthread_mutex_lock(&v->mu);
-    int rc = durable_engine_get_state(out, v->engine, req);
-    pthread_mutex_unlock(&v->mu);
-    return rc;
-}
-
-static const durable_client_vtable engine_vtable = {c_checkpoint, c_get_state, NULL, NULL, NULL,
-                                                    NULL};
-
-static void env_open(env *v)
-{
-    memset(v, 0, sizeof(*v));
-    pthread_mutex_init(&v->mu, NULL);
-    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&v->store, ":memory:", &so), 0);
-    CU_ASSERT_EQUAL_FATAL(durable_vclock_new(&v->clock, DURABLE_VCLOCK_FIXED, T0), 0);
-    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
-    eo.clock = durable_vclock_clock(v->clock);
-    CU_ASSERT_EQUAL_FATAL(durable_engine_open(&v->engine, v->store, &eo), 0);
-    CU_ASSERT_EQUAL_FATAL(durable_client_new(&v->client, &engine_vtable, v), 0);
-}
-
-static void env_close(env *v)
-{
-    durable_history_response_clear(&v->history);
-    durable_execution_info_clear(&v->info);
-    durable__free(v->arn);
-    durable_client_free(v->client);
-    durable_engine_close(v->engine);
-    durable_vclock_free(v->clock);
-    durable_store_close(v->store);
-    pthread_mutex_destroy(&v->mu);
-}
-
-static bool is_ready(env *v)
-{
-    durable_engine_string_list l;
-    memset(&l, 0, sizeof(l));
-    bool ready = false;
-    if (durable_engine_list_ready(&l, v->engine) == 0)
-        for (size_t i = 0; i < l.count; i++)
-            ready = ready || strcmp(l.items[i], v->arn) == 0;
-    durable_engine_string_list_clear(&l);
-    return ready;
-}
-
-static bool is_open(env *v)
-{
-    durable_execution_state st;
-    memset(&st, 0, sizeof(st));
-    bool open = durable_engine_execution_state(&st, v->engine, v->arn) == 0 &&
-                st.status == DURABLE_EXEC_RUNNING;
-    durable_execution_state_clear(&st);
-    return open;
-}
-
-/* One invocation of the execution with handler. */
-static void invoke_once(env *v, durable_handler_fn h, void *user)
-{
-    durable_invocation_input in;
-    memset(&in, 0, sizeof(in));
-    char *inv = NULL;
-    CU_ASSERT_EQUAL_FATAL(durable_engine_start_invocation(&in, &inv, v->engine, v->arn, 0), 0);
-    v->invocations++;
-    durable_invocation_options o = DURABLE_INVOCATION_OPTIONS_INIT;
-    o.request_id = inv;
-    o.logger.level = DURABLE_LOG_OFF;
-    durable_invocation_output out;
-    memset(&out, 0, sizeof(out));
-    int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
-    durable_invocation_outcome oc;
-    memset(&oc, 0, sizeof(oc));
-    if (rc == 0) {
-        CU_ASSERT_EQUAL(durable_engine_complete_invocation(&oc, v->engine, v->arn, inv, &out), 0);
-    } else {
-        CU_ASSERT_EQUAL(durable_engine_fail_invocation(&oc, v->engine, v->arn, inv, out.error), 0);
-    }
-    durable_invocation_output_clear(&out);
-    durable_invocation_input_clear(&in);
-    durable__free(inv);
-}
-
-/* Run until the execution closes (or max invocations); then load history. */
-static void run(env *v, const char *input, durable_handler_fn h, void *user, int max_invocations)
-{
-    durable_start_options so = DURABLE_START_OPTIONS_INIT;
-    so.input_payload = input;
-    CU_ASSERT_EQUAL_FATAL(durable_engine_start_execution(&v->arn, NULL, v->engine, "fn", &so), 0);
-    for (int guard = 0; guard < 200 && is_open(v) && v->invocations < max_invocations; guard++) {
-        if (is_ready(v)) {
-            invoke_once(v, h, user);
-            if (v->between)
-                v->between(v, v->between_user);
-            continue;
-        }
-        int64_t when = 0;
-        if (durable_engine_next_due(&when, v->engine) != 0)
-            break; /* nothing armed: the loop cannot progress */
-        durable_vclock_advance_to(v->clock, when);
-        CU_ASSERT_EQUAL(durable_engine_fire_due(NULL, v->engine), 0);
-    }
-    durable_history_request hr;
-    memset(&hr, 0, sizeof(hr));
-    hr.durable_execution_arn = v->arn;
-    hr.include_execution_data = true;
-    hr.max_items = 1000;
-    CU_ASSERT_EQUAL(durable_engine_get_history(&v->history, v->engine, &hr), 0);
-    CU_ASSERT_EQUAL(durable_engine_get_execution(&v->info, v->engine, v->arn), 0);
-}
-
-static const durable_event *event(env *v, size_t event_id)
-{
-    for (size_t i = 0; i < v->history.count; i++)
-        if (v->history.events[i].event_id == (int64_t)event_id)
-            return &v->history.events[i];
-    return NULL;
-}
-
-/* Assert the event types in order (from EventId 1). */
-static void expect_events(env *v, const durable_event_type *types, size_t n)
-{
-    CU_ASSERT_EQUAL(v->history.count, n);
-    for (size_t i = 0; i < n && i < v->history.count; i++) {
-        if (v->history.events[i].type != types[i])
-            fprintf(stderr, "event %zu: got %s want %s\n", i + 1,
-                    durable_event_type_name(v->history.events[i].type),
-                    durable_event_type_name(types[i]));
-        CU_ASSERT_EQUAL(v->history.events[i].type, types[i]);
-    }
-}
-
 
 /* ---- waitForCallback ---------------------------------------------------------------- */
 
@@ -209,7 +45,7 @@ static int wcb_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *
 static void complete_wcb(env *v, void *user)
 {
     wcb *w = user;
-    if (!w->cb_id[0] || !is_open(v) || v->invocations != 1)
+    if (!w->cb_id[0] || !env_is_open(v) || v->invocations != 1)
         return;
     if (w->fail_status) {
         durable_error_object e = {(char *)"RejectedError", (char *)"not approved", NULL, NULL, 0};
@@ -226,7 +62,7 @@ static void test_wait_for_callback_success(void)
     wcb w = {0};
     v.between = complete_wcb;
     v.between_user = &w;
-    run(&v, NULL, wcb_handler, &w, 10);
+    env_run(&v, NULL, wcb_handler, &w, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     if (v.info.result)
         CU_ASSERT_STRING_EQUAL(v.info.result, "\"yes\"");
@@ -238,27 +74,27 @@ static void test_wait_for_callback_success(void)
         DURABLE_EVENT_STEP_SUCCEEDED,      DURABLE_EVENT_INVOCATION_COMPLETED,
         DURABLE_EVENT_CALLBACK_SUCCEEDED,  DURABLE_EVENT_CONTEXT_SUCCEEDED,
         DURABLE_EVENT_INVOCATION_COMPLETED, DURABLE_EVENT_EXECUTION_SUCCEEDED};
-    expect_events(&v, want, 10);
+    env_expect_events(&v, want, 10);
     char id1[DURABLE_OP_ID_LEN + 1], cb[DURABLE_OP_ID_LEN + 1], st[DURABLE_OP_ID_LEN + 1];
     durable_op_id(id1, "1");
     durable_op_id(cb, "1-1");
     durable_op_id(st, "1-2");
-    const durable_event *e = event(&v, 2);
+    const durable_event *e = env_event(&v, 2);
     if (e) {
         CU_ASSERT_STRING_EQUAL(e->id, id1);
         CU_ASSERT_STRING_EQUAL(e->subtype, "WaitForCallback");
         CU_ASSERT_STRING_EQUAL(e->name, "approve");
     }
-    if ((e = event(&v, 3))) {
+    if ((e = env_event(&v, 3))) {
         CU_ASSERT_STRING_EQUAL(e->id, cb);
         CU_ASSERT_STRING_EQUAL(e->parent_id, id1);
     }
-    if ((e = event(&v, 4))) {
+    if ((e = env_event(&v, 4))) {
         CU_ASSERT_STRING_EQUAL(e->id, st);
         CU_ASSERT_STRING_EQUAL(e->parent_id, id1);
         CU_ASSERT_STRING_EQUAL(e->subtype, "Step");
     }
-    if ((e = event(&v, 8)) && e->payload)
+    if ((e = env_event(&v, 8)) && e->payload)
         CU_ASSERT_STRING_EQUAL(e->payload, "yes");
     env_close(&v);
 }
@@ -283,11 +119,11 @@ static void test_wait_for_callback_failure(void)
     w.fail_status = 1;
     v.between = complete_wcb;
     v.between_user = &w;
-    run(&v, NULL, wcb_catch_handler, &w, 10);
+    env_run(&v, NULL, wcb_catch_handler, &w, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     if (v.info.result)
         CU_ASSERT_STRING_EQUAL(v.info.result, "\"CallbackError\"");
-    const durable_event *e = event(&v, 8);
+    const durable_event *e = env_event(&v, 8);
     if (e)
         CU_ASSERT_EQUAL(e->type, DURABLE_EVENT_CONTEXT_FAILED);
     env_close(&v);
@@ -355,7 +191,7 @@ static void test_wait_for_condition_polls_until_stop(void)
     env_open(&v);
     cond_run cr = {{0, 3}, NULL};
     cond_strategy(&cr, 10);
-    run(&v, NULL, cond_handler, &cr, 10);
+    env_run(&v, NULL, cond_handler, &cr, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     if (v.info.result)
         CU_ASSERT_STRING_EQUAL(v.info.result, "3");
@@ -390,7 +226,7 @@ static void test_wait_for_condition_max_attempts(void)
     env_open(&v);
     cond_run cr = {{0, 100}, NULL};
     cond_strategy(&cr, 2);
-    run(&v, NULL, cond_handler, &cr, 10);
+    env_run(&v, NULL, cond_handler, &cr, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_FAILED);
     CU_ASSERT_EQUAL(cr.c.checks, 2);
     CU_ASSERT_EQUAL(v.invocations, 2);
@@ -471,7 +307,7 @@ static void run_map(map_case *mc, const char *input, char **result, durable_even
 {
     env v;
     env_open(&v);
-    run(&v, input, map_handler, mc, 10);
+    env_run(&v, input, map_handler, mc, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     *result = durable__strdup(v.info.result ? v.info.result : "");
     *n = v.history.count < 64 ? v.history.count : 64;
@@ -631,15 +467,15 @@ static void test_parallel_with_suspending_branch(void)
     for (int k = 0; k < 2; k++) {
         env v;
         env_open(&v);
-        run(&v, NULL, par_handler, &concs[k], 10);
+        env_run(&v, NULL, par_handler, &concs[k], 10);
         CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
         if (v.info.result)
             CU_ASSERT_STRING_EQUAL(v.info.result, "[\"a\",\"b\"]");
         CU_ASSERT_EQUAL(v.invocations, 2);
-        const durable_event *e = event(&v, 2);
+        const durable_event *e = env_event(&v, 2);
         if (e)
             CU_ASSERT_STRING_EQUAL(e->subtype, "Parallel");
-        e = event(&v, 3);
+        e = env_event(&v, 3);
         if (e) {
             CU_ASSERT_STRING_EQUAL(e->subtype, "ParallelBranch");
             CU_ASSERT_STRING_EQUAL(e->name, "parallel-branch-0");

@@ -2,9 +2,9 @@
  * first runs, replay after suspension and after completion (bodies never
  * re-run), exact retry delays, interrupted at-most-once steps,
  * non-determinism, swallowed PENDING, ReplayChildren, the large-result
- * path, callbacks and chained invokes. A small loop in this file plays the
- * runner: start invocation → durable_handle_invocation → complete → fire
- * due timers at next_due. */
+ * path, callbacks and chained invokes. The loop of support/sdk_engine_env.h
+ * plays the runner: start invocation → durable_handle_invocation → complete
+ * → fire due timers at next_due. */
 #include <pthread.h>
 #include <string.h>
 
@@ -14,170 +14,8 @@
 #include "durable/engine.h"
 #include "durable/store.h"
 #include "model/internal.h"
+#include "support/sdk_engine_env.h"
 #include "support/testutil.h"
-
-#define T0 1767225600000LL
-
-/* ---- a test-local client over the engine ------------------------------------------ */
-
-typedef struct env {
-    durable_store *store;
-    durable_engine *engine;
-    durable_vclock *clock;
-    durable_client *client;
-    pthread_mutex_t mu; /* the engine handle is single-threaded */
-    char *arn;
-    int invocations;
-    durable_history_response history;
-    durable_execution_info info;
-    /* hooks for the loop */
-    void (*between)(struct env *, void *);
-    void *between_user;
-} env;
-
-static int c_checkpoint(void *user, durable_checkpoint_response *out,
-                        const durable_checkpoint_request *req)
-{
-    env *v = user;
-    pthread_mutex_lock(&v->mu);
-    int rc = durable_engine_checkpoint(out, v->engine, req);
-    pthread_mutex_unlock(&v->mu);
-    return rc;
-}
-
-static int c_get_state(void *user, durable_state_response *out, const durable_state_request *req)
-{
-    env *v = user;
-    pthread_mutex_lock(&v->mu);
-    int rc = durable_engine_get_state(out, v->engine, req);
-    pthread_mutex_unlock(&v->mu);
-    return rc;
-}
-
-static const durable_client_vtable engine_vtable = {c_checkpoint, c_get_state, NULL, NULL, NULL,
-                                                    NULL};
-
-static void env_open(env *v)
-{
-    memset(v, 0, sizeof(*v));
-    pthread_mutex_init(&v->mu, NULL);
-    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&v->store, ":memory:", &so), 0);
-    CU_ASSERT_EQUAL_FATAL(durable_vclock_new(&v->clock, DURABLE_VCLOCK_FIXED, T0), 0);
-    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
-    eo.clock = durable_vclock_clock(v->clock);
-    CU_ASSERT_EQUAL_FATAL(durable_engine_open(&v->engine, v->store, &eo), 0);
-    CU_ASSERT_EQUAL_FATAL(durable_client_new(&v->client, &engine_vtable, v), 0);
-}
-
-static void env_close(env *v)
-{
-    durable_history_response_clear(&v->history);
-    durable_execution_info_clear(&v->info);
-    durable__free(v->arn);
-    durable_client_free(v->client);
-    durable_engine_close(v->engine);
-    durable_vclock_free(v->clock);
-    durable_store_close(v->store);
-    pthread_mutex_destroy(&v->mu);
-}
-
-static bool is_ready(env *v)
-{
-    durable_engine_string_list l;
-    memset(&l, 0, sizeof(l));
-    bool ready = false;
-    if (durable_engine_list_ready(&l, v->engine) == 0)
-        for (size_t i = 0; i < l.count; i++)
-            ready = ready || strcmp(l.items[i], v->arn) == 0;
-    durable_engine_string_list_clear(&l);
-    return ready;
-}
-
-static bool is_open(env *v)
-{
-    durable_execution_state st;
-    memset(&st, 0, sizeof(st));
-    bool open = durable_engine_execution_state(&st, v->engine, v->arn) == 0 &&
-                st.status == DURABLE_EXEC_RUNNING;
-    durable_execution_state_clear(&st);
-    return open;
-}
-
-/* One invocation of the execution with handler. */
-static void invoke_once(env *v, durable_handler_fn h, void *user)
-{
-    durable_invocation_input in;
-    memset(&in, 0, sizeof(in));
-    char *inv = NULL;
-    CU_ASSERT_EQUAL_FATAL(durable_engine_start_invocation(&in, &inv, v->engine, v->arn, 0), 0);
-    v->invocations++;
-    durable_invocation_options o = DURABLE_INVOCATION_OPTIONS_INIT;
-    o.request_id = inv;
-    o.logger.level = DURABLE_LOG_OFF;
-    durable_invocation_output out;
-    memset(&out, 0, sizeof(out));
-    int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
-    durable_invocation_outcome oc;
-    memset(&oc, 0, sizeof(oc));
-    if (rc == 0) {
-        CU_ASSERT_EQUAL(durable_engine_complete_invocation(&oc, v->engine, v->arn, inv, &out), 0);
-    } else {
-        CU_ASSERT_EQUAL(durable_engine_fail_invocation(&oc, v->engine, v->arn, inv, out.error), 0);
-    }
-    durable_invocation_output_clear(&out);
-    durable_invocation_input_clear(&in);
-    durable__free(inv);
-}
-
-/* Run until the execution closes (or max invocations); then load history. */
-static void run(env *v, const char *input, durable_handler_fn h, void *user, int max_invocations)
-{
-    durable_start_options so = DURABLE_START_OPTIONS_INIT;
-    so.input_payload = input;
-    CU_ASSERT_EQUAL_FATAL(durable_engine_start_execution(&v->arn, NULL, v->engine, "fn", &so), 0);
-    for (int guard = 0; guard < 200 && is_open(v) && v->invocations < max_invocations; guard++) {
-        if (is_ready(v)) {
-            invoke_once(v, h, user);
-            if (v->between)
-                v->between(v, v->between_user);
-            continue;
-        }
-        int64_t when = 0;
-        if (durable_engine_next_due(&when, v->engine) != 0)
-            break; /* nothing armed: the loop cannot progress */
-        durable_vclock_advance_to(v->clock, when);
-        CU_ASSERT_EQUAL(durable_engine_fire_due(NULL, v->engine), 0);
-    }
-    durable_history_request hr;
-    memset(&hr, 0, sizeof(hr));
-    hr.durable_execution_arn = v->arn;
-    hr.include_execution_data = true;
-    hr.max_items = 1000;
-    CU_ASSERT_EQUAL(durable_engine_get_history(&v->history, v->engine, &hr), 0);
-    CU_ASSERT_EQUAL(durable_engine_get_execution(&v->info, v->engine, v->arn), 0);
-}
-
-static const durable_event *event(env *v, size_t event_id)
-{
-    for (size_t i = 0; i < v->history.count; i++)
-        if (v->history.events[i].event_id == (int64_t)event_id)
-            return &v->history.events[i];
-    return NULL;
-}
-
-/* Assert the event types in order (from EventId 1). */
-static void expect_events(env *v, const durable_event_type *types, size_t n)
-{
-    CU_ASSERT_EQUAL(v->history.count, n);
-    for (size_t i = 0; i < n && i < v->history.count; i++) {
-        if (v->history.events[i].type != types[i])
-            fprintf(stderr, "event %zu: got %s want %s\n", i + 1,
-                    durable_event_type_name(v->history.events[i].type),
-                    durable_event_type_name(types[i]));
-        CU_ASSERT_EQUAL(v->history.events[i].type, types[i]);
-    }
-}
 
 /* ---- handlers ---------------------------------------------------------------------- */
 
@@ -220,7 +58,7 @@ static void test_step_then_wait_replays_without_rerunning(void)
     env v;
     env_open(&v);
     runs r = {0};
-    run(&v, NULL, step_wait_handler, &r, 10);
+    env_run(&v, NULL, step_wait_handler, &r, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_STRING_EQUAL(v.info.result, "\"computed\"");
     CU_ASSERT_EQUAL(v.invocations, 2);
@@ -230,8 +68,8 @@ static void test_step_then_wait_replays_without_rerunning(void)
         DURABLE_EVENT_STEP_SUCCEEDED,        DURABLE_EVENT_WAIT_STARTED,
         DURABLE_EVENT_INVOCATION_COMPLETED,  DURABLE_EVENT_WAIT_SUCCEEDED,
         DURABLE_EVENT_INVOCATION_COMPLETED,  DURABLE_EVENT_EXECUTION_SUCCEEDED};
-    expect_events(&v, want, 8);
-    const durable_event *e3 = event(&v, 3), *e4 = event(&v, 4), *e6 = event(&v, 6);
+    env_expect_events(&v, want, 8);
+    const durable_event *e3 = env_event(&v, 3), *e4 = env_event(&v, 4), *e6 = env_event(&v, 6);
     if (e3 && e4 && e6) {
         CU_ASSERT_STRING_EQUAL(e3->id, "c4ca4238a0b92382");
         CU_ASSERT_STRING_EQUAL(e3->subtype, "Step");
@@ -273,7 +111,7 @@ static void test_retries_with_exact_delays(void)
     env_open(&v);
     runs r = {0};
     r.fail_first = 2;
-    run(&v, NULL, retry_handler, &r, 10);
+    env_run(&v, NULL, retry_handler, &r, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_EQUAL(v.invocations, 3);
     CU_ASSERT_EQUAL(r.body, 3);
@@ -287,9 +125,9 @@ static void test_retries_with_exact_delays(void)
         DURABLE_EVENT_INVOCATION_COMPLETED, DURABLE_EVENT_STEP_STARTED,
         DURABLE_EVENT_STEP_SUCCEEDED,       DURABLE_EVENT_INVOCATION_COMPLETED,
         DURABLE_EVENT_EXECUTION_SUCCEEDED};
-    expect_events(&v, want, 11);
-    const durable_event *f1 = event(&v, 3), *s2 = event(&v, 5), *f2 = event(&v, 6),
-                        *s3 = event(&v, 8), *ok = event(&v, 9);
+    env_expect_events(&v, want, 11);
+    const durable_event *f1 = env_event(&v, 3), *s2 = env_event(&v, 5), *f2 = env_event(&v, 6),
+                        *s3 = env_event(&v, 8), *ok = env_event(&v, 9);
     if (f1 && s2 && f2 && s3 && ok) {
         CU_ASSERT_EQUAL(f1->current_attempt, 1);
         CU_ASSERT_EQUAL(f1->next_attempt_delay_seconds, 2);
@@ -350,9 +188,9 @@ static void test_interrupted_at_most_once_step(void)
     v.invocations = 1;
 
     runs r = {0};
-    for (int guard = 0; guard < 20 && is_open(&v); guard++) {
-        if (is_ready(&v)) {
-            invoke_once(&v, at_most_once_handler, &r);
+    for (int guard = 0; guard < 20 && env_is_open(&v); guard++) {
+        if (env_is_ready(&v)) {
+            env_invoke_once(&v, at_most_once_handler, &r);
             continue;
         }
         int64_t when = 0;
@@ -371,14 +209,14 @@ static void test_interrupted_at_most_once_step(void)
                                  DURABLE_EVENT_INVOCATION_COMPLETED, DURABLE_EVENT_STEP_FAILED,
                                  DURABLE_EVENT_INVOCATION_COMPLETED,
                                  DURABLE_EVENT_EXECUTION_FAILED};
-    expect_events(&v, want, 6);
-    const durable_event *f = event(&v, 4);
+    env_expect_events(&v, want, 6);
+    const durable_event *f = env_event(&v, 4);
     if (f) {
         CU_ASSERT_EQUAL(f->current_attempt, 1);
         CU_ASSERT_STRING_EQUAL(f->error->error_type, "StepInterruptedError");
         CU_ASSERT_EQUAL(f->next_attempt_delay_seconds, DURABLE_ABSENT);
     }
-    const durable_event *ic = event(&v, 3);
+    const durable_event *ic = env_event(&v, 3);
     if (ic && ic->error)
         CU_ASSERT_STRING_EQUAL(ic->error->error_type, "Runtime.ExitError");
     env_close(&v);
@@ -413,7 +251,7 @@ static void test_non_determinism_fails_execution(void)
     env v;
     env_open(&v);
     runs r = {0};
-    run(&v, NULL, versioned_handler, &r, 10);
+    env_run(&v, NULL, versioned_handler, &r, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_FAILED);
     CU_ASSERT_EQUAL(r.body, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v.info.error);
@@ -440,7 +278,7 @@ static void test_swallowed_pending_still_suspends(void)
     env v;
     env_open(&v);
     runs r = {0};
-    run(&v, NULL, swallow_handler, &r, 10);
+    env_run(&v, NULL, swallow_handler, &r, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_STRING_EQUAL(v.info.result, "\"computed\"");
     CU_ASSERT_EQUAL(v.invocations, 2);
@@ -483,12 +321,12 @@ static void test_replay_children_over_256k(void)
     env v;
     env_open(&v);
     runs r = {0};
-    run(&v, NULL, replay_children_handler, &r, 10);
+    env_run(&v, NULL, replay_children_handler, &r, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_STRING_EQUAL(v.info.result, "307200");
     CU_ASSERT_EQUAL(r.child_fn, 2); /* re-run to rebuild the result */
     CU_ASSERT_EQUAL(r.body, 1);     /* its step replayed from the checkpoint */
-    const durable_event *cs = event(&v, 5);
+    const durable_event *cs = env_event(&v, 5);
     if (cs) {
         CU_ASSERT_EQUAL(cs->type, DURABLE_EVENT_CONTEXT_SUCCEEDED);
         CU_ASSERT_TRUE(cs->payload == NULL || strcmp(cs->payload, "") == 0);
@@ -514,7 +352,7 @@ static void test_large_result_path(void)
 {
     env v;
     env_open(&v);
-    run(&v, NULL, large_handler, NULL, 10);
+    env_run(&v, NULL, large_handler, NULL, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_EQUAL(v.invocations, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v.info.result);
@@ -522,7 +360,7 @@ static void test_large_result_path(void)
     durable_event_type want[] = {DURABLE_EVENT_EXECUTION_STARTED,
                                  DURABLE_EVENT_INVOCATION_COMPLETED,
                                  DURABLE_EVENT_EXECUTION_SUCCEEDED};
-    expect_events(&v, want, 3);
+    env_expect_events(&v, want, 3);
     env_close(&v);
 }
 
@@ -545,7 +383,7 @@ static int callback_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, v
 static void complete_callback(env *v, void *user)
 {
     runs *r = user;
-    if (r->cb_id[0] && is_open(v) && v->invocations == 1)
+    if (r->cb_id[0] && env_is_open(v) && v->invocations == 1)
         CU_ASSERT_EQUAL(durable_engine_callback_success(v->engine, r->cb_id, "{\"ok\": true}", 12),
                         0);
 }
@@ -557,7 +395,7 @@ static void test_callback_round_trip(void)
     runs r = {0};
     v.between = complete_callback;
     v.between_user = &r;
-    run(&v, NULL, callback_handler, &r, 10);
+    env_run(&v, NULL, callback_handler, &r, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     /* The raw Result string, serialized as the handler's JSON result. */
     CU_ASSERT_STRING_EQUAL(v.info.result, "\"{\\\"ok\\\": true}\"");
@@ -567,7 +405,7 @@ static void test_callback_round_trip(void)
                                  DURABLE_EVENT_CALLBACK_SUCCEEDED,
                                  DURABLE_EVENT_INVOCATION_COMPLETED,
                                  DURABLE_EVENT_EXECUTION_SUCCEEDED};
-    expect_events(&v, want, 6);
+    env_expect_events(&v, want, 6);
     env_close(&v);
 }
 
@@ -601,10 +439,10 @@ static void test_invoke_round_trip(void)
     env v;
     env_open(&v);
     v.between = complete_invoke;
-    run(&v, "{\"n\":42}", invoke_handler, NULL, 10);
+    env_run(&v, "{\"n\":42}", invoke_handler, NULL, 10);
     CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
     CU_ASSERT_STRING_EQUAL(v.info.result, "{\"n\":42}");
-    const durable_event *st = event(&v, 2);
+    const durable_event *st = env_event(&v, 2);
     if (st) {
         CU_ASSERT_EQUAL(st->type, DURABLE_EVENT_CHAINED_INVOKE_STARTED);
         CU_ASSERT_STRING_EQUAL(st->function_name, "echo");
