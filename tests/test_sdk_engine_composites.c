@@ -129,6 +129,158 @@ static void test_wait_for_callback_failure(void)
     env_close(&v);
 }
 
+/* A failed wait_for_callback reports the original error (SPEC §10.7), live
+ * and when the FAILED context replays; the handler then waits so a third
+ * invocation replays the failure. */
+typedef struct wcb_err {
+    int64_t timeout, heartbeat;
+    const durable_retry_strategy *retry;
+    int submits;
+    int seen;           /* failures observed, one per invocation that reached it */
+    char type[3][64], kind[3][64], msg[3][128];
+} wcb_err;
+
+static int failing_submitter(durable_step_ctx *sctx, const char *callback_id, void *user)
+{
+    (void)callback_id;
+    wcb_err *w = user;
+    w->submits++;
+    return durable_step_fail(sctx, "SubmitError", "approval system down", NULL);
+}
+
+static int quiet_submitter(durable_step_ctx *sctx, const char *callback_id, void *user)
+{
+    (void)sctx;
+    (void)callback_id;
+    wcb_err *w = user;
+    w->submits++;
+    return 0;
+}
+
+static int wcb_err_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    wcb_err *w = user;
+    durable_wait_for_callback_options o = DURABLE_WAIT_FOR_CALLBACK_OPTIONS_INIT;
+    o.timeout_seconds = w->timeout;
+    o.heartbeat_timeout_seconds = w->heartbeat;
+    o.retry = w->retry;
+    int rc = durable_wait_for_callback(ctx, NULL, "approve",
+                                       w->retry ? failing_submitter : quiet_submitter, w, &o);
+    if (rc != DURABLE_EFAILED)
+        return rc == 0 ? durable_ctx_fail(ctx, "Unexpected", "callback succeeded", NULL) : rc;
+    const durable_error_object *e = durable_ctx_error(ctx);
+    const char *kind = durable_ctx_error_kind(ctx);
+    if (w->seen < 3) {
+        snprintf(w->type[w->seen], sizeof w->type[0], "%s", e && e->error_type ? e->error_type : "");
+        snprintf(w->kind[w->seen], sizeof w->kind[0], "%s", kind ? kind : "");
+        snprintf(w->msg[w->seen], sizeof w->msg[0], "%s",
+                 e && e->error_message ? e->error_message : "");
+    }
+    w->seen++;
+    durable_ctx_clear_error(ctx);
+    if ((rc = durable_wait(ctx, NULL, 1)) != 0)
+        return rc;
+    *out = cJSON_CreateString("handled");
+    return 0;
+}
+
+/* Both sightings (live, then replayed from the FAILED context) agree. */
+static void expect_wcb_error(const wcb_err *w, const char *type, const char *kind,
+                             const char *msg)
+{
+    CU_ASSERT_EQUAL(w->seen, 2);
+    for (int i = 0; i < 2 && i < w->seen; i++) {
+        if (strcmp(w->type[i], type) || strcmp(w->kind[i], kind))
+            fprintf(stderr, "sighting %d: %s / %s / %s\n", i, w->type[i], w->kind[i], w->msg[i]);
+        CU_ASSERT_STRING_EQUAL(w->type[i], type);
+        CU_ASSERT_STRING_EQUAL(w->kind[i], kind);
+        CU_ASSERT_STRING_EQUAL(w->msg[i], msg);
+    }
+}
+
+static void test_wait_for_callback_timeout_keeps_original_error(void)
+{
+    env v;
+    env_open(&v);
+    wcb_err w = {0};
+    w.timeout = 5;
+    env_run(&v, NULL, wcb_err_handler, &w, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    CU_ASSERT_EQUAL(v.invocations, 3);
+    CU_ASSERT_EQUAL(w.submits, 1);
+    expect_wcb_error(&w, "Callback.Timeout", DURABLE_KIND_CALLBACK, "Callback timed out");
+    /* The context fails with the callback's error object verbatim. */
+    bool ctx_failed = false;
+    for (size_t i = 0; i < v.history.count; i++) {
+        const durable_event *e = &v.history.events[i];
+        if (e->type == DURABLE_EVENT_CONTEXT_FAILED && e->error) {
+            ctx_failed = true;
+            CU_ASSERT_STRING_EQUAL(e->error->error_type, "Callback.Timeout");
+            CU_ASSERT_STRING_EQUAL(e->error->error_message, "Callback timed out");
+        }
+    }
+    CU_ASSERT(ctx_failed);
+    env_close(&v);
+}
+
+static void test_wait_for_callback_heartbeat_timeout(void)
+{
+    env v;
+    env_open(&v);
+    wcb_err w = {0};
+    w.timeout = 100;
+    w.heartbeat = 2;
+    env_run(&v, NULL, wcb_err_handler, &w, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    expect_wcb_error(&w, "Callback.Heartbeat", DURABLE_KIND_CALLBACK,
+                     "Callback timed out on heartbeat");
+    /* the heartbeat deadline (2 s) fired, then the 1 s wait */
+    CU_ASSERT_EQUAL(durable_clock_now(durable_vclock_clock(v.clock)), T0 + 3000);
+    env_close(&v);
+}
+
+/* The submitter step retries with its own strategy; after the last attempt
+ * the context fails with the submitter's error and the callback stays open. */
+static void test_wait_for_callback_submitter_retries_exhausted(void)
+{
+    durable_retry_options ro = DURABLE_RETRY_OPTIONS_INIT;
+    ro.max_attempts = 3;
+    ro.initial_delay_seconds = 2;
+    ro.backoff_rate = 2;
+    ro.jitter = DURABLE_JITTER_NONE;
+    durable_retry_strategy *rs = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_retry_strategy_new(&rs, &ro), 0);
+    env v;
+    env_open(&v);
+    wcb_err w = {0};
+    w.retry = rs;
+    env_run(&v, NULL, wcb_err_handler, &w, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    CU_ASSERT_EQUAL(w.submits, 3);      /* attempts 1..3, each in its own invocation */
+    CU_ASSERT_EQUAL(v.invocations, 4);  /* + the replay after the final wait */
+    expect_wcb_error(&w, "SubmitError", DURABLE_KIND_CALLBACK, "approval system down");
+    /* delays 2 s then 4 s, then the 1 s wait */
+    CU_ASSERT_EQUAL(durable_clock_now(durable_vclock_clock(v.clock)), T0 + 7000);
+    size_t retries = 0, step_failed = 0, cb_done = 0, cb_started = 0;
+    for (size_t i = 0; i < v.history.count; i++) {
+        const durable_event *e = &v.history.events[i];
+        retries += e->type == DURABLE_EVENT_STEP_FAILED && e->next_attempt_delay_seconds > 0;
+        step_failed += e->type == DURABLE_EVENT_STEP_FAILED;
+        cb_started += e->type == DURABLE_EVENT_CALLBACK_STARTED;
+        cb_done += e->type == DURABLE_EVENT_CALLBACK_SUCCEEDED ||
+                   e->type == DURABLE_EVENT_CALLBACK_FAILED ||
+                   e->type == DURABLE_EVENT_CALLBACK_TIMED_OUT;
+        if (e->type == DURABLE_EVENT_CONTEXT_FAILED && e->error)
+            CU_ASSERT_STRING_EQUAL(e->error->error_type, "SubmitError");
+    }
+    CU_ASSERT_EQUAL(step_failed, 3);
+    CU_ASSERT_EQUAL(cb_started, 1);
+    CU_ASSERT_EQUAL(cb_done, 0);
+    env_close(&v);
+    durable_retry_strategy_free(rs);
+}
+
 /* ---- waitForCondition --------------------------------------------------------------- */
 
 typedef struct cond {
@@ -489,6 +641,9 @@ int main(void)
     CU_pSuite s = dt_suite("sdk_engine_composites");
     DT_ADD(s, test_wait_for_callback_success);
     DT_ADD(s, test_wait_for_callback_failure);
+    DT_ADD(s, test_wait_for_callback_timeout_keeps_original_error);
+    DT_ADD(s, test_wait_for_callback_heartbeat_timeout);
+    DT_ADD(s, test_wait_for_callback_submitter_retries_exhausted);
     DT_ADD(s, test_wait_for_condition_polls_until_stop);
     DT_ADD(s, test_wait_for_condition_max_attempts);
     DT_ADD(s, test_map_concurrency_1_and_4_identical);

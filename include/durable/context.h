@@ -624,8 +624,16 @@ typedef struct durable_wait_for_callback_options {
 } durable_wait_for_callback_options;
 #define DURABLE_WAIT_FOR_CALLBACK_OPTIONS_INIT { 0, 0, NULL, NULL }
 
-/* CONTEXT "WaitForCallback" containing the callback (N-1) and the submitter
- * step (N-2), then the await. Returns as durable_callback_await. */
+/*
+ * CONTEXT "WaitForCallback" containing the callback (N-1) and the submitter
+ * step (N-2), then the await. Returns as durable_callback_await: 0 with the
+ * result, DURABLE_PENDING, or DURABLE_EFAILED with kind CallbackError and
+ * durable_ctx_error() = the original error, live and on replay alike: the
+ * external ErrorType/Message/Data, ErrorType "Callback.Timeout" or
+ * "Callback.Heartbeat" when it timed out, or the submitter's final error
+ * (its own ErrorType) when the submitter step failed after its retries (the
+ * callback then stays open). The context FAILs with that error verbatim.
+ */
 int durable_wait_for_callback(durable_ctx *ctx, const cJSON **out, const char *name,
                               durable_submitter_fn submitter, void *user,
                               const durable_wait_for_callback_options *opts);

@@ -3,7 +3,15 @@
  * (N-2), then awaits the callback. Built on durable_run_in_child_context so
  * START/SUCCEED/FAIL, replay and ReplayChildren behave like any child
  * context; the context result is the callback result serialized with the
- * same serdes the callback decodes with, so replay returns the same value. */
+ * same serdes the callback decodes with, so replay returns the same value.
+ *
+ * A failure is the original error (SPEC §10.7): the callback's own (the
+ * external ErrorType, Callback.Timeout or Callback.Heartbeat) or the
+ * submitter's final error. The context FAILs with that ErrorObject verbatim
+ * (the inner kind is not put in its place), because once the context is
+ * FAILED the state no longer holds its children: the stored error is all a
+ * replay has, and it must give the handler what the live run gave it. The
+ * caller sees kind CallbackError either way. */
 #include <string.h>
 
 #include "sdk/context_internal.h"
@@ -14,6 +22,21 @@ typedef struct wfc_call {
     const durable_wait_for_callback_options *opts;
     const char *callback_id; /* during the submitter step */
 } wfc_call;
+
+/* An inner failure leaves the context as a plain error (no kind), so the
+ * context's FAIL carries the original ErrorType rather than the kind. */
+static int as_original_error(durable_ctx *child, int rc)
+{
+    const durable_error_object *e = durable_ctx_error(child);
+    if (rc != DURABLE_EFAILED || !e || !durable_ctx_error_kind(child))
+        return rc;
+    durable_error_object *copy = NULL;
+    if (durable_error_object_dup(&copy, e) != 0)
+        return DURABLE_ENOMEM;
+    rc = durable__ctx_set_error(child, NULL, copy);
+    durable_error_object_free(copy);
+    return rc;
+}
 
 static int submit_step(durable_step_ctx *sctx, cJSON **result, void *user)
 {
@@ -38,11 +61,11 @@ static int wfc_fn(durable_ctx *child, cJSON **result, void *user)
     so.retry = c->opts->retry;
     rc = durable_step(child, NULL, NULL, submit_step, c, &so);
     if (rc)
-        return rc;
+        return as_original_error(child, rc);
     const cJSON *v = NULL;
     rc = durable_callback_await(cb, &v);
     if (rc)
-        return rc;
+        return as_original_error(child, rc);
     if (v) {
         *result = cJSON_Duplicate(v, true);
         if (!*result)
@@ -76,20 +99,14 @@ int durable_wait_for_callback(durable_ctx *ctx, const cJSON **out, const char *n
     co.subtype = DURABLE__ST_WAIT_FOR_CALLBACK;
     co.serdes = o.serdes;
     int rc = durable_run_in_child_context(ctx, out, name, wfc_fn, &c, &co);
-    if (rc == DURABLE_EFAILED) {
-        /* The context's error carries the inner kind as its ErrorType (live
-         * and on replay alike): report that kind, as durable_callback_await
-         * or durable_step would. */
-        const durable_error_object *e = durable_ctx_error(ctx);
-        if (e && e->error_type &&
-            (strcmp(e->error_type, DURABLE_KIND_CALLBACK) == 0 ||
-             strcmp(e->error_type, DURABLE_KIND_STEP) == 0)) {
-            durable_error_object *copy = NULL;
-            if (durable_error_object_dup(&copy, e) != 0)
-                return DURABLE_ENOMEM;
-            durable__ctx_set_error(ctx, copy->error_type, copy);
-            durable_error_object_free(copy);
-        }
+    if (rc == DURABLE_EFAILED && durable_ctx_error(ctx)) {
+        /* The context's error (live or stored) is the original: report it
+         * under the callback kind, as durable_callback_await does. */
+        durable_error_object *copy = NULL;
+        if (durable_error_object_dup(&copy, durable_ctx_error(ctx)) != 0)
+            return DURABLE_ENOMEM;
+        rc = durable__ctx_set_error(ctx, DURABLE_KIND_CALLBACK, copy);
+        durable_error_object_free(copy);
     }
     return rc;
 }
