@@ -24,9 +24,11 @@ static void test_prop_wait_skipping(void)
         for (int i = 0; i < p.n; i++) {
             p.ops[i].kind = P_WAIT;
             snprintf(p.ops[i].name, sizeof p.ops[i].name, "w%d", i);
-            /* From one second up to a year. */
-            p.ops[i].secs = dt_rng_below(&rng, 2) ? 1 + (int64_t)dt_rng_below(&rng, 120)
-                                                   : 1 + (int64_t)dt_rng_below(&rng, 10000000);
+            /* From half a minute up to a year: long enough that a run which really
+             * waited could never pass the wall-clock check below, even under
+             * valgrind on a loaded machine (a 1 s wait could not tell them apart). */
+            p.ops[i].secs = dt_rng_below(&rng, 2) ? 30 + (int64_t)dt_rng_below(&rng, 120)
+                                                   : 30 + (int64_t)dt_rng_below(&rng, 10000000);
             total += p.ops[i].secs;
         }
         durable_test_runner *r = NULL;
@@ -42,7 +44,6 @@ static void test_prop_wait_skipping(void)
             break;
         }
         DT_PROP(wall < (double)p.ops[0].secs, seed, c);
-        DT_PROP(wall < 1.0, seed, c);
         DT_PROP(durable_test_result_status(res) == DURABLE_EXEC_SUCCEEDED, seed, c);
         /* One invocation per wait, plus the final one. */
         DT_PROP(durable_test_result_invocation_count(res) == (size_t)p.n + 1, seed, c);
