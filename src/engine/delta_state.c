@@ -1,6 +1,6 @@
-/* Operation state for handlers (SPEC §7.3, §7.4): pruned, paged state in
- * start order (InitialExecutionState, GetDurableExecutionState) and the
- * checkpoint delta (only what changed since the handler last saw it). */
+/* Operation state for handlers (SPEC §7.4): pruned, paged state in start
+ * order (InitialExecutionState, GetDurableExecutionState). The checkpoint
+ * delta is in delta.c. */
 #include <string.h>
 
 #include "engine/engine_internal.h"
@@ -13,7 +13,7 @@ static int pruning_set(durable_engine *e, const eng_exec *x, durable__eng_strset
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
                                  "SELECT op_id, parent_id, status, replay_children FROM operations "
-                                 "INDEXED BY operations_by_type "
+                                 "INDEXED BY operations_contexts "
                                  "WHERE execution_id = ?1 AND type = 'CONTEXT' ORDER BY start_seq");
     if (rc < 0)
         return rc;
@@ -143,43 +143,6 @@ static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int
         rc = 0;
     durable__eng_strset_clear(&pruned);
     return rc < 0 ? rc : 0;
-}
-
-int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
-{
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
-                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations "
-                                 "INDEXED BY operations_by_change "
-                                 "WHERE execution_id = ?1 AND last_changed_seq > ?2 "
-                                 "ORDER BY start_seq");
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    durable__db_i64(st, 2, x->delivered_seq);
-    while ((rc = durable__db_row(e, st, "load delta")) == 1) {
-        eng_op o;
-        if ((rc = durable__op_from_row(&o, st)) < 0)
-            break;
-        rc = durable_operation_list_take(out, &o.op);
-        durable__eop_clear(&o);
-        if (rc < 0)
-            break;
-    }
-    if (rc < 0) {
-        durable__db_reset(st);
-        return rc;
-    }
-    rc = durable__db_prepare(e, &st,
-                             "UPDATE operations INDEXED BY operations_undelivered SET undelivered = 0 "
-                             "WHERE execution_id = ?1 AND undelivered = 1");
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    if ((rc = durable__db_done(e, st, "mark delivered")) < 0)
-        return rc;
-    x->delivered_seq = x->change_seq;
-    return 0;
 }
 
 static int max_items_of(durable_engine *e, int64_t requested, int64_t *out)

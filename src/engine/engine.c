@@ -57,6 +57,7 @@ void durable_engine_close(durable_engine *e)
     durable_free(e->errmsg);
     durable_free(e->errtext);
     durable__state_cache_free(e->cache);
+    durable_free(e->written);
     durable_free(e);
 }
 
@@ -127,9 +128,11 @@ static void set_messages(durable_engine *e, int code, const char *text, const ch
 
 int durable__eng_begin(durable_engine *e, bool write)
 {
-    set_messages(e, 0, "", "");
+    if (e->errcode != 0 || *e->errtext || *e->errmsg)
+        set_messages(e, 0, "", "");
     durable_error_clear();
     e->ops_dirty = false;
+    e->written_count = 0;
     e->now = durable_clock_now(e->clock);
     int rc = write ? durable__store_begin(e->store) : durable__store_begin_read(e->store);
     if (rc < 0) {

@@ -40,6 +40,12 @@ struct durable_engine {
     char *errtext;   /* SPEC text only */
     bool ops_dirty;  /* this call wrote operations (no state caching) */
     struct durable__state_cache *cache;
+    /* Operations this call wrote (execution row, start_seq): with the
+     * undelivered rows they are the checkpoint delta (SPEC §7.3). */
+    struct eng_written {
+        int64_t exec_rowid, start_seq;
+    } *written;
+    size_t written_count, written_cap;
 };
 
 /* ---- call frame, errors (engine.c) ---- */
@@ -230,7 +236,7 @@ int durable__function_resolve(char **name, char **qualifier, char **region, char
 int durable__chained_cancel(durable_engine *e, const eng_exec *parent, const char *op_id,
                             const durable_error_object *err);
 
-/* ---- state and deltas (delta_state.c) ---- */
+/* ---- state (delta_state.c) and deltas (delta.c) ---- */
 /* A page of pruned state after start sequence `after` (0 = from the start).
  * *next_after = the last included start_seq when more remain, else 0. */
 int durable__state_page(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,

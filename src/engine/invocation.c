@@ -170,9 +170,9 @@ static int has_pending_operation(durable_engine *e, const eng_exec *x)
     sqlite3_stmt *st;
     int rc = durable__db_prepare(
         e, &st,
-        "SELECT EXISTS (SELECT 1 FROM operations WHERE execution_id = ?1 AND type = 'STEP' "
-        "AND status = 'PENDING') OR EXISTS (SELECT 1 FROM operations WHERE execution_id = ?1 "
-        "AND type IN ('WAIT', 'CALLBACK', 'CHAINED_INVOKE') AND status = 'STARTED')");
+        "SELECT EXISTS (SELECT 1 FROM operations INDEXED BY operations_pending "
+        "WHERE execution_id = ?1 AND ((type = 'STEP' AND status = 'PENDING') "
+        "OR (type IN ('WAIT', 'CALLBACK', 'CHAINED_INVOKE') AND status = 'STARTED')))");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);

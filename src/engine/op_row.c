@@ -133,6 +133,21 @@ static int bind_common(sqlite3_stmt *st, const eng_exec *x, const eng_op *o, cha
     return 0;
 }
 
+/* Remember the write for this call's checkpoint delta. */
+static int note_written(durable_engine *e, const eng_exec *x, const eng_op *o)
+{
+    if (e->written_count == e->written_cap) {
+        size_t cap = e->written_cap ? e->written_cap * 2 : 16;
+        struct eng_written *w = durable__realloc(e->written, cap * sizeof *w);
+        if (!w)
+            return durable__error_oom();
+        e->written = w;
+        e->written_cap = cap;
+    }
+    e->written[e->written_count++] = (struct eng_written){x->rowid, o->start_seq};
+    return 0;
+}
+
 int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change)
 {
     x->change_seq++;
@@ -186,7 +201,7 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
                                  "operation %s", o->op.id);
     o->in_db = true;
     o->stored_status = o->op.status;
-    return 0;
+    return note_written(e, x, o);
 }
 
 size_t durable__op_size(const durable_operation *op)

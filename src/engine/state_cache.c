@@ -125,7 +125,7 @@ static int load_rows(durable_engine *e, cache_entry *c, int64_t rowid, int64_t s
     sqlite3_stmt *st;
     int rc = since ? durable__db_prepare(e, &st,
                                          "SELECT " DURABLE__OP_COLUMNS " FROM operations "
-                                         "INDEXED BY operations_by_change WHERE execution_id = ?1 "
+                                         "WHERE execution_id = ?1 "
                                          "AND last_changed_seq > ?2 ORDER BY start_seq")
                    : durable__db_prepare(e, &st,
                                          "SELECT " DURABLE__OP_COLUMNS " FROM operations "

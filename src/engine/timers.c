@@ -77,6 +77,21 @@ static int disarm_callback(durable_engine *e, const eng_exec *x, const char *op_
     return durable__db_done(e, st, "disarm callback");
 }
 
+/* Only the timer column: nothing a handler sees changes, so this is not an
+ * operation change (no change counter, no delta). */
+static int disarm_op_timer(durable_engine *e, const eng_exec *x, const char *op_id)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "UPDATE operations SET timer_ms = NULL "
+                                 "WHERE execution_id = ?1 AND op_id = ?2");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_text(st, 2, op_id);
+    return durable__db_done(e, st, "disarm operation timer");
+}
+
 static int fire_op(durable_engine *e, eng_exec *x, const due_timer *t)
 {
     eng_op o;
@@ -128,8 +143,7 @@ static int fire_op(durable_engine *e, eng_exec *x, const due_timer *t)
         if (t->kind == T_CB_TIMEOUT || t->kind == T_CB_HEARTBEAT) {
             rc = disarm_callback(e, x, o.op.id);
         } else {
-            o.timer_ms = 0;
-            rc = durable__op_save(e, x, &o, false);
+            rc = disarm_op_timer(e, x, o.op.id);
         }
         goto done;
     }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "durable/ids.h"
 #include "durable/model.h"
 #include "durable/store.h"
+#include "store/internal.h"
 
 enum { REPEAT = 3 };
 
@@ -62,6 +64,23 @@ typedef struct result {
     double whole_us;  /* everything, per step */
 } result;
 
+/* WAL frames written so far (autocheckpoint off, so the WAL only grows). */
+static long wal_frames(const char *path, sqlite3 *db)
+{
+    char buf[4200];
+    struct stat sb;
+    snprintf(buf, sizeof buf, "%s-wal", path);
+    if (stat(buf, &sb) != 0 || sb.st_size < 32)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    long page = 4096;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        page = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return (long)((sb.st_size - 32) / (page + 24));
+}
+
 static void step_update(durable_operation_update *u, const char *id, durable_op_action action,
                         char *payload)
 {
@@ -92,8 +111,11 @@ static void checkpoint(durable_engine *e, const char *arn, char **token,
     durable_checkpoint_response_clear(&resp);
 }
 
-/* One run of the engine workload on `path`. */
-static result run_engine(const char *path, int nexec, int nsteps, int two_checkpoints)
+/* One run of the engine workload on `path`. With frames set (a file only),
+ * the WAL is never checkpointed and *frames gets the WAL frames the step
+ * checkpoints wrote. */
+static result run_engine(const char *path, int nexec, int nsteps, int two_checkpoints,
+                         long *frames)
 {
     durable_store *st = NULL;
     durable_engine *e = NULL;
@@ -103,6 +125,11 @@ static result run_engine(const char *path, int nexec, int nsteps, int two_checkp
         die("store open");
     if (durable_engine_open(&e, st, NULL) != 0)
         die("engine open");
+    sqlite3 *db = durable__store_db(st);
+    if (frames) {
+        *frames = 0;
+        sqlite3_wal_autocheckpoint(db, 0);
+    }
 
     /* Operation ids as the SDK makes them: md5 of the step's position. */
     char (*ids)[DURABLE_OP_ID_LEN + 1] = malloc((size_t)nsteps * sizeof *ids);
@@ -124,6 +151,7 @@ static result run_engine(const char *path, int nexec, int nsteps, int two_checkp
         in.checkpoint_token = NULL;
         durable_invocation_input_clear(&in);
 
+        long f0 = frames ? wal_frames(path, db) : 0;
         double t0 = now_us();
         for (int k = 0; k < nsteps; k++) {
             char payload[32];
@@ -139,6 +167,8 @@ static result run_engine(const char *path, int nexec, int nsteps, int two_checkp
             }
         }
         steps_total += now_us() - t0;
+        if (frames)
+            *frames += wal_frames(path, db) - f0;
 
         durable_invocation_output out;
         memset(&out, 0, sizeof out);
@@ -161,8 +191,9 @@ static result run_engine(const char *path, int nexec, int nsteps, int two_checkp
     return (result){steps_total / steps, whole / steps};
 }
 
-/* The floor: BEGIN IMMEDIATE + one-row INSERT + COMMIT per step. */
-static double run_floor(const char *path, int steps)
+/* The floor: BEGIN IMMEDIATE + one-row INSERT + COMMIT per step. With
+ * frames set, no WAL checkpoint runs and *frames gets the frames written. */
+static double run_floor(const char *path, int steps, long *frames)
 {
     sqlite3 *db = NULL;
     if (sqlite3_open(path, &db) != SQLITE_OK ||
@@ -178,6 +209,9 @@ static double run_floor(const char *path, int steps)
     sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO steps(result) VALUES (?1)", -1, &ins, NULL);
     sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL);
+    if (frames)
+        sqlite3_wal_autocheckpoint(db, 0);
+    long f0 = frames ? wal_frames(path, db) : 0;
     double t0 = now_us();
     for (int k = 0; k < steps; k++) {
         char payload[32];
@@ -193,6 +227,8 @@ static double run_floor(const char *path, int steps)
         sqlite3_reset(commit);
     }
     double us = (now_us() - t0) / steps;
+    if (frames)
+        *frames = wal_frames(path, db) - f0;
     sqlite3_finalize(begin);
     sqlite3_finalize(ins);
     sqlite3_finalize(commit);
@@ -218,7 +254,7 @@ static result best_engine(int on_disk, int nexec, int nsteps, int two)
         } else {
             snprintf(path, sizeof path, ":memory:");
         }
-        result r = run_engine(path, nexec, nsteps, two);
+        result r = run_engine(path, nexec, nsteps, two, NULL);
         if (on_disk)
             remove_db(path);
         if (r.step_us < best.step_us)
@@ -244,7 +280,7 @@ int main(int argc, char **argv)
         char path[4096];
         temp_path(path, sizeof path, "floor", i);
         remove_db(path);
-        double f = run_floor(path, steps);
+        double f = run_floor(path, steps, NULL);
         remove_db(path);
         if (f < floor_us)
             floor_us = f;
@@ -267,6 +303,19 @@ int main(int argc, char **argv)
            disk1.whole_us, disk1.step_us / floor_us);
     printf("%-34s %12.2f %14.2f %10.2f\n", "engine WAL file, 2 checkpoints", disk2.step_us,
            disk2.whole_us, disk2.step_us / floor_us);
+    /* Pages written per step: what the WAL file costs beyond the CPU work. */
+    char path[4096];
+    long ff = 0, f1 = 0, f2 = 0;
+    temp_path(path, sizeof path, "frames", 0);
+    remove_db(path);
+    run_floor(path, steps, &ff);
+    remove_db(path);
+    run_engine(path, nexec, nsteps, 0, &f1);
+    remove_db(path);
+    run_engine(path, nexec, nsteps, 1, &f2);
+    remove_db(path);
+    printf("WAL frames per step: floor %.2f, engine 1 checkpoint %.2f, 2 checkpoints %.2f\n",
+           (double)ff / steps, (double)f1 / steps, (double)f2 / steps);
     printf("bench_engine: memory_us_per_step=%.2f disk_us_per_step=%.2f floor_us=%.2f "
            "disk_ratio=%.2f\n",
            mem1.step_us, disk1.step_us, floor_us, disk1.step_us / floor_us);
