@@ -1,11 +1,17 @@
 /*
  * The `durable` inspector, driven as a program ($DURABLE_BUILD/durable) on a
- * database file built through the engine's public calls: a step, a retried
- * step, a child context with a step, a wait, a callback; a stopped and a
- * running execution. Checks listings and filters, --json against the
- * engine's own history, callback completion from the CLI (the second one
- * exits 3 and leaves the file unchanged), error exit codes and messages, and
- * that inspection never changes the file (SHA-256 of the bytes).
+ * database file made by an example run: a runner in a child process (the
+ * public runner API, file database) runs a handler with steps, a retried
+ * step, a child context, a wait, a map of three items and a callback with no
+ * timeout, and waits for that callback. Meanwhile the test adds a stopped
+ * execution and a running one with an open callback through the engine.
+ * Checks listings and filters, `show`'s tree and every --json output
+ * against the engine, completion of the waiting runner's callback from the
+ * CLI (the runner notices it in the file and finishes; the second
+ * completion exits 3 and leaves the file unchanged), a write lock held by
+ * another connection (writers exit 4 after DURABLE_BUSY_TIMEOUT_MS, readers
+ * still read), every error path's exit code and message, and that
+ * inspection never changes the file (SHA-256 of the bytes).
  */
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -21,7 +27,7 @@
 #include "support/engine_fixture.h"
 
 static char dir[256], dbpath[300], bin[512];
-static char *arn1, *arn2, *arn3, *cb_id;
+static char *arn1, *arn2, *arn3, *cb_id, *cb2_id;
 
 /* Runs `durable ARGS` (ARGS are shell words); captures stdout and stderr. */
 static int run(char **out, char **err, const char *fmt, ...)
@@ -327,7 +333,21 @@ static void build_db(void)
     durable_stop_response sp = {0};
     CU_ASSERT_FATAL(durable_engine_stop_execution(&sp, f.eng, &sr) == 0);
     ef_advance(&f, 60000);
+    /* cli-3 stays RUNNING with an open callback of its own (no runner). */
     start_named(&f, "cli-3", &arn3);
+    CU_ASSERT_FATAL(ef_invoke(&f) == 0);
+    durable_operation_update u;
+    ef_callback(&u, "1", 0, 0);
+    u.name = durable__strdup("hold");
+    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
+    CU_ASSERT_FATAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+    durable_callback_info_list cl = {0};
+    CU_ASSERT_FATAL(durable_engine_list_callbacks(&cl, f.eng, NULL) == 0);
+    for (size_t i = 0; i < cl.count; i++)
+        if (strcmp(cl.items[i].execution_arn, arn3) == 0)
+            cb2_id = strdup(cl.items[i].callback_id);
+    durable_callback_info_list_clear(&cl);
+    CU_ASSERT_FATAL(cb2_id != NULL);
     ef_close(&f);
 }
 
@@ -496,6 +516,55 @@ static void test_show_tree(void)
     free(err);
 }
 
+/* `executions --json` and `callbacks --json` carry what the engine lists. */
+static void test_listing_json_matches_engine(void)
+{
+    durable_store *st;
+    durable_engine *e;
+    open_engine(&st, &e);
+    durable_list_request req = {0};
+    req.reverse_order = true;
+    durable_list_response want = {0};
+    CU_ASSERT_FATAL(durable_engine_list_executions(&want, e, &req) == 0);
+    durable_callback_info_list cl = {0};
+    CU_ASSERT_FATAL(durable_engine_list_callbacks(&cl, e, NULL) == 0);
+    durable_engine_close(e);
+    durable_store_close(st);
+
+    char *out;
+    CU_ASSERT_EQUAL(run(&out, NULL, "executions '%s' --json", dbpath), 0);
+    cJSON *j = cJSON_Parse(out);
+    cJSON *arr = cJSON_GetObjectItem(j, "DurableExecutions");
+    CU_ASSERT_FATAL(want.count == 3 && cJSON_GetArraySize(arr) == 3);
+    for (size_t i = 0; i < want.count; i++) {
+        cJSON *w = NULL;
+        CU_ASSERT_FATAL(durable_execution_info_to_json(&w, &want.executions[i], DURABLE_TS_RFC3339) == 0);
+        CU_ASSERT(cJSON_Compare(w, cJSON_GetArrayItem(arr, (int)i), true));
+        cJSON_Delete(w);
+    }
+    cJSON_Delete(j);
+    free(out);
+    durable_list_response_clear(&want);
+
+    CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s' --json", dbpath), 0);
+    j = cJSON_Parse(out);
+    arr = cJSON_GetObjectItem(j, "Callbacks");
+    CU_ASSERT_FATAL(cl.count == 2 && cJSON_GetArraySize(arr) == 2);
+    for (size_t i = 0; i < cl.count; i++) {
+        cJSON *c = cJSON_GetArrayItem(arr, (int)i);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(c, "CallbackId")), cl.items[i].callback_id);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(c, "DurableExecutionArn")), cl.items[i].execution_arn);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(c, "OperationId")), cl.items[i].op_id);
+        int64_t ts = 0;
+        CU_ASSERT(durable_ts_from_json(&ts, cJSON_GetObjectItem(c, "StartTimestamp")) == 0);
+        CU_ASSERT_EQUAL(ts, cl.items[i].start_timestamp);
+        CU_ASSERT(cJSON_GetObjectItem(c, "TimeoutAt") == NULL); /* no timeouts here */
+    }
+    cJSON_Delete(j);
+    free(out);
+    durable_callback_info_list_clear(&cl);
+}
+
 static void test_history_json_matches_engine(void)
 {
     char *out;
@@ -559,8 +628,14 @@ static void test_callback_from_cli_wakes_runner(void)
     cJSON *j = cJSON_Parse(out);
     CU_ASSERT_FATAL(j != NULL);
     cJSON *arr = cJSON_GetObjectItem(j, "Callbacks");
-    CU_ASSERT_FATAL(cJSON_GetArraySize(arr) == 1);
-    cJSON *c0 = cJSON_GetArrayItem(arr, 0);
+    CU_ASSERT_FATAL(cJSON_GetArraySize(arr) == 2);
+    cJSON *c0 = NULL, *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (strcmp(cJSON_GetObjectItem(it, "CallbackId")->valuestring, cb_id) == 0)
+            c0 = it;
+    }
+    CU_ASSERT_FATAL(c0 != NULL);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "CallbackId")->valuestring, cb_id);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "Name")->valuestring, "approval");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "DurableExecutionArn")->valuestring, arn1);
@@ -600,7 +675,7 @@ static void test_callback_from_cli_wakes_runner(void)
     cJSON_Delete(res);
 
     CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s'", dbpath), 0);
-    CU_ASSERT(strstr(out, cb_id) == NULL);
+    CU_ASSERT(strstr(out, cb_id) == NULL && strstr(out, cb2_id) != NULL);
     free(out);
     CU_ASSERT_EQUAL(run(&out, NULL, "executions '%s' --name cli-1", dbpath), 0);
     CU_ASSERT(strstr(out, "SUCCEEDED") != NULL);
@@ -630,6 +705,67 @@ static void test_callback_from_cli_wakes_runner(void)
     CU_ASSERT_STRING_EQUAL(before, after);
 }
 
+/* Runs `durable ARGS` and returns how long it took (ms) in *ms. */
+static int run_timed(int64_t *ms, char **err, const char *what, const char *a1, const char *a2)
+{
+    int64_t t0 = mono_ms();
+    int rc = run(NULL, err, what, a1, a2);
+    *ms = mono_ms() - t0;
+    return rc;
+}
+
+/* Another connection holds the write lock (BEGIN EXCLUSIVE): writing
+ * commands give up after the busy timeout with exit 4 and a message naming
+ * the file and the lock; reading commands still read (WAL). */
+static void test_locked_file(void)
+{
+    char before[65], after[65], *out, *err;
+    file_hash(before);
+    sqlite3 *db;
+    CU_ASSERT_FATAL(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    CU_ASSERT_FATAL(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK);
+    setenv("DURABLE_BUSY_TIMEOUT_MS", "300", 1);
+    int64_t ms;
+    CU_ASSERT_EQUAL(run_timed(&ms, &err, "callback '%s' succeed '%s' '\"x\"'", dbpath, cb2_id), 4);
+    CU_ASSERT(strstr(err, dbpath) && strstr(err, "database is locked") &&
+              strstr(err, "300 ms busy timeout"));
+    CU_ASSERT(ms >= 250 && ms < 4000); /* waited the set timeout, not the default 5 s */
+    free(err);
+    CU_ASSERT_EQUAL(run_timed(&ms, &err, "callback '%s' heartbeat '%s'", dbpath, cb2_id), 4);
+    CU_ASSERT(strstr(err, dbpath) && strstr(err, "database is locked"));
+    free(err);
+    CU_ASSERT_EQUAL(run_timed(&ms, &err, "stop '%s' '%s'", dbpath, arn3), 4);
+    CU_ASSERT(strstr(err, dbpath) && strstr(err, "database is locked"));
+    free(err);
+    /* Readers are not blocked by the writer. */
+    CU_ASSERT_EQUAL(run(&out, NULL, "executions '%s' --name cli-3", dbpath), 0);
+    CU_ASSERT(strstr(out, "RUNNING") != NULL);
+    free(out);
+    CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s' --json", dbpath), 0);
+    CU_ASSERT(strstr(out, cb2_id) != NULL);
+    free(out);
+    CU_ASSERT_EQUAL(run(&out, NULL, "show '%s' '%s'", dbpath, arn3), 0);
+    CU_ASSERT(strstr(out, "hold") != NULL);
+    free(out);
+    CU_ASSERT_EQUAL(run(&out, NULL, "history '%s' '%s' --json", dbpath, arn3), 0);
+    CU_ASSERT(strstr(out, "CallbackStarted") != NULL);
+    free(out);
+    /* A bad setting is a usage error. */
+    setenv("DURABLE_BUSY_TIMEOUT_MS", "soon", 1);
+    CU_ASSERT_EQUAL(run(NULL, &err, "executions '%s'", dbpath), 1);
+    CU_ASSERT(strstr(err, "DURABLE_BUSY_TIMEOUT_MS='soon'") != NULL);
+    free(err);
+    unsetenv("DURABLE_BUSY_TIMEOUT_MS");
+    CU_ASSERT(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    file_hash(after);
+    CU_ASSERT_STRING_EQUAL(before, after);
+    /* The lock is gone: the same command now works (exit 0). */
+    CU_ASSERT_EQUAL(run(&out, NULL, "callback '%s' heartbeat '%s'", dbpath, cb2_id), 0);
+    CU_ASSERT(strstr(out, "heartbeat recorded") != NULL);
+    free(out);
+}
+
 static void test_stop(void)
 {
     char *out, *err;
@@ -642,7 +778,14 @@ static void test_stop(void)
     char before[65], after[65];
     file_hash(before);
     CU_ASSERT_EQUAL(run(NULL, &err, "stop '%s' '%s'", dbpath, arn3), 3);
-    CU_ASSERT(strstr(err, "not running") != NULL);
+    CU_ASSERT(strstr(err, "not running (STOPPED)") && strstr(err, dbpath));
+    free(err);
+    CU_ASSERT_EQUAL(run(NULL, &err, "stop '%s' '%s'", dbpath, arn1), 3);
+    CU_ASSERT(strstr(err, "not running (SUCCEEDED)") != NULL);
+    free(err);
+    /* The stopped execution's callback can no longer be completed. */
+    CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' succeed '%s' '1'", dbpath, cb2_id), 3);
+    CU_ASSERT(strstr(err, dbpath) && strstr(err, "Execution is not running."));
     free(err);
     file_hash(after);
     CU_ASSERT_STRING_EQUAL(before, after);
@@ -699,6 +842,100 @@ static void test_error_paths(void)
     CU_ASSERT_EQUAL(run(NULL, NULL, "help nosuch"), 1);
 }
 
+/* Every usage and lookup error of every command: exit code, the reason on
+ * stderr, and for usage errors the command's usage line (or, for a bad
+ * execution reference, marked '@', the file's name). %s is the file. */
+static void test_error_table(void)
+{
+    static const struct {
+        const char *args, *code_and_text;
+    } cases[] = {
+        {"", "1missing command"},
+        {"help executions show", "1too many arguments"},
+        {"schema '%s'", "1schema takes no arguments"},
+        {"executions", "1missing DB"},
+        {"executions '%s' '%s'", "1unexpected argument"},
+        {"executions '%s' --frob", "1unknown or incomplete option '--frob'"},
+        {"executions '%s' --status", "1unknown or incomplete option '--status'"},
+        {"executions '%s' --since yesterday", "1bad time 'yesterday' for --since"},
+        {"executions '%s' --until 2026-13-45", "1bad time '2026-13-45' for --until"},
+        {"executions '%s' --limit 0", "1bad --limit '0'"},
+        {"show", "1missing DB and EXEC"},
+        {"show '%s'", "1missing EXEC"},
+        {"show '%s' x y", "1unexpected argument 'y'"},
+        {"show '%s' x --tree", "1unknown option '--tree'"},
+        {"show '%s' ''", "1@empty execution reference"},
+        {"show '%s' arn", "1@'arn' is ambiguous (3 executions match)"},
+        {"history '%s' arn:aws", "1@'arn:aws' is ambiguous (3 executions match)"},
+        {"history", "1missing DB and EXEC"},
+        {"history '%s' x --all", "1unknown option '--all'"},
+        {"history '%s' x y", "1unexpected argument 'y'"},
+        {"history '%s' zzzz", "2no execution matches 'zzzz'"},
+        {"callbacks", "1missing DB"},
+        {"callbacks '%s' --open", "1unknown option '--open'"},
+        {"callbacks '%s' extra", "1unexpected argument 'extra'"},
+        {"callback '%s' succeed", "1missing DB, action or CALLBACK_ID"},
+        {"callback '%s' explode id", "1unknown action 'explode'"},
+        {"callback '%s' succeed id --error-type T", "1--error-* options only go with 'fail'"},
+        {"callback '%s' fail id '\"x\"'", "1a PAYLOAD only goes with 'succeed'"},
+        {"callback '%s' heartbeat id '\"x\"'", "1a PAYLOAD only goes with 'succeed'"},
+        {"callback '%s' fail id --error-type", "1unknown or incomplete option '--error-type'"},
+        {"callback '%s' succeed id p q", "1unexpected argument 'q'"},
+        {"callback '%s' succeed nosuchcallback '1'", "2Callback not found."},
+        {"callback '%s' fail nosuchcallback --error-message M", "2Callback not found."},
+        {"stop '%s'", "1missing DB or EXEC"},
+        {"stop '%s' a b", "1too many arguments"},
+        {"stop '%s' zzzz", "2no execution matches 'zzzz'"},
+    };
+    char before[65], after[65];
+    file_hash(before);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out, *err;
+        int want = cases[i].code_and_text[0] - '0';
+        const char *text = cases[i].code_and_text + 1;
+        bool names_file = *text == '@' || want == 2;
+        text += *text == '@';
+        int got = run(&out, &err, cases[i].args, dbpath, dbpath);
+        bool ok = got == want && strstr(err, text) && !*out &&
+                  (names_file ? strstr(err, dbpath) != NULL : strstr(err, "usage: ") != NULL);
+        if (!ok)
+            printf("\n  case '%s': exit %d (want %d), stderr: %s", cases[i].args, got, want, err);
+        CU_ASSERT(ok);
+        free(out), free(err);
+    }
+    file_hash(after);
+    CU_ASSERT_STRING_EQUAL(before, after);
+    /* Help for every command, and --help. */
+    const char *cmds[] = {"executions", "show", "history", "callbacks", "callback", "stop",
+                          "schema", "help"};
+    for (size_t i = 0; i < 8; i++) {
+        char *out;
+        CU_ASSERT_EQUAL(run(&out, NULL, "help %s", cmds[i]), 0);
+        char want[64];
+        snprintf(want, sizeof want, "usage: durable %s", cmds[i]);
+        CU_ASSERT(strstr(out, want) == out);
+        free(out);
+    }
+    char *out;
+    CU_ASSERT_EQUAL(run(&out, NULL, "--help"), 0);
+    CU_ASSERT(strstr(out, "Exit codes") && strstr(out, "DURABLE_BUSY_TIMEOUT_MS"));
+    free(out);
+    /* A writing command never creates a missing file either. */
+    char p[400], *err;
+    snprintf(p, sizeof p, "%s/absent.db", dir);
+    CU_ASSERT_EQUAL(run(NULL, &err, "callback '%s' succeed id '1'", p), 4);
+    CU_ASSERT(strstr(err, p) && strstr(err, "No such file"));
+    free(err);
+    CU_ASSERT_EQUAL(run(NULL, &err, "stop '%s' x", p), 4);
+    free(err);
+    struct stat sb;
+    CU_ASSERT(stat(p, &sb) != 0);
+    /* A directory is not a database. */
+    CU_ASSERT_EQUAL(run(NULL, &err, "executions '%s'", dir), 4);
+    CU_ASSERT(strstr(err, dir) != NULL);
+    free(err);
+}
+
 static void test_schema_matches_sql(void)
 {
     char *out;
@@ -722,6 +959,24 @@ static void test_schema_matches_sql(void)
     for (char *p = out; *p; p++)
         lines += *p == '\n';
     CU_ASSERT_EQUAL(lines, names);
+    /* The same meanings as schema/README.md's list ("- `name` — meaning"). */
+    f = fopen("schema/README.md", "r");
+    CU_ASSERT_FATAL(f != NULL);
+    int listed = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[128];
+        const char *dash = strstr(line, "` \xe2\x80\x94 ");
+        if (sscanf(line, "- `%127[a-z_]`", name) != 1 || !dash)
+            continue;
+        char want[600];
+        snprintf(want, sizeof want, "%s ", name);
+        const char *at = strstr(out, want);
+        const char *meaning = dash + 6;
+        CU_ASSERT(at && strstr(at, meaning) && strstr(at, meaning) < strchr(at, '\n') + 1);
+        listed++;
+    }
+    fclose(f);
+    CU_ASSERT_EQUAL(listed, names);
     free(out);
 }
 
@@ -737,18 +992,21 @@ int main(void)
     DT_ADD(s, build_db);
     DT_ADD(s, test_executions_and_filters);
     DT_ADD(s, test_show_tree);
+    DT_ADD(s, test_listing_json_matches_engine);
     DT_ADD(s, test_history_json_matches_engine);
     DT_ADD(s, test_inspection_never_writes);
     DT_ADD(s, test_callback_from_cli_wakes_runner);
+    DT_ADD(s, test_locked_file);
     DT_ADD(s, test_stop);
     DT_ADD(s, test_error_paths);
+    DT_ADD(s, test_error_table);
     DT_ADD(s, test_schema_matches_sql);
     int rc = dt_run();
     if (child_pid > 0) { /* a failed test left the runner waiting */
         kill(child_pid, SIGKILL);
         waitpid(child_pid, NULL, 0);
     }
-    free(arn1), free(arn2), free(arn3), free(cb_id);
+    free(arn1), free(arn2), free(arn3), free(cb_id), free(cb2_id);
     char cmd[300];
     if (getenv("CLI_KEEP")) return rc;
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

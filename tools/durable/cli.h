@@ -25,10 +25,15 @@ typedef struct cli_db {
     durable_store *store;
     durable_engine *engine;
     const char *path;
+    int busy_timeout_ms;
 } cli_db;
 
-/* Opens path (never creates it); on failure prints "durable: <path>: reason"
- * and returns the exit code (4). */
+#define CLI_DEFAULT_BUSY_TIMEOUT_MS 5000
+
+/* Opens path (never creates it) with the busy timeout from
+ * DURABLE_BUSY_TIMEOUT_MS (default CLI_DEFAULT_BUSY_TIMEOUT_MS); on failure
+ * prints "durable: <path>: reason" and returns the exit code (4; 1 for a bad
+ * DURABLE_BUSY_TIMEOUT_MS). */
 int cli_db_open(cli_db *db, const char *path, bool read_only);
 void cli_db_close(cli_db *db);
 /* Maps an engine failure to an exit code and prints it on stderr. */

@@ -131,7 +131,7 @@ int cmd_callback(int argc, char **argv)
         erc = durable_engine_callback_failure(db.engine, id, &eo);
     }
     if (erc < 0)
-        rc = cli_engine_fail(&db, erc, "callback rejected");
+        rc = cli_engine_fail(&db, erc, succeed ? "callback succeed" : fail ? "callback fail" : "callback heartbeat");
     else
         printf("callback %s: %s\n", id,
                succeed ? "succeeded" : fail ? "failed" : "heartbeat recorded");
@@ -164,7 +164,7 @@ int cmd_stop(int argc, char **argv)
         durable_stop_request req = {arn, NULL};
         durable_stop_response resp = {0};
         if ((erc = durable_engine_stop_execution(&resp, db.engine, &req)) < 0)
-            rc = cli_engine_fail(&db, erc, "stop rejected");
+            rc = cli_engine_fail(&db, erc, "stop");
         else {
             char ts[40];
             cli_fmt_time(ts, sizeof ts, resp.stop_timestamp);

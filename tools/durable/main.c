@@ -83,7 +83,11 @@ int cmd_help(int argc, char **argv)
     printf("\nListings print aligned tables, or one JSON document with --json; times are\n"
            "ISO 8601 UTC. Exit codes: 0 ok, 1 usage, 2 not found (execution, callback),\n"
            "3 rejected by the engine, 4 database error (missing file, not a libdurable file,\n"
-           "newer schema, locked beyond the busy timeout). Errors go to stderr.\n");
+           "newer schema, locked beyond the busy timeout). Errors go to stderr.\n\n"
+           "Environment: DURABLE_BUSY_TIMEOUT_MS — how long a command waits for a lock another\n"
+           "connection holds before it exits 4 (default %d ms; 0 = fail at once). Reading\n"
+           "commands are not blocked by a writer (the file is in WAL mode).\n",
+           CLI_DEFAULT_BUSY_TIMEOUT_MS);
     return CLI_OK;
 }
 
