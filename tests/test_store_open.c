@@ -13,6 +13,7 @@
 
 #include "durable/store.h"
 #include "store/internal.h"
+#include "store/migrations.h"
 #include "support/testutil.h"
 
 static const char *const OBJECTS[] = {"executions", "invocations", "operations",
@@ -406,6 +407,53 @@ static void test_concurrent_first_open(void)
     }
 }
 
+/* A file written at schema version 1 (with rows, callbacks referring to an
+ * operation) is migrated to the latest version on a read-write open: every
+ * row is kept, foreign keys still hold and still cascade from operations,
+ * and the rebuilt operations table is named plainly in the schema. */
+static void test_version_1_file_with_rows_is_migrated(void)
+{
+    char *path = dt_temp_path("v1rows");
+    char sql[256];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", durable__migrations[0].version);
+    CU_ASSERT_EQUAL_FATAL(raw_exec(path, durable__migrations[0].sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(raw_exec(path, sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        raw_exec(path, "PRAGMA foreign_keys = ON;"
+                       "INSERT INTO executions(arn, op_id, function_name, execution_name, "
+                       "start_ms, timeout_seconds) VALUES ('arn-1', 'o', 'f', 'n', 1, 1);"
+                       "INSERT INTO operations(execution_id, op_id, start_seq, type, status, "
+                       "start_ms, last_changed_seq) VALUES (1, 'o', 1, 'EXECUTION', 'STARTED', 1, 1),"
+                       " (1, 'c', 2, 'CALLBACK', 'STARTED', 1, 2), (1, 's', 3, 'STEP', 'PENDING', 1, 3);"
+                       "INSERT INTO callbacks(callback_id, execution_id, op_id) VALUES ('cb', 1, 'c')"),
+        SQLITE_OK);
+    durable_store *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
+    CU_ASSERT_EQUAL(durable_store_schema_version(s), durable_store_latest_schema_version());
+    sqlite3 *db = durable__store_db(s);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM operations"), 3);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM operations_view"), 3);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM callbacks"), 1);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    CU_ASSERT_EQUAL(query_int(db, "PRAGMA foreign_keys"), 1);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
+                                  "'%REFERENCES operations(execution_id, op_id)%'"),
+                    2);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
+                                  "'CREATE TABLE operations (%'"),
+                    1);
+    /* The enum checks still hold, and deleting the operation cascades. */
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "UPDATE operations SET status = 'BOGUS' WHERE op_id = 's'",
+                                     NULL, NULL, NULL),
+                        SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DELETE FROM operations WHERE op_id = 'c'", NULL, NULL, NULL),
+                    SQLITE_OK);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM callbacks"), 0);
+    durable_store_close(s);
+    dt_remove_db(path);
+    free(path);
+}
+
 static void test_sqlite3_cli_shows_schema(void)
 {
     if (system("command -v sqlite3 >/dev/null 2>&1") != 0) {
@@ -453,5 +501,6 @@ int main(void)
     DT_ADD(s, test_memory_store);
     DT_ADD(s, test_concurrent_first_open);
     DT_ADD(s, test_sqlite3_cli_shows_schema);
+    DT_ADD(s, test_version_1_file_with_rows_is_migrated);
     return dt_run();
 }

@@ -172,7 +172,8 @@ static int has_pending_operation(durable_engine *e, const eng_exec *x)
         e, &st,
         "SELECT EXISTS (SELECT 1 FROM operations INDEXED BY operations_pending "
         "WHERE execution_id = ?1 AND ((type = 'STEP' AND status = 'PENDING') "
-        "OR (type IN ('WAIT', 'CALLBACK', 'CHAINED_INVOKE') AND status = 'STARTED')))");
+        "OR ((type = 'WAIT' OR type = 'CALLBACK' OR type = 'CHAINED_INVOKE') "
+        "AND status = 'STARTED')))");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);

@@ -1,5 +1,9 @@
 /* Forward-only migrations: each one and its user_version bump commit together,
- * so a crash mid-migration leaves the file at the previous version. */
+ * so a crash mid-migration leaves the file at the previous version.
+ *
+ * Migrations run with foreign keys off, as SQLite requires for rebuilding a
+ * table (a DROP TABLE would otherwise cascade into the rows that refer to
+ * it); PRAGMA foreign_key_check must then find nothing before the commit. */
 #include <stdio.h>
 
 #include "store/migrations.h"
@@ -17,6 +21,25 @@ static int current_version(durable_store *s, int *out)
         return 0;
     }
     int code = durable__store_fail(s, rc, "PRAGMA user_version");
+    sqlite3_finalize(st);
+    return code;
+}
+
+/* Any row foreign_key_check reports fails the migration. */
+static int check_foreign_keys(durable_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int code = durable__store_error(s, DURABLE_ESCHEMA,
+                                        "%s: a row of %s breaks its foreign key after migrating",
+                                        s->path, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return code;
+    }
+    int code = rc == SQLITE_DONE ? 0 : durable__store_fail(s, rc, "PRAGMA foreign_key_check");
     sqlite3_finalize(st);
     return code;
 }
@@ -44,7 +67,7 @@ static int apply_next(durable_store *s, bool *done)
     char bump[64];
     snprintf(bump, sizeof bump, "PRAGMA user_version = %d", m->version);
     if ((rc = durable__store_exec(s, m->sql)) != 0 || (rc = durable__store_exec(s, bump)) != 0 ||
-        (rc = durable__store_commit(s)) != 0) {
+        (rc = check_foreign_keys(s)) != 0 || (rc = durable__store_commit(s)) != 0) {
         char *saved = durable__strdup(durable_error_last()->message);
         durable__store_rollback(s);
         durable__store_error(s, rc, "%s (in migration %s)", saved ? saved : s->path, m->name);
@@ -56,11 +79,11 @@ static int apply_next(durable_store *s, bool *done)
 
 int durable__store_migrate(durable_store *s)
 {
+    /* Only outside a transaction does the pragma take effect. */
+    int rc = durable__store_exec(s, "PRAGMA foreign_keys = OFF");
     bool done = false;
-    while (!done) {
-        int rc = apply_next(s, &done);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    while (rc == 0 && !done)
+        rc = apply_next(s, &done);
+    int on = durable__store_exec(s, "PRAGMA foreign_keys = ON");
+    return rc != 0 ? rc : on;
 }
