@@ -5,16 +5,50 @@
 
 #include "engine/engine_internal.h"
 
-#define GROW(list, n_field, items_field)                                                  \
-    do {                                                                                  \
-        void *grown_ = durable__realloc((list)->items_field,                              \
-                                        ((list)->n_field + 1) * sizeof *(list)->items_field); \
-        if (!grown_) {                                                                    \
-            rc = durable__error_oom();                                                    \
-            goto fail;                                                                    \
-        }                                                                                 \
-        (list)->items_field = grown_;                                                     \
-        memset(&(list)->items_field[(list)->n_field], 0, sizeof *(list)->items_field);    \
+/* Appends one zeroed element to an array: items_p is the address of the
+ * array pointer (T **), *count its length, size sizeof(T). Returns the new
+ * element (already counted, so the list's _clear frees it) or NULL when out
+ * of memory. */
+static void *append(void *items_p, size_t *count, size_t size)
+{
+    char *items;
+    memcpy(&items, items_p, sizeof items);
+    char *grown = durable__realloc(items, (*count + 1) * size);
+    if (!grown)
+        return NULL;
+    memcpy(items_p, &grown, sizeof grown);
+    memset(grown + *count * size, 0, size);
+    return grown + (*count)++ * size;
+}
+
+/* Steps st (prepared and bound) to its end, adding each row to out with
+ * add_row; the first error stops it and resets st. */
+typedef int (*row_fn)(void *out, sqlite3_stmt *st);
+static int read_rows(durable_engine *e, sqlite3_stmt *st, const char *what, row_fn add_row,
+                     void *out)
+{
+    int rc;
+    while ((rc = durable__db_row(e, st, what)) == 1) {
+        if ((rc = add_row(out, st)) < 0) {
+            durable__db_reset(st);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* The body of every public query: *out zeroed, `query` run in one read
+ * transaction, *out cleared with `clear` when it failed. */
+#define READ_ONLY(e, out, clear, query)                                                      \
+    do {                                                                                     \
+        memset((out), 0, sizeof *(out));                                                     \
+        int rc_ = durable__eng_begin((e), false);                                            \
+        if (rc_ < 0)                                                                         \
+            return rc_;                                                                      \
+        rc_ = durable__eng_end((e), (query));                                                \
+        if (rc_ < 0)                                                                         \
+            clear(out);                                                                      \
+        return rc_;                                                                          \
     } while (0)
 
 static const char *version_of(const char *qualifier)
@@ -140,34 +174,36 @@ static int list(durable_engine *e, durable_list_response *out, const durable_lis
             rc = durable__marker_encode(&out->next_marker, "start", last_start, "id", last_id);
             break;
         }
-        GROW(out, count, executions);
-        rc = info_from_row(e, &out->executions[out->count++], st, false);
-        if (rc < 0)
-            goto fail;
+        durable_execution_info *x = append(&out->executions, &out->count, sizeof *x);
+        rc = x ? info_from_row(e, x, st, false) : durable__error_oom();
+        if (rc < 0) {
+            durable__db_reset(st);
+            break;
+        }
         last_start = durable__col_i64(st, 5);
         last_id = durable__col_i64(st, 7);
     }
-    return rc;
-fail:
-    durable__db_reset(st);
     return rc;
 }
 
 int durable_engine_list_executions(durable_list_response *out, durable_engine *e,
                                    const durable_list_request *req)
 {
-    memset(out, 0, sizeof *out);
-    durable_list_request none = {0};
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, list(e, out, req ? req : &none));
-    if (rc < 0)
-        durable_list_response_clear(out);
-    return rc;
+    const durable_list_request none = {0};
+    READ_ONLY(e, out, durable_list_response_clear, list(e, out, req ? req : &none));
 }
 
 /* ---- operations ---- */
+
+static int operation_row(void *out, sqlite3_stmt *st)
+{
+    eng_op o;
+    int rc = durable__op_from_row(&o, st);
+    if (rc == 0)
+        rc = durable_operation_list_take(out, &o.op);
+    durable__eop_clear(&o);
+    return rc;
+}
 
 static int ops(durable_engine *e, durable_operation_list *out, const char *arn, const char *op_id)
 {
@@ -192,16 +228,7 @@ static int ops(durable_engine *e, durable_operation_list *out, const char *arn, 
                              "ORDER BY start_seq");
     if (rc == 0) {
         durable__db_i64(st, 1, x.rowid);
-        while ((rc = durable__db_row(e, st, "list operations")) == 1) {
-            eng_op o;
-            if ((rc = durable__op_from_row(&o, st)) == 0)
-                rc = durable_operation_list_take(out, &o.op);
-            durable__eop_clear(&o);
-            if (rc < 0) {
-                durable__db_reset(st);
-                break;
-            }
-        }
+        rc = read_rows(e, st, "list operations", operation_row, out);
     }
     durable__exec_clear(&x);
     return rc;
@@ -209,14 +236,7 @@ static int ops(durable_engine *e, durable_operation_list *out, const char *arn, 
 
 int durable_engine_list_operations(durable_operation_list *out, durable_engine *e, const char *arn)
 {
-    memset(out, 0, sizeof *out);
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, ops(e, out, arn, NULL));
-    if (rc < 0)
-        durable_operation_list_clear(out);
-    return rc;
+    READ_ONLY(e, out, durable_operation_list_clear, ops(e, out, arn, NULL));
 }
 
 int durable_engine_get_operation(durable_operation *out, durable_engine *e, const char *arn,
@@ -253,6 +273,23 @@ void durable_invocation_info_list_clear(durable_invocation_info_list *l)
     memset(l, 0, sizeof *l);
 }
 
+static int invocation_row(void *vout, sqlite3_stmt *st)
+{
+    durable_invocation_info_list *out = vout;
+    durable_invocation_record *i = append(&out->items, &out->count, sizeof *i);
+    if (!i)
+        return durable__error_oom();
+    i->invocation_id = durable__col_dup(st, 0);
+    i->seq = durable__col_i64(st, 1);
+    i->start_timestamp = durable__col_i64(st, 2);
+    i->end_timestamp = durable__col_i64(st, 3);
+    i->outcome = durable__col_dup(st, 4);
+    i->pid = durable__col_i64(st, 6);
+    if (!i->invocation_id || (!i->outcome && !durable__col_null(st, 4)))
+        return durable__error_oom();
+    return durable__error_parse(&i->error, (const char *)sqlite3_column_text(st, 5));
+}
+
 static int invocations(durable_engine *e, durable_invocation_info_list *out, const char *arn)
 {
     eng_exec x;
@@ -263,29 +300,10 @@ static int invocations(durable_engine *e, durable_invocation_info_list *out, con
     rc = durable__db_prepare(e, &st,
                              "SELECT invocation_id, seq, start_ms, end_ms, outcome, error, pid "
                              "FROM invocations WHERE execution_id = ?1 ORDER BY seq");
-    if (rc < 0)
-        goto out;
-    durable__db_i64(st, 1, x.rowid);
-    while ((rc = durable__db_row(e, st, "list invocations")) == 1) {
-        GROW(out, count, items);
-        durable_invocation_record *i = &out->items[out->count++];
-        i->invocation_id = durable__col_dup(st, 0);
-        i->seq = durable__col_i64(st, 1);
-        i->start_timestamp = durable__col_i64(st, 2);
-        i->end_timestamp = durable__col_i64(st, 3);
-        i->outcome = durable__col_dup(st, 4);
-        i->pid = durable__col_i64(st, 6);
-        if (!i->invocation_id || (!i->outcome && !durable__col_null(st, 4))) {
-            rc = durable__error_oom();
-            goto fail;
-        }
-        if ((rc = durable__error_parse(&i->error, (const char *)sqlite3_column_text(st, 5))) < 0)
-            goto fail;
+    if (rc == 0) {
+        durable__db_i64(st, 1, x.rowid);
+        rc = read_rows(e, st, "list invocations", invocation_row, out);
     }
-    goto out;
-fail:
-    durable__db_reset(st);
-out:
     durable__exec_clear(&x);
     return rc;
 }
@@ -293,14 +311,7 @@ out:
 int durable_engine_list_invocations(durable_invocation_info_list *out, durable_engine *e,
                                     const char *arn)
 {
-    memset(out, 0, sizeof *out);
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, invocations(e, out, arn));
-    if (rc < 0)
-        durable_invocation_info_list_clear(out);
-    return rc;
+    READ_ONLY(e, out, durable_invocation_info_list_clear, invocations(e, out, arn));
 }
 
 /* ---- callbacks ---- */
@@ -319,6 +330,27 @@ void durable_callback_info_list_clear(durable_callback_info_list *l)
     memset(l, 0, sizeof *l);
 }
 
+static int callback_row(void *vout, sqlite3_stmt *st)
+{
+    durable_callback_info_list *out = vout;
+    durable_callback_info *c = append(&out->items, &out->count, sizeof *c);
+    if (!c)
+        return durable__error_oom();
+    c->callback_id = durable__col_dup(st, 0);
+    c->execution_arn = durable__col_dup(st, 1);
+    c->op_id = durable__col_dup(st, 2);
+    c->name = durable__col_dup(st, 3);
+    c->start_timestamp = durable__col_i64(st, 4);
+    c->timeout_deadline = durable__col_i64(st, 5);
+    c->heartbeat_deadline = durable__col_i64(st, 6);
+    c->timeout_seconds = durable__col_i64(st, 7);
+    c->heartbeat_timeout_seconds = durable__col_i64(st, 8);
+    if (!c->callback_id || !c->execution_arn || !c->op_id ||
+        (!c->name && !durable__col_null(st, 3)))
+        return durable__error_oom();
+    return 0;
+}
+
 static int callbacks(durable_engine *e, durable_callback_info_list *out, const char *arn)
 {
     sqlite3_stmt *st;
@@ -333,41 +365,13 @@ static int callbacks(durable_engine *e, durable_callback_info_list *out, const c
     if (rc < 0)
         return rc;
     durable__db_text(st, 1, arn);
-    while ((rc = durable__db_row(e, st, "list callbacks")) == 1) {
-        GROW(out, count, items);
-        durable_callback_info *c = &out->items[out->count++];
-        c->callback_id = durable__col_dup(st, 0);
-        c->execution_arn = durable__col_dup(st, 1);
-        c->op_id = durable__col_dup(st, 2);
-        c->name = durable__col_dup(st, 3);
-        c->start_timestamp = durable__col_i64(st, 4);
-        c->timeout_deadline = durable__col_i64(st, 5);
-        c->heartbeat_deadline = durable__col_i64(st, 6);
-        c->timeout_seconds = durable__col_i64(st, 7);
-        c->heartbeat_timeout_seconds = durable__col_i64(st, 8);
-        if (!c->callback_id || !c->execution_arn || !c->op_id ||
-            (!c->name && !durable__col_null(st, 3))) {
-            rc = durable__error_oom();
-            goto fail;
-        }
-    }
-    return rc;
-fail:
-    durable__db_reset(st);
-    return rc;
+    return read_rows(e, st, "list callbacks", callback_row, out);
 }
 
 int durable_engine_list_callbacks(durable_callback_info_list *out, durable_engine *e,
                                   const char *arn)
 {
-    memset(out, 0, sizeof *out);
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, callbacks(e, out, arn));
-    if (rc < 0)
-        durable_callback_info_list_clear(out);
-    return rc;
+    READ_ONLY(e, out, durable_callback_info_list_clear, callbacks(e, out, arn));
 }
 
 /* ---- in-flight invocations, ready executions ---- */
@@ -384,6 +388,19 @@ void durable_inflight_list_clear(durable_inflight_list *l)
     memset(l, 0, sizeof *l);
 }
 
+static int inflight_row(void *vout, sqlite3_stmt *st)
+{
+    durable_inflight_list *out = vout;
+    durable_inflight_invocation *i = append(&out->items, &out->count, sizeof *i);
+    if (!i)
+        return durable__error_oom();
+    i->execution_arn = durable__col_dup(st, 0);
+    i->invocation_id = durable__col_dup(st, 1);
+    i->start_timestamp = durable__col_i64(st, 2);
+    i->pid = durable__col_i64(st, 3);
+    return i->execution_arn && i->invocation_id ? 0 : durable__error_oom();
+}
+
 static int inflight(durable_engine *e, durable_inflight_list *out, const char *function_name)
 {
     sqlite3_stmt *st;
@@ -396,35 +413,13 @@ static int inflight(durable_engine *e, durable_inflight_list *out, const char *f
     if (rc < 0)
         return rc;
     durable__db_text(st, 1, function_name);
-    while ((rc = durable__db_row(e, st, "list in-flight invocations")) == 1) {
-        GROW(out, count, items);
-        durable_inflight_invocation *i = &out->items[out->count++];
-        i->execution_arn = durable__col_dup(st, 0);
-        i->invocation_id = durable__col_dup(st, 1);
-        i->start_timestamp = durable__col_i64(st, 2);
-        i->pid = durable__col_i64(st, 3);
-        if (!i->execution_arn || !i->invocation_id) {
-            rc = durable__error_oom();
-            goto fail;
-        }
-    }
-    return rc;
-fail:
-    durable__db_reset(st);
-    return rc;
+    return read_rows(e, st, "list in-flight invocations", inflight_row, out);
 }
 
 int durable_engine_list_inflight(durable_inflight_list *out, durable_engine *e,
                                  const char *function_name)
 {
-    memset(out, 0, sizeof *out);
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, inflight(e, out, function_name));
-    if (rc < 0)
-        durable_inflight_list_clear(out);
-    return rc;
+    READ_ONLY(e, out, durable_inflight_list_clear, inflight(e, out, function_name));
 }
 
 void durable_engine_string_list_clear(durable_engine_string_list *l)
@@ -437,6 +432,13 @@ void durable_engine_string_list_clear(durable_engine_string_list *l)
     memset(l, 0, sizeof *l);
 }
 
+static int ready_row(void *vout, sqlite3_stmt *st)
+{
+    durable_engine_string_list *out = vout;
+    char **arn = append(&out->items, &out->count, sizeof *arn);
+    return arn && (*arn = durable__col_dup(st, 0)) != NULL ? 0 : durable__error_oom();
+}
+
 static int ready(durable_engine *e, durable_engine_string_list *out)
 {
     sqlite3_stmt *st;
@@ -445,29 +447,12 @@ static int ready(durable_engine *e, durable_engine_string_list *out)
                                  "needs_invocation = 1 AND inflight_invocation IS NULL ORDER BY id");
     if (rc < 0)
         return rc;
-    while ((rc = durable__db_row(e, st, "list ready executions")) == 1) {
-        GROW(out, count, items);
-        if (!(out->items[out->count++] = durable__col_dup(st, 0))) {
-            rc = durable__error_oom();
-            goto fail;
-        }
-    }
-    return rc;
-fail:
-    durable__db_reset(st);
-    return rc;
+    return read_rows(e, st, "list ready executions", ready_row, out);
 }
 
 int durable_engine_list_ready(durable_engine_string_list *out, durable_engine *e)
 {
-    memset(out, 0, sizeof *out);
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, ready(e, out));
-    if (rc < 0)
-        durable_engine_string_list_clear(out);
-    return rc;
+    READ_ONLY(e, out, durable_engine_string_list_clear, ready(e, out));
 }
 
 /* ---- scheduling state ---- */
@@ -522,12 +507,5 @@ static int state(durable_engine *e, durable_execution_state *out, const char *ar
 
 int durable_engine_execution_state(durable_execution_state *out, durable_engine *e, const char *arn)
 {
-    memset(out, 0, sizeof *out);
-    int rc = durable__eng_begin(e, false);
-    if (rc < 0)
-        return rc;
-    rc = durable__eng_end(e, state(e, out, arn));
-    if (rc < 0)
-        durable_execution_state_clear(out);
-    return rc;
+    READ_ONLY(e, out, durable_execution_state_clear, state(e, out, arn));
 }

@@ -4,7 +4,7 @@
  * callers fill them from the route. */
 #include <string.h>
 
-#include "model/json_util.h"
+#include "model/json_body.h"
 
 /* §3.2: a token that cannot be valid gets exactly this message, whatever
  * was wrong with it, because SDKs match on it. */
@@ -17,14 +17,6 @@ static int get_token(char **out, const cJSON *json)
                                                                       "", "CheckpointToken") < 0)
         return durable__error_set(DURABLE_ETOKEN, "Invalid checkpoint token");
     return durable__jget_str(out, json, "CheckpointToken", "", false, &DJ_TOKEN);
-}
-
-static void empty_marker_is_end(char **marker)
-{
-    if (*marker && !**marker) {
-        durable_free(*marker);
-        *marker = NULL;
-    }
 }
 
 /* ---- CheckpointDurableExecution --------------------------------------------- */
@@ -42,62 +34,48 @@ void durable_checkpoint_request_clear(durable_checkpoint_request *r)
     memset(r, 0, sizeof *r);
 }
 
+static int encode_update(cJSON **out, const void *u, durable_ts_format fmt)
+{
+    (void)fmt;
+    return durable_operation_update_to_json(out, u);
+}
+
+static int decode_update(void *u, const cJSON *json, const char *path)
+{
+    return durable__update_decode(u, json, path);
+}
+
+static int put_checkpoint_request(cJSON *j, const void *v, durable_ts_format fmt)
+{
+    const durable_checkpoint_request *r = v;
+    (void)fmt;
+    int rc = 0;
+    DJ_TRY(durable__jadd_str(j, "CheckpointToken", r->checkpoint_token));
+    DJ_TRY(durable__jadd_array(j, "Updates", r->updates, r->update_count, sizeof *r->updates,
+                               encode_update, DURABLE_TS_EPOCH_MS));
+    DJ_TRY(durable__jadd_str(j, "ClientToken", r->client_token));
+fail:
+    return rc;
+}
+
 int durable_checkpoint_request_to_json(cJSON **out, const durable_checkpoint_request *r)
 {
-    int rc = 0;
-    cJSON *arr = NULL;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
-    DJ_TRY(durable__jadd_str(j, "CheckpointToken", r->checkpoint_token));
-    arr = cJSON_CreateArray();
-    DJ_TRY(durable__jadd_item(j, "Updates", arr));
-    for (size_t i = 0; i < r->update_count; i++) {
-        cJSON *u = NULL;
-        if ((rc = durable_operation_update_to_json(&u, &r->updates[i])) < 0) {
-            durable__error_prefix("Updates[%zu]", i);
-            goto fail;
-        }
-        if (!cJSON_AddItemToArray(arr, u)) {
-            cJSON_Delete(u);
-            rc = durable__error_oom();
-            goto fail;
-        }
-    }
-    DJ_TRY(durable__jadd_str(j, "ClientToken", r->client_token));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    return durable__jencode(out, put_checkpoint_request, r, DURABLE_TS_EPOCH_MS);
 }
 
 int durable_checkpoint_request_from_json(durable_checkpoint_request *out, const cJSON *json)
 {
     int rc;
-    const cJSON *arr = NULL;
+    void *updates = NULL;
     memset(out, 0, sizeof *out);
     DJ_TRY(durable__jrequire_obj(json, ""));
     DJ_TRY(get_token(&out->checkpoint_token, json));
     DJ_TRY(durable__jget_str(&out->client_token, json, "ClientToken", "", false, &DJ_CLIENT_TOKEN));
-    DJ_TRY(durable__jget_arr(&arr, json, "Updates", "", false));
-    if (arr) {
-        size_t n = (size_t)cJSON_GetArraySize(arr);
-        out->updates = durable__calloc(n ? n : 1, sizeof *out->updates);
-        if (!out->updates) {
-            rc = durable__error_oom();
-            goto fail;
-        }
-        const cJSON *item;
-        cJSON_ArrayForEach(item, arr)
-        {
-            char path[DJ_PATH_MAX];
-            durable__jpath_idx(path, "Updates", out->update_count);
-            DJ_TRY(durable__update_decode(&out->updates[out->update_count], item, path));
-            out->update_count++;
-        }
-    }
+    rc = durable__jget_array(&updates, &out->update_count, sizeof *out->updates, json, "Updates",
+                             "", false, decode_update);
+    out->updates = updates;
+    if (rc < 0)
+        goto fail;
     return 0;
 fail:
     durable_checkpoint_request_clear(out);
@@ -114,24 +92,23 @@ void durable_checkpoint_response_clear(durable_checkpoint_response *r)
     memset(r, 0, sizeof *r);
 }
 
-int durable_checkpoint_response_to_json(cJSON **out, const durable_checkpoint_response *r,
-                                        durable_ts_format fmt)
+static int put_checkpoint_response(cJSON *j, const void *v, durable_ts_format fmt)
 {
+    const durable_checkpoint_response *r = v;
     int rc = 0;
     cJSON *state = NULL;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
     DJ_TRY(durable__jadd_str(j, "CheckpointToken", r->checkpoint_token));
     DJ_TRY(durable__jadd_obj(&state, j, "NewExecutionState"));
     DJ_TRY(durable__jadd_operations(state, "Operations", &r->operations, fmt));
     DJ_TRY(durable__jadd_str(state, "NextMarker", r->next_marker));
-    *out = j;
-    return 0;
 fail:
-    cJSON_Delete(j);
     return rc;
+}
+
+int durable_checkpoint_response_to_json(cJSON **out, const durable_checkpoint_response *r,
+                                        durable_ts_format fmt)
+{
+    return durable__jencode(out, put_checkpoint_response, r, fmt);
 }
 
 int durable_checkpoint_response_from_json(durable_checkpoint_response *out, const cJSON *json)
@@ -147,7 +124,7 @@ int durable_checkpoint_response_from_json(durable_checkpoint_response *out, cons
                                         false));
         DJ_TRY(durable__jget_str(&out->next_marker, state, "NextMarker", "NewExecutionState", false,
                                  &DJ_TEXT));
-        empty_marker_is_end(&out->next_marker);
+        durable__jmarker_end(&out->next_marker);
     }
     return 0;
 fail:
@@ -167,22 +144,22 @@ void durable_state_request_clear(durable_state_request *r)
     memset(r, 0, sizeof *r);
 }
 
-int durable_state_request_to_json(cJSON **out, const durable_state_request *r)
+static int put_state_request(cJSON *j, const void *v, durable_ts_format fmt)
 {
+    const durable_state_request *r = v;
+    (void)fmt;
     int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
     DJ_TRY(durable__jadd_str(j, "CheckpointToken", r->checkpoint_token));
     DJ_TRY(durable__jadd_str(j, "Marker", r->marker));
     if (r->max_items != DURABLE_ABSENT)
         DJ_TRY(durable__jadd_int(j, "MaxItems", r->max_items));
-    *out = j;
-    return 0;
 fail:
-    cJSON_Delete(j);
     return rc;
+}
+
+int durable_state_request_to_json(cJSON **out, const durable_state_request *r)
+{
+    return durable__jencode(out, put_state_request, r, DURABLE_TS_EPOCH_MS);
 }
 
 int durable_state_request_from_json(durable_state_request *out, const cJSON *json)
@@ -209,21 +186,20 @@ void durable_state_response_clear(durable_state_response *r)
     memset(r, 0, sizeof *r);
 }
 
+static int put_state_response(cJSON *j, const void *v, durable_ts_format fmt)
+{
+    const durable_state_response *r = v;
+    int rc = 0;
+    DJ_TRY(durable__jadd_operations(j, "Operations", &r->operations, fmt));
+    DJ_TRY(durable__jadd_str(j, "NextMarker", r->next_marker));
+fail:
+    return rc;
+}
+
 int durable_state_response_to_json(cJSON **out, const durable_state_response *r,
                                    durable_ts_format fmt)
 {
-    int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
-    DJ_TRY(durable__jadd_operations(j, "Operations", &r->operations, fmt));
-    DJ_TRY(durable__jadd_str(j, "NextMarker", r->next_marker));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    return durable__jencode(out, put_state_response, r, fmt);
 }
 
 int durable_state_response_from_json(durable_state_response *out, const cJSON *json)
@@ -233,7 +209,7 @@ int durable_state_response_from_json(durable_state_response *out, const cJSON *j
     DJ_TRY(durable__jrequire_obj(json, ""));
     DJ_TRY(durable__jget_operations(&out->operations, json, "Operations", "", true));
     DJ_TRY(durable__jget_str(&out->next_marker, json, "NextMarker", "", false, &DJ_TEXT));
-    empty_marker_is_end(&out->next_marker);
+    durable__jmarker_end(&out->next_marker);
     return 0;
 fail:
     durable_state_response_clear(out);
@@ -357,20 +333,20 @@ void durable_stop_request_clear(durable_stop_request *r)
     memset(r, 0, sizeof *r);
 }
 
-int durable_stop_request_to_json(cJSON **out, const durable_stop_request *r)
+static int put_stop_request(cJSON *j, const void *v, durable_ts_format fmt)
 {
+    const durable_stop_request *r = v;
+    (void)fmt;
     int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
     if (r->error)
         DJ_TRY(durable__jadd_error(j, "Error", r->error));
-    *out = j;
-    return 0;
 fail:
-    cJSON_Delete(j);
     return rc;
+}
+
+int durable_stop_request_to_json(cJSON **out, const durable_stop_request *r)
+{
+    return durable__jencode(out, put_stop_request, r, DURABLE_TS_EPOCH_MS);
 }
 
 int durable_stop_request_from_json(durable_stop_request *out, const cJSON *json)
@@ -392,20 +368,19 @@ fail:
     return rc;
 }
 
+static int put_stop_response(cJSON *j, const void *v, durable_ts_format fmt)
+{
+    const durable_stop_response *r = v;
+    int rc = 0;
+    DJ_TRY(durable__jadd_ts(j, "StopTimestamp", r->stop_timestamp, fmt));
+fail:
+    return rc;
+}
+
 int durable_stop_response_to_json(cJSON **out, const durable_stop_response *r,
                                   durable_ts_format fmt)
 {
-    int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
-    DJ_TRY(durable__jadd_ts(j, "StopTimestamp", r->stop_timestamp, fmt));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    return durable__jencode(out, put_stop_response, r, fmt);
 }
 
 int durable_stop_response_from_json(durable_stop_response *out, const cJSON *json)

@@ -4,15 +4,7 @@
  * their JSON. */
 #include <string.h>
 
-#include "model/json_util.h"
-
-static void empty_marker_is_end(char **marker)
-{
-    if (*marker && !**marker) {
-        durable_free(*marker);
-        *marker = NULL;
-    }
-}
+#include "model/json_body.h"
 
 /* ---- execution info --------------------------------------------------------- */
 
@@ -62,14 +54,10 @@ bool durable_execution_info_equal(const durable_execution_info *a, const durable
            durable__str_eq(a->version, b->version);
 }
 
-int durable_execution_info_to_json(cJSON **out, const durable_execution_info *x,
-                                   durable_ts_format fmt)
+static int put_execution_info(cJSON *j, const void *v, durable_ts_format fmt)
 {
+    const durable_execution_info *x = v;
     int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
     DJ_TRY(durable__jadd_str(j, "DurableExecutionArn", x->durable_execution_arn));
     DJ_TRY(durable__jadd_str(j, "DurableExecutionName", x->durable_execution_name));
     DJ_TRY(durable__jadd_str(j, "FunctionArn", x->function_arn));
@@ -83,11 +71,14 @@ int durable_execution_info_to_json(cJSON **out, const durable_execution_info *x,
     if (x->error)
         DJ_TRY(durable__jadd_error(j, "Error", x->error));
     DJ_TRY(durable__jadd_str(j, "Version", x->version));
-    *out = j;
-    return 0;
 fail:
-    cJSON_Delete(j);
     return rc;
+}
+
+int durable_execution_info_to_json(cJSON **out, const durable_execution_info *x,
+                                   durable_ts_format fmt)
+{
+    return durable__jencode(out, put_execution_info, x, fmt);
 }
 
 int durable__execution_info_decode(durable_execution_info *out, const cJSON *json,
@@ -136,13 +127,11 @@ void durable_list_request_clear(durable_list_request *r)
     memset(r, 0, sizeof *r);
 }
 
-int durable_list_request_to_json(cJSON **out, const durable_list_request *r)
+static int put_list_request(cJSON *j, const void *v, durable_ts_format fmt)
 {
+    const durable_list_request *r = v;
+    (void)fmt;
     int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
     DJ_TRY(durable__jadd_str(j, "Qualifier", r->qualifier));
     DJ_TRY(durable__jadd_str(j, "DurableExecutionName", r->durable_execution_name));
     if (r->statuses) {
@@ -167,11 +156,13 @@ int durable_list_request_to_json(cJSON **out, const durable_list_request *r)
     DJ_TRY(durable__jadd_str(j, "Marker", r->marker));
     if (r->max_items != DURABLE_ABSENT)
         DJ_TRY(durable__jadd_int(j, "MaxItems", r->max_items));
-    *out = j;
-    return 0;
 fail:
-    cJSON_Delete(j);
     return rc;
+}
+
+int durable_list_request_to_json(cJSON **out, const durable_list_request *r)
+{
+    return durable__jencode(out, put_list_request, r, DURABLE_TS_EPOCH_MS);
 }
 
 static int get_statuses(durable_list_request *out, const cJSON *json)
@@ -233,62 +224,38 @@ void durable_list_response_clear(durable_list_response *r)
     memset(r, 0, sizeof *r);
 }
 
+static int encode_execution(cJSON **out, const void *x, durable_ts_format fmt)
+{
+    return durable_execution_info_to_json(out, x, fmt);
+}
+
+static int decode_execution(void *x, const cJSON *json, const char *path)
+{
+    return durable__execution_info_decode(x, json, path);
+}
+
+static int put_list_response(cJSON *j, const void *v, durable_ts_format fmt)
+{
+    const durable_list_response *r = v;
+    return durable__jadd_page(j, "DurableExecutions", r->executions, r->count,
+                              sizeof *r->executions, encode_execution, r->next_marker, fmt);
+}
+
 int durable_list_response_to_json(cJSON **out, const durable_list_response *r,
                                   durable_ts_format fmt)
 {
-    int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    cJSON *arr = cJSON_CreateArray();
-    *out = NULL;
-    if (!j) {
-        cJSON_Delete(arr);
-        return durable__error_oom();
-    }
-    DJ_TRY(durable__jadd_item(j, "DurableExecutions", arr));
-    for (size_t i = 0; i < r->count; i++) {
-        cJSON *x = NULL;
-        if ((rc = durable_execution_info_to_json(&x, &r->executions[i], fmt)) < 0)
-            goto fail;
-        if (!cJSON_AddItemToArray(arr, x)) {
-            cJSON_Delete(x);
-            rc = durable__error_oom();
-            goto fail;
-        }
-    }
-    DJ_TRY(durable__jadd_str(j, "NextMarker", r->next_marker));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    return durable__jencode(out, put_list_response, r, fmt);
 }
 
 int durable_list_response_from_json(durable_list_response *out, const cJSON *json)
 {
-    int rc;
-    const cJSON *arr = NULL;
+    void *executions = NULL;
     memset(out, 0, sizeof *out);
-    DJ_TRY(durable__jrequire_obj(json, ""));
-    DJ_TRY(durable__jget_arr(&arr, json, "DurableExecutions", "", true));
-    size_t n = (size_t)cJSON_GetArraySize(arr);
-    out->executions = durable__calloc(n ? n : 1, sizeof *out->executions);
-    if (!out->executions) {
-        rc = durable__error_oom();
-        goto fail;
-    }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, arr)
-    {
-        char path[DJ_PATH_MAX];
-        durable__jpath_idx(path, "DurableExecutions", out->count);
-        DJ_TRY(durable__execution_info_decode(&out->executions[out->count], item, path));
-        out->count++;
-    }
-    DJ_TRY(durable__jget_str(&out->next_marker, json, "NextMarker", "", false, &DJ_TEXT));
-    empty_marker_is_end(&out->next_marker);
-    return 0;
-fail:
-    durable_list_response_clear(out);
+    int rc = durable__jget_page(&executions, &out->count, sizeof *out->executions,
+                                &out->next_marker, json, "DurableExecutions", decode_execution);
+    out->executions = executions;
+    if (rc < 0)
+        durable_list_response_clear(out);
     return rc;
 }
 
@@ -303,13 +270,11 @@ void durable_history_request_clear(durable_history_request *r)
     memset(r, 0, sizeof *r);
 }
 
-int durable_history_request_to_json(cJSON **out, const durable_history_request *r)
+static int put_history_request(cJSON *j, const void *v, durable_ts_format fmt)
 {
+    const durable_history_request *r = v;
+    (void)fmt;
     int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
     if (r->include_execution_data)
         DJ_TRY(durable__jadd_bool(j, "IncludeExecutionData", true));
     if (r->max_items != DURABLE_ABSENT)
@@ -317,11 +282,13 @@ int durable_history_request_to_json(cJSON **out, const durable_history_request *
     DJ_TRY(durable__jadd_str(j, "Marker", r->marker));
     if (r->reverse_order)
         DJ_TRY(durable__jadd_bool(j, "ReverseOrder", true));
-    *out = j;
-    return 0;
 fail:
-    cJSON_Delete(j);
     return rc;
+}
+
+int durable_history_request_to_json(cJSON **out, const durable_history_request *r)
+{
+    return durable__jencode(out, put_history_request, r, DURABLE_TS_EPOCH_MS);
 }
 
 int durable_history_request_from_json(durable_history_request *out, const cJSON *json)
@@ -352,63 +319,37 @@ void durable_history_response_clear(durable_history_response *r)
     memset(r, 0, sizeof *r);
 }
 
+static int encode_event(cJSON **out, const void *ev, durable_ts_format fmt)
+{
+    return durable_event_to_json(out, ev, fmt);
+}
+
+static int decode_event(void *ev, const cJSON *json, const char *path)
+{
+    return durable__event_decode(ev, json, path);
+}
+
+static int put_history_response(cJSON *j, const void *v, durable_ts_format fmt)
+{
+    const durable_history_response *r = v;
+    return durable__jadd_page(j, "Events", r->events, r->count, sizeof *r->events, encode_event,
+                              r->next_marker, fmt);
+}
+
 int durable_history_response_to_json(cJSON **out, const durable_history_response *r,
                                      durable_ts_format fmt)
 {
-    int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    cJSON *arr = cJSON_CreateArray();
-    *out = NULL;
-    if (!j) {
-        cJSON_Delete(arr);
-        return durable__error_oom();
-    }
-    DJ_TRY(durable__jadd_item(j, "Events", arr));
-    for (size_t i = 0; i < r->count; i++) {
-        cJSON *e = NULL;
-        if ((rc = durable_event_to_json(&e, &r->events[i], fmt)) < 0) {
-            durable__error_prefix("Events[%zu]", i);
-            goto fail;
-        }
-        if (!cJSON_AddItemToArray(arr, e)) {
-            cJSON_Delete(e);
-            rc = durable__error_oom();
-            goto fail;
-        }
-    }
-    DJ_TRY(durable__jadd_str(j, "NextMarker", r->next_marker));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    return durable__jencode(out, put_history_response, r, fmt);
 }
 
 int durable_history_response_from_json(durable_history_response *out, const cJSON *json)
 {
-    int rc;
-    const cJSON *arr = NULL;
+    void *events = NULL;
     memset(out, 0, sizeof *out);
-    DJ_TRY(durable__jrequire_obj(json, ""));
-    DJ_TRY(durable__jget_arr(&arr, json, "Events", "", true));
-    size_t n = (size_t)cJSON_GetArraySize(arr);
-    out->events = durable__calloc(n ? n : 1, sizeof *out->events);
-    if (!out->events) {
-        rc = durable__error_oom();
-        goto fail;
-    }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, arr)
-    {
-        char path[DJ_PATH_MAX];
-        durable__jpath_idx(path, "Events", out->count);
-        DJ_TRY(durable__event_decode(&out->events[out->count], item, path));
-        out->count++;
-    }
-    DJ_TRY(durable__jget_str(&out->next_marker, json, "NextMarker", "", false, &DJ_TEXT));
-    empty_marker_is_end(&out->next_marker);
-    return 0;
-fail:
-    durable_history_response_clear(out);
+    int rc = durable__jget_page(&events, &out->count, sizeof *out->events, &out->next_marker,
+                                json, "Events", decode_event);
+    out->events = events;
+    if (rc < 0)
+        durable_history_response_clear(out);
     return rc;
 }
