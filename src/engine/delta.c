@@ -54,7 +54,8 @@ static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size
     }
     if (rc < 0)
         return rc;
-    qsort(*seqs, *n, sizeof **seqs, cmp_seq);
+    if (*n > 1) /* qsort of a NULL array is undefined even for 0 items */
+        qsort(*seqs, *n, sizeof **seqs, cmp_seq);
     return 0;
 }
 
