@@ -6,6 +6,7 @@
 
 #include "durable/client.h"
 #include "durable/context.h"
+#include "durable/ids.h"
 #include "model/internal.h"
 #include "support/testutil.h"
 
@@ -1114,8 +1115,9 @@ static void test_logger_records_and_replay_quiet(void)
     cJSON_Delete(rec);
     fx_free(&f);
 
-    /* Replaying: the context logger is quiet until the first new
-     * operation; the replayed step's body does not run. */
+    /* Replaying: the context logger is quiet while replaying and live as
+     * soon as the last stored operation (the step) is reached: "after
+     * step" is logged; the replayed step's body does not run. */
     fx_init(&f, NULL);
     durable_operation op = mkop(ID1, DURABLE_OP_STEP, DURABLE_OP_SUCCEEDED, "Step", NULL);
     op.result = durable__strdup("null");
@@ -1125,7 +1127,8 @@ static void test_logger_records_and_replay_quiet(void)
     f.opts.logger.sink = sink;
     f.opts.logger.sink_user = &ln;
     fx_run(&f, log_handler, NULL);
-    CU_ASSERT_EQUAL(ln.count, 0);
+    CU_ASSERT_EQUAL_FATAL(ln.count, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ln.buf[0], "\"message\":\"after step\""));
     fx_free(&f);
 
     /* log_during_replay makes it visible. */
@@ -1140,6 +1143,78 @@ static void test_logger_records_and_replay_quiet(void)
     f.opts.logger.log_during_replay = true;
     fx_run(&f, log_handler, NULL);
     CU_ASSERT_EQUAL(ln.count, 2);
+    fx_free(&f);
+}
+
+static int replay_step_body(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)sctx;
+    (void)user;
+    *result = cJSON_CreateNumber(1);
+    return 0;
+}
+
+static int replay_log_child(durable_ctx *c, cJSON **result, void *user)
+{
+    (void)result;
+    (void)user;
+    durable_ctx_log(c, DURABLE_LOG_INFO, "c0");
+    int rc = durable_step(c, NULL, NULL, replay_step_body, NULL, NULL);
+    durable_ctx_log(c, DURABLE_LOG_INFO, "c1");
+    return rc;
+}
+
+static int replay_log_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    (void)out;
+    (void)user;
+    durable_ctx_log(ctx, DURABLE_LOG_INFO, "a");
+    int rc = durable_step(ctx, NULL, NULL, replay_step_body, NULL, NULL);
+    durable_ctx_log(ctx, DURABLE_LOG_INFO, "b");
+    if (rc == 0)
+        rc = durable_run_in_child_context(ctx, NULL, "c", replay_log_child, NULL, NULL);
+    durable_ctx_log(ctx, DURABLE_LOG_INFO, "d");
+    if (rc == 0)
+        rc = durable_step(ctx, NULL, NULL, replay_step_body, NULL, NULL);
+    durable_ctx_log(ctx, DURABLE_LOG_INFO, "e");
+    return rc;
+}
+
+/* Each context leaves replay when it reaches its own last stored
+ * operation: the root after the child context (op 2), the child after its
+ * step (2-1); nothing replayed before them is logged. */
+static void test_logger_goes_live_after_last_stored_operation(void)
+{
+    fixture f;
+    fx_init(&f, NULL);
+    durable_mock_client_queue_default(f.mock, 4);
+    durable_operation op = mkop(ID1, DURABLE_OP_STEP, DURABLE_OP_SUCCEEDED, "Step", NULL);
+    op.result = durable__strdup("1");
+    fx_state(&f, &op);
+    op = mkop(ID2, DURABLE_OP_CONTEXT, DURABLE_OP_STARTED, "RunInChildContext", "c");
+    fx_state(&f, &op);
+    char id21[DURABLE_OP_ID_LEN + 1];
+    durable_op_id(id21, "2-1");
+    op = mkop(id21, DURABLE_OP_STEP, DURABLE_OP_SUCCEEDED, "Step", NULL);
+    op.parent_id = durable__strdup(ID2);
+    op.result = durable__strdup("1");
+    fx_state(&f, &op);
+    lines ln = {0};
+    f.opts.logger.level = DURABLE_LOG_INFO;
+    f.opts.logger.sink = sink;
+    f.opts.logger.sink_user = &ln;
+    fx_run(&f, replay_log_handler, NULL);
+    CU_ASSERT_EQUAL(f.out.status, DURABLE_INVOCATION_SUCCEEDED);
+    CU_ASSERT_EQUAL_FATAL(ln.count, 3);
+    static const char *const want[3] = {"c1", "d", "e"};
+    for (int i = 0; i < 3; i++) {
+        char m[32];
+        snprintf(m, sizeof m, "\"message\":\"%s\"", want[i]);
+        if (!strstr(ln.buf[i], m))
+            fprintf(stderr, "line %d: %s (want %s)\n", i, ln.buf[i], want[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(ln.buf[i], m));
+    }
     fx_free(&f);
 }
 
@@ -1169,5 +1244,6 @@ int main(void)
     DT_ADD(s, test_parent_context_used_inside_child_is_refused);
     DT_ADD(s, test_plugins_fire_and_failures_are_isolated);
     DT_ADD(s, test_logger_records_and_replay_quiet);
+    DT_ADD(s, test_logger_goes_live_after_last_stored_operation);
     return dt_run();
 }

@@ -49,14 +49,28 @@
  *     are borrowed for the duration of the call only, except where stated.
  *
  * Threads: a durable_ctx is used by one thread at a time (the thread that
- * runs the function it was given to). Map and parallel branches run on worker
- * threads, each with its own child context; everything they share (the
- * operation state, the checkpoint batcher, the "committed to PENDING" flag,
- * the logger and the plugins) is thread-safe inside the SDK. Using a parent
- * context while one of its child-context functions is running is detected
- * and refused with DURABLE_ESTATE (SPEC §10.9). Plugin hooks are serialized
- * by the SDK (one hook call at a time per invocation), so plugins need no
- * locking of their own, but hooks may be called from any SDK thread.
+ * runs the function it was given to). With max_concurrency > 1, map items
+ * and parallel branches run on worker threads, each with its own child
+ * context (the item_ctx / child handed to the function). From an item
+ * thread it is safe to call:
+ *   - every durable operation and accessor on the item's own context and on
+ *     contexts created under it (child contexts, nested map/parallel,
+ *     callbacks created there — awaited on that same thread);
+ *   - the step context and step logger inside that item's steps;
+ *   - durable_ctx_log* on the item's contexts, durable_logger_write_line,
+ *     the library allocator, the error accessors (the last error is
+ *     per thread).
+ * Never use the parent context (or a sibling's) from an item: it is refused
+ * with DURABLE_ESTATE while the item runs (SPEC §10.9), and a callback
+ * handle must be awaited on the thread of the context that created it.
+ * What the threads share (the operation state, the checkpoint batcher, the
+ * "committed to PENDING" flag, the logger and the plugins) is thread-safe
+ * inside the SDK. User data shared by items (the map/branch `user`, a
+ * serdes, a namer, a retry callback) is the user's to synchronize. Plugin
+ * hooks are serialized by the SDK (one hook call at a time per invocation),
+ * so plugins need no locking of their own, but hooks may be called from any
+ * SDK thread. No item thread outlives the durable_map/durable_parallel call
+ * that started it.
  */
 #ifndef DURABLE_CONTEXT_H
 #define DURABLE_CONTEXT_H
@@ -188,8 +202,10 @@ void durable_logger_write_line(durable_logger *logger, const char *line);
 /*
  * Context logger: one JSON line {timestamp, level, requestId, executionArn,
  * operationId?, attempt?, message, errorType?, errorMessage?}. Quiet while
- * the context is replaying unless log_during_replay. operationId is the
- * context's own operation id (absent for the root context).
+ * the context is replaying unless log_during_replay: a context replays
+ * until it reaches its last stored operation, so the code after that
+ * operation already logs (before any new operation starts). operationId is
+ * the context's own operation id (absent for the root context).
  */
 void durable_ctx_log(durable_ctx *ctx, durable_log_level level, const char *fmt, ...)
     DURABLE_PRINTF_FMT(3, 4);
@@ -519,8 +535,20 @@ typedef struct durable_parallel_options {
  * NULL) with one CONTEXT per started branch ("ParallelBranch"). Returns 0
  * with *out = the batch result once the batch completed (item failures do not
  * fail the call; use durable_batch_result_throw_if_error), DURABLE_PENDING
- * when no branch can progress, or an error. Branch functions run on worker
- * threads when max_concurrency > 1, each with its own child context.
+ * when no branch can progress, or an error.
+ *
+ * Branch i is always the batch's (i+1)-th operation, so its Id is the same
+ * for every max_concurrency. max_concurrency 1 runs the branches one after
+ * the other on the calling thread. Above 1 the calling thread coordinates:
+ * it starts branches in index order (checkpointing each START in that
+ * order) on worker threads while fewer than max_concurrency are active, and
+ * checks the completion config as each branch finishes. A branch that
+ * suspends (wait, callback, retry) keeps its slot but does not stop the
+ * others; the call returns DURABLE_PENDING only when every branch has
+ * finished or suspended and the batch is still undecided. Once decided, no
+ * further branch starts and branches still running are stopped at their
+ * next durable operation (it returns DURABLE_PENDING; they are reported
+ * STARTED); the call returns after every branch function has returned.
  */
 int durable_parallel(durable_ctx *ctx, const durable_batch_result **out, const char *name,
                      const durable_branch *branches, size_t branch_count,
@@ -654,7 +682,8 @@ void durable_ctx_clear_error(durable_ctx *ctx);
  * ErrorType). Records it as ctx's error and returns DURABLE_EFAILED. */
 int durable_ctx_fail(durable_ctx *ctx, const char *type, const char *message, const char *data);
 
-/* True while ctx is replaying recorded operations. */
+/* True while ctx is replaying recorded operations (until it reaches the
+ * last operation stored for it). */
 bool durable_ctx_is_replaying(const durable_ctx *ctx);
 /* True once the invocation is committed to PENDING (SPEC §10.3). */
 bool durable_ctx_is_suspended(const durable_ctx *ctx);

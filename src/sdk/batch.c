@@ -1,18 +1,13 @@
 /*
- * The batch runner shared by map and parallel (SPEC §10.10), and the
- * BatchResult helpers.
+ * map and parallel (SPEC §10.10): the batch as a CONTEXT, its serialized
+ * BatchResult, and the BatchResult helpers. The items themselves run in
+ * batch_items.c.
  *
  * The parent is a child context (durable_run_in_child_context with SubType
  * Map/Parallel), so its START/SUCCEED, replay and ReplayChildren (> 256 KiB,
- * with a built-in summary) come from there. Its function starts items in
- * index order: item i is the parent's (i+1)-th operation, so its path is
- * N-(i+1) whatever happens at run time. Items run on the calling thread one
- * after the other; an item that suspends (PENDING) stays active and counts
- * against max_concurrency while later items may still start, so the ids,
- * the order of starts and the completion decisions are the same for every
- * max_concurrency and on every replay. Each item has its own commitment
- * scope: a pending item does not commit the execution unless the batch
- * cannot complete without it.
+ * with a built-in summary) come from there. Each item has its own
+ * commitment scope: a pending item does not commit the execution unless the
+ * batch cannot complete without it.
  */
 #include <string.h>
 
@@ -23,18 +18,6 @@ typedef struct batch_holder {
     durable_batch_result br; /* first: the public pointer is the holder's */
     cJSON *results;          /* successful results in index order */
 } batch_holder;
-
-typedef struct item_state {
-    durable_item_status status; /* 0 = not started */
-    const cJSON *result;        /* exec-kept */
-    durable_error_object *error; /* exec-kept */
-    durable__scope *scope;      /* pending items */
-} item_state;
-
-typedef struct batch_run {
-    const durable__batch_spec *spec;
-    size_t index; /* item being run (for the wrapper) */
-} batch_run;
 
 const char *durable_completion_reason_name(durable_completion_reason r)
 {
@@ -56,203 +39,6 @@ static const char *item_status_name(durable_item_status s)
                                                                                 : "STARTED";
 }
 
-static void free_error(void *p)
-{
-    durable_error_object_free(p);
-}
-
-/* ---- completion ---------------------------------------------------------------------- */
-
-static durable_completion_reason completion(const durable__batch_spec *s, size_t succeeded,
-                                            size_t failed, size_t done)
-{
-    const durable_completion_config *c = &s->completion;
-    bool has_config = c->min_successful != DURABLE_ABSENT ||
-                      c->tolerated_failure_count != DURABLE_ABSENT ||
-                      c->tolerated_failure_percentage >= 0;
-    bool exceeded;
-    if (!has_config) {
-        exceeded = failed > 0; /* no config: stop on the first failure */
-    } else {
-        exceeded = (c->tolerated_failure_count != DURABLE_ABSENT &&
-                    (int64_t)failed > c->tolerated_failure_count) ||
-                   (c->tolerated_failure_percentage >= 0 && s->count > 0 &&
-                    (double)failed * 100.0 / (double)s->count > c->tolerated_failure_percentage);
-    }
-    if (exceeded)
-        return DURABLE_FAILURE_TOLERANCE_EXCEEDED;
-    if (c->min_successful != DURABLE_ABSENT && (int64_t)succeeded >= c->min_successful)
-        return DURABLE_MIN_SUCCESSFUL_REACHED;
-    if (done == s->count)
-        return DURABLE_ALL_COMPLETED;
-    return DURABLE_COMPLETION_NONE;
-}
-
-/* ---- one item -------------------------------------------------------------------------- */
-
-static int item_fn(durable_ctx *child, cJSON **result, void *user)
-{
-    batch_run *b = user;
-    return b->spec->run_item(child, result, b->index, b->spec->user);
-}
-
-static void item_update(durable_operation_update *u, const durable__opref *ref, const char *name,
-                        const char *subtype, durable_op_action a)
-{
-    durable_operation_update_init(u);
-    u->id = (char *)ref->id;
-    u->parent_id = (char *)ref->parent_id;
-    u->name = (char *)name;
-    u->subtype = (char *)subtype;
-    u->type = DURABLE_OP_CONTEXT;
-    u->action = a;
-}
-
-/* Run the item function on a new item context and record the outcome in
- * *st; checkpoint it unless the item is virtual or replay-only. */
-static int run_item(durable_ctx *pctx, const durable__batch_spec *s, size_t index,
-                    const durable__opref *ref, const char *name, const durable_operation *desc,
-                    bool virt, bool replaying, bool replay_only, item_state *st)
-{
-    durable__exec *ex = pctx->ex;
-    durable__scope *scope = NULL;
-    int rc = durable__scope_new(&scope, ex, pctx->scope);
-    if (rc)
-        return rc;
-    durable_ctx *child = NULL;
-    rc = durable__ctx_new_child(&child, pctx, ref->path, virt ? NULL : ref->id, name,
-                                s->item_subtype, virt, scope, replaying);
-    if (rc)
-        return rc;
-    if (replay_only)
-        child->replay_only = true;
-    batch_run b = {s, index};
-    cJSON *result = NULL;
-    rc = durable__run_context_fn(child, item_fn, &b, &result, desc, replay_only);
-    if (rc == 0) {
-        char *text = NULL;
-        rc = durable__roundtrip(&st->result, &text, pctx, s->item_serdes, ref->id, result);
-        if (rc)
-            return rc;
-        if (!virt && !replay_only) {
-            durable_operation_update u;
-            item_update(&u, ref, name, s->item_subtype, DURABLE_ACTION_SUCCEED);
-            if (strlen(text) > DURABLE__CHILD_RESULT_MAX) {
-                u.payload = (char *)"";
-                u.options = DURABLE_OPTIONS_CONTEXT;
-                u.replay_children = 1;
-            } else {
-                u.payload = text;
-            }
-            rc = durable__checkpoint(ex, &u, false);
-        }
-        durable__free(text);
-        if (rc)
-            return rc;
-        st->status = DURABLE_ITEM_SUCCEEDED;
-        return 0;
-    }
-    if (rc == DURABLE_PENDING) {
-        st->status = DURABLE_ITEM_STARTED;
-        st->scope = scope;
-        return 0;
-    }
-    if (durable__code_propagates(ex, rc))
-        return rc;
-    durable_error_object *err = NULL;
-    rc = durable__ctx_escape_error(&err, child, rc);
-    if (rc)
-        return rc;
-    if (durable__exec_keep(ex, err, free_error) != 0) {
-        durable_error_object_free(err);
-        return DURABLE_ENOMEM;
-    }
-    if (!virt && !replay_only) {
-        durable_operation_update u;
-        item_update(&u, ref, name, s->item_subtype, DURABLE_ACTION_FAIL);
-        u.error = err;
-        rc = durable__checkpoint(ex, &u, false);
-        if (rc)
-            return rc;
-    }
-    st->status = DURABLE_ITEM_FAILED;
-    st->error = err;
-    return 0;
-}
-
-/* Start (or replay) item index as the next operation of pctx. */
-static int start_item(durable_ctx *pctx, const durable__batch_spec *s, size_t index,
-                      item_state *st)
-{
-    durable__exec *ex = pctx->ex;
-    char *name = s->item_name(index, s->user);
-    if (!name)
-        return durable__error_set(DURABLE_ENOMEM, "%s: out of memory naming item %zu", s->api,
-                                  index);
-    durable__opref ref;
-    int rc = durable__ctx_begin_op(pctx, &ref);
-    if (rc) {
-        durable__free(name);
-        return rc;
-    }
-    durable_operation desc;
-    durable__op_desc(&desc, &ref, DURABLE_OP_CONTEXT, name, s->item_subtype);
-    if (s->nesting == DURABLE_NESTING_FLAT) {
-        /* Virtual item: its operations carry ParentId = the parent's Id. */
-        rc = run_item(pctx, s, index, &ref, name, &desc, true, pctx->replaying, pctx->replay_only,
-                      st);
-        durable__opref_clear(&ref);
-        durable__free(name);
-        return rc;
-    }
-    durable_operation stored;
-    durable_operation_init(&stored);
-    bool found = durable__exec_get_op(ex, ref.id, &stored);
-    if (found) {
-        rc = durable__replay_validate(pctx, &ref, &stored, DURABLE_OP_CONTEXT, name,
-                                      s->item_subtype);
-        if (rc == 0) {
-            if (stored.status == DURABLE_OP_SUCCEEDED) {
-                if (stored.replay_children == 1) {
-                    rc = run_item(pctx, s, index, &ref, name, &desc, false, true, true, st);
-                } else {
-                    rc = durable__deserialize(&st->result, pctx, s->item_serdes, ref.id,
-                                              stored.result);
-                    if (rc == 0)
-                        st->status = DURABLE_ITEM_SUCCEEDED;
-                }
-            } else if (durable_op_status_is_terminal(stored.status)) {
-                durable_error_object *err = NULL;
-                durable_error_object empty = {NULL, NULL, NULL, NULL, 0};
-                rc = durable_error_object_dup(&err, stored.error ? stored.error : &empty);
-                if (rc == 0 && durable__exec_keep(ex, err, free_error) != 0) {
-                    durable_error_object_free(err);
-                    rc = DURABLE_ENOMEM;
-                }
-                if (rc == 0) {
-                    st->status = DURABLE_ITEM_FAILED;
-                    st->error = err;
-                }
-            } else {
-                durable__plugins_op_start(ex, &stored, true);
-                rc = run_item(pctx, s, index, &ref, name, &desc, false, true, pctx->replay_only,
-                              st);
-            }
-        }
-    } else if ((rc = durable__ctx_go_live(pctx, &ref)) == 0) {
-        durable__plugins_op_start(ex, &desc, false);
-        durable_operation_update u;
-        item_update(&u, &ref, name, s->item_subtype, DURABLE_ACTION_START);
-        rc = durable__checkpoint(ex, &u, false);
-        if (rc == 0)
-            rc = run_item(pctx, s, index, &ref, name, &desc, false, false, false, st);
-    }
-    durable_operation_clear(&stored);
-    durable__opref_clear(&ref);
-    durable__free(name);
-    return rc;
-}
-
 /* ---- the serialized BatchResult ---------------------------------------------------------- */
 
 static int add_count(cJSON *o, const char *k, size_t n)
@@ -260,7 +46,7 @@ static int add_count(cJSON *o, const char *k, size_t n)
     return cJSON_AddNumberToObject(o, k, (double)n) ? 0 : DURABLE_ENOMEM;
 }
 
-static int batch_json(cJSON **out, const item_state *items, size_t count,
+static int batch_json(cJSON **out, const durable__item_state *items, size_t count,
                       durable_completion_reason reason)
 {
     cJSON *o = cJSON_CreateObject();
@@ -268,7 +54,7 @@ static int batch_json(cJSON **out, const item_state *items, size_t count,
     size_t ok = 0, failed = 0, started = 0;
     int rc = (o && all) ? 0 : DURABLE_ENOMEM;
     for (size_t i = 0; i < count && rc == 0; i++) {
-        const item_state *st = &items[i];
+        const durable__item_state *st = &items[i];
         if (!st->status)
             continue;
         cJSON *e = cJSON_CreateObject();
@@ -318,35 +104,16 @@ static int batch_json(cJSON **out, const item_state *items, size_t count,
 static int batch_fn(durable_ctx *pctx, cJSON **result, void *user)
 {
     const durable__batch_spec *s = user;
-    item_state *items = NULL;
+    durable__item_state *items = NULL;
     if (s->count > 0) {
         items = durable__exec_alloc(pctx->ex, s->count * sizeof(*items));
         if (!items)
             return durable__error_set(DURABLE_ENOMEM, "%s: out of memory", s->api);
     }
-    size_t ok = 0, failed = 0, done = 0, active = 0;
-    durable_completion_reason reason = completion(s, 0, 0, 0);
-    for (size_t i = 0; i < s->count && reason == DURABLE_COMPLETION_NONE; i++) {
-        if (active >= (size_t)s->max_concurrency)
-            break; /* every slot holds a suspended item */
-        int rc = start_item(pctx, s, i, &items[i]);
-        if (rc)
-            return rc;
-        switch (items[i].status) {
-        case DURABLE_ITEM_SUCCEEDED:
-            ok++;
-            done++;
-            break;
-        case DURABLE_ITEM_FAILED:
-            failed++;
-            done++;
-            break;
-        default:
-            active++;
-            break;
-        }
-        reason = completion(s, ok, failed, done);
-    }
+    durable_completion_reason reason = DURABLE_COMPLETION_NONE;
+    int rc = durable__batch_items(pctx, s, items, &reason);
+    if (rc)
+        return rc;
     if (reason == DURABLE_COMPLETION_NONE)
         return durable__ctx_suspend(pctx); /* only suspended items can make progress */
     /* Completed: items still suspended are left STARTED, their commitment

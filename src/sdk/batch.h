@@ -24,8 +24,31 @@ typedef struct durable__batch_spec {
     void *summary_user;
 } durable__batch_spec;
 
-/* Validate, then run the batch as a CONTEXT on ctx. */
+/* Validate, then run the batch as a CONTEXT on ctx (batch.c). */
 int durable__batch_run(durable_ctx *ctx, const durable_batch_result **out, const char *name,
                        const durable__batch_spec *spec);
+
+/* One item's outcome. */
+typedef struct durable__item_state {
+    durable_item_status status;  /* 0 = never started */
+    const cJSON *result;         /* SUCCEEDED; exec-kept */
+    durable_error_object *error; /* FAILED; exec-kept */
+    durable__scope *scope;       /* items that ran */
+} durable__item_state;
+
+/* The completion check (strict >, percentage over all items). */
+durable_completion_reason durable__batch_completion(const durable__batch_spec *s,
+                                                    size_t succeeded, size_t failed, size_t done);
+
+/*
+ * Run the items of s as the operations of the batch context pctx
+ * (batch_items.c): items[0..count) get the outcomes (status 0 = never
+ * started), *reason the completion reason, NONE when the items that are not
+ * done are all suspended. Returns 0, DURABLE_PENDING when pctx is blocked,
+ * or a code that fails the invocation; in every case no item function is
+ * running any more when it returns.
+ */
+int durable__batch_items(durable_ctx *pctx, const durable__batch_spec *s,
+                         durable__item_state *items, durable_completion_reason *reason);
 
 #endif

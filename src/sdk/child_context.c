@@ -77,7 +77,7 @@ static int run(const child_call *c, bool send_start, bool replaying, bool replay
     if (rc)
         return rc;
     if (replay_only)
-        child->replay_only = true;
+        child->replay_only = child->replaying = true;
     cJSON *result = NULL;
     rc = durable__run_context_fn(child, c->fn, c->user, &result, c->desc, replay_only);
     if (rc == 0) {

@@ -368,6 +368,34 @@ static durable_ctx *ctx_alloc(durable__exec *ex)
     return ctx;
 }
 
+/* The positional path of ctx's operation number n (heap). */
+static char *op_path(const durable_ctx *ctx, uint64_t n)
+{
+    return ctx->path ? durable__sprintf("%s-%llu", ctx->path, (unsigned long long)n)
+                     : durable__sprintf("%llu", (unsigned long long)n);
+}
+
+static bool op_stored(durable_ctx *ctx, uint64_t n)
+{
+    char *path = op_path(ctx, n);
+    if (!path)
+        return true; /* out of memory: stay as we are */
+    char id[DURABLE_OP_ID_LEN + 1];
+    durable_op_id(id, path);
+    durable__free(path);
+    return durable__exec_op_status(ctx->ex, id) != DURABLE_OP_STATUS_NONE;
+}
+
+/* Replay ends as soon as the last stored operation of ctx is reached (the
+ * next positional Id has nothing stored), not when the next operation
+ * starts, so the code that follows the last replayed operation already
+ * logs. A replay-only context replays to its end. */
+static void check_replay_end(durable_ctx *ctx)
+{
+    if (ctx->replaying && !ctx->replay_only && !op_stored(ctx, ctx->counter + 1))
+        ctx->replaying = false;
+}
+
 int durable__ctx_new_root(durable_ctx **out, durable__exec *ex)
 {
     *out = NULL;
@@ -379,6 +407,7 @@ int durable__ctx_new_root(durable_ctx **out, durable__exec *ex)
     int rc = durable__exec_keep(ex, ctx, ctx_free);
     if (rc)
         return rc;
+    check_replay_end(ctx);
     *out = ctx;
     return 0;
 }
@@ -410,6 +439,7 @@ int durable__ctx_new_child(durable_ctx **out, durable_ctx *parent, const char *p
     int rc = durable__exec_keep(parent->ex, ctx, ctx_free);
     if (rc)
         return rc;
+    check_replay_end(ctx);
     *out = ctx;
     return 0;
 }
@@ -422,7 +452,7 @@ void durable__opref_clear(durable__opref *r)
     memset(r, 0, sizeof(*r));
 }
 
-int durable__ctx_ready(durable_ctx *ctx)
+static int ctx_check(durable_ctx *ctx, bool check_busy)
 {
     if (!ctx)
         return durable__error_set(DURABLE_EINVAL, "durable operation: context is NULL");
@@ -445,7 +475,7 @@ int durable__ctx_ready(durable_ctx *ctx)
         return durable__error_set(fatal, "durable operation refused: the invocation failed (%s)",
                                   durable_code_name(fatal));
     }
-    if (atomic_load(&ctx->busy) > 0)
+    if (check_busy && atomic_load(&ctx->busy) > 0)
         return durable__error_set(DURABLE_ESTATE,
                                   "durable operation on context %s refused: one of its child "
                                   "context functions is running (use the child context)",
@@ -455,20 +485,38 @@ int durable__ctx_ready(durable_ctx *ctx)
     return 0;
 }
 
-int durable__ctx_begin_op(durable_ctx *ctx, durable__opref *ref)
+int durable__ctx_ready(durable_ctx *ctx)
+{
+    return ctx_check(ctx, true);
+}
+
+static int begin(durable_ctx *ctx, durable__opref *ref, bool check_busy)
 {
     memset(ref, 0, sizeof(*ref));
-    int rc = durable__ctx_ready(ctx);
+    int rc = ctx_check(ctx, check_busy);
     if (rc)
         return rc;
     ctx->counter++;
-    ref->path = ctx->path ? durable__sprintf("%s-%llu", ctx->path, (unsigned long long)ctx->counter)
-                          : durable__sprintf("%llu", (unsigned long long)ctx->counter);
+    ref->path = op_path(ctx, ctx->counter);
     if (!ref->path)
         return durable__error_oom();
     durable_op_id(ref->id, ref->path);
     ref->parent_id = ctx->child_parent_id;
+    /* Only a stored operation can be the last replayed one; an operation
+     * that is not stored goes live through durable__ctx_go_live. */
+    if (ctx->replaying && durable__exec_op_status(ctx->ex, ref->id) != DURABLE_OP_STATUS_NONE)
+        check_replay_end(ctx);
     return 0;
+}
+
+int durable__ctx_begin_op(durable_ctx *ctx, durable__opref *ref)
+{
+    return begin(ctx, ref, true);
+}
+
+int durable__ctx_begin_item(durable_ctx *ctx, durable__opref *ref)
+{
+    return begin(ctx, ref, false);
 }
 
 int durable__ctx_go_live(durable_ctx *ctx, const durable__opref *ref)

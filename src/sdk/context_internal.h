@@ -257,7 +257,7 @@ struct durable_ctx {
     char *child_parent_id; /* ParentId of operations created here (NULL for the root) */
     bool is_virtual;       /* FLAT item context: never checkpointed */
     uint64_t counter;      /* last number used (SPEC §4.1) */
-    bool replaying;        /* still replaying recorded operations */
+    bool replaying;        /* still replaying: until the last stored operation is reached */
     bool replay_only;      /* ReplayChildren re-run: no operation may run live */
     atomic_int busy;       /* child functions running on this context */
     durable_error_object *err;
@@ -293,6 +293,11 @@ void durable__opref_clear(durable__opref *r);
  * and fill *ref.
  */
 int durable__ctx_begin_op(durable_ctx *ctx, durable__opref *ref);
+/* durable__ctx_begin_op for the map/parallel coordinator, which claims item
+ * Ids on the batch context while earlier items' functions run on it (the
+ * busy check is skipped; every other check applies). Coordinator thread
+ * only. */
+int durable__ctx_begin_item(durable_ctx *ctx, durable__opref *ref);
 /* The checks of durable__ctx_begin_op without consuming a number (for
  * calls that are not operations, such as awaiting a callback). */
 int durable__ctx_ready(durable_ctx *ctx);

@@ -38,6 +38,10 @@ typedef struct env {
     /* hooks for the loop */
     void (*between)(struct env *, void *);
     void *between_user;
+    /* invocation options (optional): plugins and a logger (default: off) */
+    const durable_plugin *plugins;
+    size_t plugin_count;
+    const durable_logger_options *logger;
 } env;
 
 static inline int env_checkpoint(void *user, durable_checkpoint_response *out,
@@ -121,6 +125,10 @@ static inline void env_invoke_once(env *v, durable_handler_fn h, void *user)
     durable_invocation_options o = DURABLE_INVOCATION_OPTIONS_INIT;
     o.request_id = inv;
     o.logger.level = DURABLE_LOG_OFF;
+    if (v->logger)
+        o.logger = *v->logger;
+    o.plugins = v->plugins;
+    o.plugin_count = v->plugin_count;
     durable_invocation_output out;
     memset(&out, 0, sizeof(out));
     int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
