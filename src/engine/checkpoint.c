@@ -96,7 +96,7 @@ static int process(durable_engine *e, durable_checkpoint_response *out,
     x.token_seq++;
     if ((rc = durable__delta(e, &x, &out->operations)) < 0)
         goto done;
-    if (x.status == DURABLE_EXEC_RUNNING && (rc = durable__token_mint(&out->checkpoint_token, &x)) < 0)
+    if (x.status == DURABLE_EXEC_RUNNING && (rc = durable__token_mint(&out->checkpoint_token, e, &x)) < 0)
         goto done;
     if ((rc = durable__idem_store(e, &x, req->client_token, req->checkpoint_token, out)) < 0)
         goto done;

@@ -31,8 +31,10 @@ static int push(int64_t **seqs, size_t *n, size_t *cap, int64_t seq)
     return 0;
 }
 
-/* Start sequences of the candidate rows: written by this call, or undelivered. */
-static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size_t *n)
+/* Start sequences of the candidate rows: written by this call, or undelivered
+ * (*undelivered counts those). */
+static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size_t *n,
+                      size_t *undelivered)
 {
     size_t cap = 0;
     int rc = 0;
@@ -51,6 +53,7 @@ static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size
             durable__db_reset(st);
             return rc;
         }
+        ++*undelivered;
     }
     if (rc < 0)
         return rc;
@@ -59,11 +62,27 @@ static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size
     return 0;
 }
 
+/* The row is delivered: by primary key, since an UPDATE that searches the
+ * undelivered index while changing its column makes SQLite build a temporary
+ * table first, even when no row matches. */
+static int mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "UPDATE operations SET undelivered = 0 "
+                                 "WHERE execution_id = ?1 AND start_seq = ?2 AND undelivered = 1");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_i64(st, 2, start_seq);
+    return durable__db_done(e, st, "mark delivered");
+}
+
 int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
 {
     int64_t *seqs = NULL;
-    size_t n = 0;
-    int rc = candidates(e, x, &seqs, &n);
+    size_t n = 0, undelivered = 0;
+    int rc = candidates(e, x, &seqs, &n, &undelivered);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && n)
         rc = durable__db_prepare(e, &st,
@@ -72,6 +91,8 @@ int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (i > 0 && seqs[i] == seqs[i - 1])
             continue; /* written twice, or written and undelivered */
+        if (undelivered && (rc = mark_delivered(e, x, seqs[i])) < 0)
+            break;
         durable__db_i64(st, 1, x->rowid);
         durable__db_i64(st, 2, seqs[i]);
         durable__db_i64(st, 3, x->delivered_seq);
@@ -86,14 +107,6 @@ int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
     }
     durable_free(seqs);
     if (rc < 0)
-        return rc;
-    rc = durable__db_prepare(e, &st,
-                             "UPDATE operations INDEXED BY operations_undelivered SET undelivered = 0 "
-                             "WHERE execution_id = ?1 AND undelivered = 1");
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    if ((rc = durable__db_done(e, st, "mark delivered")) < 0)
         return rc;
     x->delivered_seq = x->change_seq;
     return 0;

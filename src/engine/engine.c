@@ -58,6 +58,7 @@ void durable_engine_close(durable_engine *e)
     durable_free(e->errtext);
     durable__state_cache_free(e->cache);
     durable_free(e->written);
+    durable__token_cache_clear(e);
     durable_free(e);
 }
 

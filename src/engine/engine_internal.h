@@ -46,6 +46,13 @@ struct durable_engine {
         int64_t exec_rowid, start_seq;
     } *written;
     size_t written_count, written_cap;
+    /* The last token minted or decoded and what it holds: decoding is a pure
+     * function of the text, so an inbound token equal to it is not decoded
+     * again (validity is still checked against the stored execution). */
+    struct eng_token_cache {
+        char *text;
+        durable_token fields;
+    } token;
 };
 
 /* ---- call frame, errors (engine.c) ---- */
@@ -174,7 +181,8 @@ int durable__event_from_row(durable_event *out, sqlite3_stmt *st);
 
 /* ---- tokens and idempotency (engine_tokens.c) ---- */
 int durable__token_check(durable_engine *e, const eng_exec *x, const char *token);
-int durable__token_mint(char **out, const eng_exec *x);
+int durable__token_mint(char **out, durable_engine *e, const eng_exec *x);
+void durable__token_cache_clear(durable_engine *e);
 /* 1 and *out filled when (client_token, inbound) is the stored pair. */
 int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
                          const eng_exec *x, const char *client_token, const char *inbound);

@@ -5,15 +5,41 @@
 
 #define TOKEN_TEXT "Invalid checkpoint token"
 
+void durable__token_cache_clear(durable_engine *e)
+{
+    durable_free(e->token.text);
+    durable_token_clear(&e->token.fields);
+    memset(&e->token, 0, sizeof e->token);
+}
+
+/* Remember text -> t (taken). Best effort: without memory, no cache. */
+static void cache_token(durable_engine *e, const char *text, durable_token *t)
+{
+    durable__token_cache_clear(e);
+    e->token.text = durable__strdup(text);
+    if (e->token.text)
+        e->token.fields = *t;
+    else
+        durable_token_clear(t);
+    memset(t, 0, sizeof *t);
+}
+
 int durable__token_check(durable_engine *e, const eng_exec *x, const char *token)
 {
     if (!token || !*token)
         return durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT, "CheckpointToken missing");
-    durable_token t = {0};
-    if (strlen(token) > DURABLE_MAX_TOKEN_LEN || durable_token_decode(&t, token) < 0) {
-        durable_token_clear(&t);
-        return durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT, "CheckpointToken does not decode");
+    if (!e->token.text || strcmp(e->token.text, token) != 0) {
+        durable_token d = {0};
+        if (strlen(token) > DURABLE_MAX_TOKEN_LEN || durable_token_decode(&d, token) < 0) {
+            durable_token_clear(&d);
+            return durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT,
+                                     "CheckpointToken does not decode");
+        }
+        cache_token(e, token, &d);
+        if (!e->token.text) /* not cached: no memory */
+            return durable__error_oom();
     }
+    const durable_token t = e->token.fields;
     int rc = 0;
     if (!t.arn || strcmp(t.arn, x->arn) != 0)
         rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT,
@@ -31,13 +57,23 @@ int durable__token_check(durable_engine *e, const eng_exec *x, const char *token
         rc = durable__eng_fail(e, DURABLE_ETOKEN, TOKEN_TEXT,
                                "CheckpointToken sequence %lld is stale (current %lld)",
                                (long long)t.seq, (long long)x->token_seq);
-    durable_token_clear(&t);
     return rc;
 }
 
-int durable__token_mint(char **out, const eng_exec *x)
+int durable__token_mint(char **out, durable_engine *e, const eng_exec *x)
 {
-    return durable_token_encode(out, x->arn, x->token_seq, x->inflight);
+    int rc = durable_token_encode(out, x->arn, x->token_seq, x->inflight);
+    if (rc < 0)
+        return rc;
+    durable_token t = {0};
+    t.arn = durable__strdup(x->arn);
+    t.invocation_id = durable__strdup(x->inflight);
+    t.seq = x->token_seq;
+    if (t.arn && t.invocation_id)
+        cache_token(e, *out, &t);
+    else
+        durable_token_clear(&t);
+    return 0;
 }
 
 int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,

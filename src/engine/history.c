@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "model/json_util.h"
 
 void durable__event_prepare(durable_event *ev, durable_event_type type,
                             const durable_operation *op)
@@ -19,28 +20,13 @@ void durable__event_prepare(durable_event *ev, durable_event_type type,
     }
 }
 
-static char *details_key(durable_event_type type)
-{
-    return durable__sprintf("%sDetails", durable_event_type_name(type));
-}
-
 int durable__history_append(durable_engine *e, eng_exec *x, durable_event *ev)
 {
     ev->event_id = x->last_event_id + 1;
     if (!ev->timestamp)
         ev->timestamp = e->now;
-    cJSON *json = NULL;
-    char *key = details_key(ev->type);
     char *details = NULL;
-    int rc = key ? durable_event_to_json(&json, ev, DURABLE_TS_RFC3339) : durable__error_oom();
-    if (rc == 0) {
-        cJSON *d = cJSON_GetObjectItemCaseSensitive(json, key);
-        details = d ? durable_json_print(d) : durable__strdup("{}");
-        if (!details)
-            rc = durable__error_oom();
-    }
-    cJSON_Delete(json);
-    durable_free(key);
+    int rc = durable__event_details_text(&details, ev, DURABLE_TS_RFC3339);
     sqlite3_stmt *st = NULL;
     if (rc == 0)
         rc = durable__db_prepare(e, &st,

@@ -91,7 +91,7 @@ static int start(durable_engine *e, durable_invocation_input *out, char **out_in
     x.inv_deadline_ms = e->opts.invocation_timeout_seconds
                             ? e->now + e->opts.invocation_timeout_seconds * 1000
                             : 0;
-    if ((rc = durable__token_mint(&out->checkpoint_token, &x)) < 0 ||
+    if ((rc = durable__token_mint(&out->checkpoint_token, e, &x)) < 0 ||
         (rc = durable__state_page(e, &x, 0, e->opts.initial_state_max_items,
                                   DURABLE__PAGE_BYTE_CAP, &out->operations, &next_after)) < 0)
         goto done;

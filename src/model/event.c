@@ -235,6 +235,22 @@ fail:
     return rc;
 }
 
+int durable__event_details_text(char **out, const durable_event *e, durable_ts_format fmt)
+{
+    *out = NULL;
+    if (e->type <= DURABLE_EVENT_NONE || (int)e->type >= DJ_EVENT_TYPE_COUNT)
+        return durable__error_set(DURABLE_EINVAL, "Event.EventType: unknown event type %d",
+                                  (int)e->type);
+    cJSON *d = cJSON_CreateObject();
+    if (!d)
+        return durable__error_oom();
+    int rc = add_details(d, e, shape[e->type], fmt);
+    if (rc == 0 && !(*out = durable_json_print(d)))
+        rc = durable__error_oom();
+    cJSON_Delete(d);
+    return rc;
+}
+
 /* ---- decoding ---------------------------------------------------------------- */
 
 static int get_payload_object(durable_event *out, const cJSON *d, const char *key,

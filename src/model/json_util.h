@@ -138,6 +138,9 @@ int durable__error_object_decode(durable_error_object *out, const cJSON *json, c
 int durable__operation_decode(durable_operation *out, const cJSON *json, const char *path);
 int durable__update_decode(durable_operation_update *out, const cJSON *json, const char *path);
 int durable__event_decode(durable_event *out, const cJSON *json, const char *path);
+/* Just the <EventType>Details object of an event, as compact JSON text
+ * (what durable_event_to_json nests under that key). */
+int durable__event_details_text(char **out, const durable_event *e, durable_ts_format fmt);
 int durable__execution_info_decode(durable_execution_info *out, const cJSON *json,
                                    const char *path);
 /* Operations array at key into l (appended). */

@@ -5,6 +5,7 @@
  * sequence. It is a checksum, not a secret: tokens are opaque, not
  * authenticated (the engine still checks seq and invocation against its
  * own state). */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,19 +18,35 @@
 #define TOKEN_MSG "Invalid checkpoint token"
 #define CALLBACK_MSG "Callback not found."
 
-/* sha256(kind \n a \n b \n c) as 16 lowercase hex characters. */
+static EVP_MD *sha256_impl;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_impl = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* sha256(kind \0 a \0 b \0 c \0) as 16 lowercase hex characters. The
+ * digest is fetched once: an implicit fetch per call cost more than the
+ * rest of minting a token. */
 static int checksum(char out[17], const char *kind, const char *a, const char *b, const char *c)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
+    const char *parts[4] = {kind, a, b, c};
+    size_t lens[4], total = 0;
+    for (int i = 0; i < 4; i++)
+        total += lens[i] = strlen(parts[i]) + 1;
+    char stack[1024];
+    char *buf = total <= sizeof stack ? stack : durable__malloc(total);
+    if (!buf)
+        return -1;
+    for (size_t i = 0, at = 0; i < 4; at += lens[i], i++)
+        memcpy(buf + at, parts[i], lens[i]);
+    pthread_once(&sha256_once, sha256_fetch);
     int rc = -1;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-        EVP_DigestUpdate(ctx, kind, strlen(kind) + 1) &&
-        EVP_DigestUpdate(ctx, a, strlen(a) + 1) && EVP_DigestUpdate(ctx, b, strlen(b) + 1) &&
-        EVP_DigestUpdate(ctx, c, strlen(c) + 1) && EVP_DigestFinal_ex(ctx, md, &md_len) &&
-        md_len >= 8) {
+    if (sha256_impl && EVP_Digest(buf, total, md, &md_len, sha256_impl, NULL) && md_len >= 8) {
         for (int i = 0; i < 8; i++) {
             out[2 * i] = hex[md[i] >> 4];
             out[2 * i + 1] = hex[md[i] & 0x0f];
@@ -37,7 +54,8 @@ static int checksum(char out[17], const char *kind, const char *a, const char *b
         out[16] = '\0';
         rc = 0;
     }
-    EVP_MD_CTX_free(ctx);
+    if (buf != stack)
+        durable_free(buf);
     return rc;
 }
 
