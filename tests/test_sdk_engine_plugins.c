@@ -11,9 +11,8 @@
 #include "durable/engine.h"
 #include "durable/store.h"
 #include "model/internal.h"
+#include "support/sdk_engine_env.h"
 #include "support/testutil.h"
-
-#define T0 1767225600000LL
 
 /* ---- recording plugin ---------------------------------------------------------- */
 
@@ -156,106 +155,15 @@ static int count(const recorder *l, const char *hook, const char *op, int replay
     return n;
 }
 
-/* ---- engine loop (as in test_sdk_engine_replay.c) ------------------------------------ */
-
-typedef struct env {
-    durable_store *store;
-    durable_engine *engine;
-    durable_vclock *clock;
-    durable_client *client;
-    pthread_mutex_t mu;
-    char *arn;
-    int invocations;
-    durable_execution_info info;
-} env;
-
-static int c_checkpoint(void *user, durable_checkpoint_response *out,
-                        const durable_checkpoint_request *req)
-{
-    env *v = user;
-    pthread_mutex_lock(&v->mu);
-    int rc = durable_engine_checkpoint(out, v->engine, req);
-    pthread_mutex_unlock(&v->mu);
-    return rc;
-}
-
-static int c_get_state(void *user, durable_state_response *out, const durable_state_request *req)
-{
-    env *v = user;
-    pthread_mutex_lock(&v->mu);
-    int rc = durable_engine_get_state(out, v->engine, req);
-    pthread_mutex_unlock(&v->mu);
-    return rc;
-}
-
-static const durable_client_vtable vt = {c_checkpoint, c_get_state, NULL, NULL, NULL, NULL};
+/* ---- engine loop (support/sdk_engine_env.h) --------------------------------------------- */
 
 static void run(env *v, durable_handler_fn h, void *user, const durable_plugin *plugins,
                 size_t n)
 {
-    memset(v, 0, sizeof(*v));
-    pthread_mutex_init(&v->mu, NULL);
-    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&v->store, ":memory:", &so), 0);
-    CU_ASSERT_EQUAL_FATAL(durable_vclock_new(&v->clock, DURABLE_VCLOCK_FIXED, T0), 0);
-    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
-    eo.clock = durable_vclock_clock(v->clock);
-    CU_ASSERT_EQUAL_FATAL(durable_engine_open(&v->engine, v->store, &eo), 0);
-    CU_ASSERT_EQUAL_FATAL(durable_client_new(&v->client, &vt, v), 0);
-    durable_start_options st = DURABLE_START_OPTIONS_INIT;
-    st.input_payload = "\"World\"";
-    CU_ASSERT_EQUAL_FATAL(durable_engine_start_execution(&v->arn, NULL, v->engine, "fn", &st), 0);
-    for (int guard = 0; guard < 100; guard++) {
-        durable_execution_state es;
-        memset(&es, 0, sizeof(es));
-        durable_engine_execution_state(&es, v->engine, v->arn);
-        bool open = es.status == DURABLE_EXEC_RUNNING, ready = es.needs_invocation;
-        durable_execution_state_clear(&es);
-        if (!open)
-            break;
-        if (ready) {
-            durable_invocation_input in;
-            memset(&in, 0, sizeof(in));
-            char *inv = NULL;
-            CU_ASSERT_EQUAL_FATAL(durable_engine_start_invocation(&in, &inv, v->engine, v->arn, 0),
-                                  0);
-            v->invocations++;
-            durable_invocation_options o = DURABLE_INVOCATION_OPTIONS_INIT;
-            o.request_id = inv;
-            o.logger.level = DURABLE_LOG_OFF;
-            o.plugins = plugins;
-            o.plugin_count = n;
-            durable_invocation_output out;
-            memset(&out, 0, sizeof(out));
-            int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
-            durable_invocation_outcome oc;
-            if (rc == 0)
-                durable_engine_complete_invocation(&oc, v->engine, v->arn, inv, &out);
-            else
-                durable_engine_fail_invocation(&oc, v->engine, v->arn, inv, out.error);
-            durable_invocation_output_clear(&out);
-            durable_invocation_input_clear(&in);
-            durable__free(inv);
-            continue;
-        }
-        int64_t when = 0;
-        if (durable_engine_next_due(&when, v->engine) != 0)
-            break;
-        durable_vclock_advance_to(v->clock, when);
-        durable_engine_fire_due(NULL, v->engine);
-    }
-    durable_engine_get_execution(&v->info, v->engine, v->arn);
-}
-
-static void env_close(env *v)
-{
-    durable_execution_info_clear(&v->info);
-    durable__free(v->arn);
-    durable_client_free(v->client);
-    durable_engine_close(v->engine);
-    durable_vclock_free(v->clock);
-    durable_store_close(v->store);
-    pthread_mutex_destroy(&v->mu);
+    env_open(v);
+    v->plugins = plugins;
+    v->plugin_count = n;
+    env_run(v, "\"World\"", h, user, 100);
 }
 
 static durable_plugin recording(recorder *l)

@@ -100,6 +100,28 @@ static int count_success(void *user, const durable_operation_info *info)
     return 0;
 }
 
+/* Open an engine, run the execution to its end (with plugin pl, may be
+ * NULL) and check that it succeeded with result (NULL: not checked) in
+ * `invocations` invocations (0: not checked) without a rendezvous timing
+ * out. The caller closes v. */
+static void run_ok(env *v, const durable_plugin *pl, const char *input, durable_handler_fn h,
+                   void *user, const gate *g, const char *result, int invocations)
+{
+    env_open(v);
+    v->plugins = pl;
+    v->plugin_count = pl ? 1 : 0;
+    env_run(v, input, h, user, 10);
+    CU_ASSERT_FALSE(g->timed_out);
+    CU_ASSERT_EQUAL(v->info.status, DURABLE_EXEC_SUCCEEDED);
+    if (result) {
+        CU_ASSERT_PTR_NOT_NULL(v->info.result);
+        if (v->info.result)
+            CU_ASSERT_STRING_EQUAL(v->info.result, result);
+    }
+    if (invocations)
+        CU_ASSERT_EQUAL(v->invocations, invocations);
+}
+
 /* ---- the recorded history, order-independent ----------------------------------------- */
 
 /* "type id parent name subtype" per event, sorted: what must not depend on
@@ -265,11 +287,7 @@ static void run_squares(mrun *m, int conc, durable_nesting nesting, shape *sh)
     m->conc = conc;
     m->nesting = nesting;
     env v;
-    env_open(&v);
-    env_run(&v, "[1,2,3,4]", square_handler, m, 10);
-    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
-    CU_ASSERT_EQUAL(v.invocations, 2);
-    CU_ASSERT_FALSE(m->g.timed_out);
+    run_ok(&v, NULL, "[1,2,3,4]", square_handler, m, &m->g, NULL, 2);
     shape_take(sh, &v, nesting == DURABLE_NESTING_FLAT ? "-" : "MapIteration");
     env_close(&v);
 }
@@ -409,11 +427,7 @@ static void run_par(prun *p, int conc, shape *sh, env *v)
     memset(p, 0, sizeof(*p));
     gate_init(&p->g);
     p->conc = conc;
-    env_open(v);
-    env_run(v, NULL, par_handler, p, 10);
-    CU_ASSERT_EQUAL(v->info.status, DURABLE_EXEC_SUCCEEDED);
-    CU_ASSERT_EQUAL(v->invocations, 2);
-    CU_ASSERT_FALSE(p->g.timed_out);
+    run_ok(v, NULL, NULL, par_handler, p, &p->g, NULL, 2);
     CU_ASSERT_EQUAL(atomic_load(&p->waits_done), 1);
     shape_take(sh, v, "ParallelBranch");
 }
@@ -518,18 +532,13 @@ static void completion_case(const char *plan, int conc, durable_completion_confi
     r.cc = cc;
     durable_plugin pl = {"count-successes", &r.g};
     pl.user_function_end = count_success;
-    env v;
-    env_open(&v);
-    v.plugins = &pl;
-    v.plugin_count = 1;
     char input[64] = "[";
     for (size_t i = 0; plan[i]; i++)
         snprintf(input + strlen(input), sizeof input - strlen(input), "%s%zu", i ? "," : "", i);
     strcat(input, "]");
-    env_run(&v, input, plan_handler, &r, 10);
-    CU_ASSERT_FALSE(r.g.timed_out);
-    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
-    CU_ASSERT_EQUAL(v.invocations, 1); /* decided without waiting for suspended items */
+    env v;
+    /* one invocation: decided without waiting for suspended items */
+    run_ok(&v, &pl, input, plan_handler, &r, &r.g, NULL, 1);
     char want[64];
     snprintf(want, sizeof want, "\"%s\"", reason);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v.info.result);
@@ -684,14 +693,7 @@ static void test_decided_batch_stops_running_items(void)
     durable_plugin pl = {"count-successes", &s.g};
     pl.user_function_end = count_success;
     env v;
-    env_open(&v);
-    v.plugins = &pl;
-    v.plugin_count = 1;
-    env_run(&v, NULL, race_handler, &s, 10);
-    CU_ASSERT_FALSE(s.g.timed_out);
-    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
-    if (v.info.result)
-        CU_ASSERT_STRING_EQUAL(v.info.result, "[\"winner\"]");
+    run_ok(&v, &pl, NULL, race_handler, &s, &s.g, "[\"winner\"]", 1);
     CU_ASSERT_EQUAL(atomic_load(&s.pending_seen), 1);
     CU_ASSERT(atomic_load(&s.steps_after_decision) < 10000);
     /* the slow branch's context is never completed */
@@ -718,11 +720,7 @@ static void test_map_empty_input(void)
         r.conc = conc;
         r.cc = (durable_completion_config)DURABLE_COMPLETION_CONFIG_INIT;
         env v;
-        env_open(&v);
-        env_run(&v, "[]", plan_handler, &r, 10);
-        CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
-        if (v.info.result)
-            CU_ASSERT_STRING_EQUAL(v.info.result, "\"ALL_COMPLETED\"");
+        run_ok(&v, NULL, "[]", plan_handler, &r, &r.g, "\"ALL_COMPLETED\"", 1);
         durable_event_type want[] = {DURABLE_EVENT_EXECUTION_STARTED, DURABLE_EVENT_CONTEXT_STARTED,
                                      DURABLE_EVENT_CONTEXT_SUCCEEDED,
                                      DURABLE_EVENT_INVOCATION_COMPLETED,
@@ -808,13 +806,7 @@ static void test_map_items_replay_children_over_256k(void)
         gate_init(&b.g);
         b.conc = conc;
         env v;
-        env_open(&v);
-        env_run(&v, "[0,1]", big_handler, &b, 10);
-        CU_ASSERT_FALSE(b.g.timed_out);
-        CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
-        if (v.info.result)
-            CU_ASSERT_STRING_EQUAL(v.info.result, "2");
-        CU_ASSERT_EQUAL(v.invocations, 2);
+        run_ok(&v, NULL, "[0,1]", big_handler, &b, &b.g, "2", 2);
         /* the replay rebuilt both results by re-running the item functions,
          * with every step replayed (bodies ran once) */
         CU_ASSERT_EQUAL(atomic_load(&b.fn_runs), 4);
@@ -925,12 +917,8 @@ static void test_map_item_namer_and_serdes(void)
         gate_init(&n.g);
         n.conc = conc;
         env v;
-        env_open(&v);
-        env_run(&v, "[\"ab\",\"cd\",\"ef\"]", named_handler, &n, 10);
-        CU_ASSERT_FALSE(n.g.timed_out);
-        CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
-        if (v.info.result)
-            CU_ASSERT_STRING_EQUAL(v.info.result, "[\"AB\",\"CD\",\"EF\"]");
+        run_ok(&v, NULL, "[\"ab\",\"cd\",\"ef\"]", named_handler, &n, &n.g,
+               "[\"AB\",\"CD\",\"EF\"]", 2);
         CU_ASSERT_EQUAL(atomic_load(&n.serialized), 3); /* once per item, never on replay */
         static const char *const want[3] = {"job-ab:AB", "job-cd:CD", "job-ef:EF"};
         for (int inv = 0; inv < 2; inv++)
