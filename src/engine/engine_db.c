@@ -50,6 +50,13 @@ int durable__db_text(sqlite3_stmt *st, int col, const char *text)
     return rc == SQLITE_OK ? 0 : durable__error_set(DURABLE_EDB, "bind parameter %d failed", col);
 }
 
+int durable__db_text_static(sqlite3_stmt *st, int col, const char *text)
+{
+    int rc = text ? sqlite3_bind_text(st, col, text, -1, SQLITE_STATIC)
+                  : sqlite3_bind_null(st, col);
+    return rc == SQLITE_OK ? 0 : durable__error_set(DURABLE_EDB, "bind parameter %d failed", col);
+}
+
 int durable__db_i64(sqlite3_stmt *st, int col, int64_t v)
 {
     return sqlite3_bind_int64(st, col, v) == SQLITE_OK

@@ -70,6 +70,9 @@ int durable__db_done(durable_engine *e, sqlite3_stmt *st, const char *what);
 int durable__db_row(durable_engine *e, sqlite3_stmt *st, const char *what);
 void durable__db_reset(sqlite3_stmt *st);
 int durable__db_text(sqlite3_stmt *st, int col, const char *text);       /* NULL binds NULL */
+/* Without a copy: text must stay valid until the statement is reset
+ * (durable__db_done, or durable__db_row's last row / durable__db_reset). */
+int durable__db_text_static(sqlite3_stmt *st, int col, const char *text);
 int durable__db_i64(sqlite3_stmt *st, int col, int64_t v);
 int durable__db_i64_or_null(sqlite3_stmt *st, int col, int64_t v);     /* 0 binds NULL */
 char *durable__col_dup(sqlite3_stmt *st, int col);                      /* NULL for NULL */

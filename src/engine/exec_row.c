@@ -135,7 +135,7 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn)
     int rc = durable__db_prepare(e, &st, "SELECT " EXEC_COLUMNS " FROM executions WHERE arn = ?1");
     if (rc < 0)
         return rc;
-    durable__db_text(st, 1, arn);
+    durable__db_text_static(st, 1, arn);
     rc = load(e, x, st, "load execution");
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
@@ -189,11 +189,11 @@ static int save_all(durable_engine *e, const eng_exec *x)
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
-    durable__db_text(st, 2, durable_exec_status_name(x->status));
+    durable__db_text_static(st, 2, durable_exec_status_name(x->status));
     durable__db_i64_or_null(st, 3, x->end_ms);
     durable__db_i64_or_null(st, 4, x->deadline_ms);
     durable__db_i64(st, 5, x->token_seq);
-    durable__db_text(st, 6, x->inflight);
+    durable__db_text_static(st, 6, x->inflight);
     durable__db_i64(st, 7, x->needs_invocation ? 1 : 0);
     durable__db_i64(st, 8, x->change_seq);
     durable__db_i64(st, 9, x->delivered_seq);

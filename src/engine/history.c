@@ -36,13 +36,13 @@ int durable__history_append(durable_engine *e, eng_exec *x, durable_event *ev)
     if (rc == 0) {
         durable__db_i64(st, 1, x->rowid);
         durable__db_i64(st, 2, ev->event_id);
-        durable__db_text(st, 3, durable_event_type_name(ev->type));
+        durable__db_text_static(st, 3, durable_event_type_name(ev->type));
         durable__db_i64(st, 4, ev->timestamp);
-        durable__db_text(st, 5, ev->id);
-        durable__db_text(st, 6, ev->name);
-        durable__db_text(st, 7, ev->subtype);
-        durable__db_text(st, 8, ev->parent_id);
-        durable__db_text(st, 9, details);
+        durable__db_text_static(st, 5, ev->id);
+        durable__db_text_static(st, 6, ev->name);
+        durable__db_text_static(st, 7, ev->subtype);
+        durable__db_text_static(st, 8, ev->parent_id);
+        durable__db_text_static(st, 9, details);
         rc = durable__db_done(e, st, "append history event");
     }
     durable_free(details);

@@ -86,7 +86,7 @@ int durable__op_load(durable_engine *e, eng_op *o, const eng_exec *x, const char
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
-    durable__db_text(st, 2, op_id);
+    durable__db_text_static(st, 2, op_id);
     rc = durable__db_row(e, st, "load operation");
     if (rc <= 0)
         return rc;
@@ -100,16 +100,16 @@ static int bind_common(sqlite3_stmt *st, const eng_exec *x, const eng_op *o, cha
 {
     const durable_operation *op = &o->op;
     durable__db_i64(st, 1, x->rowid);
-    durable__db_text(st, 2, op->id);
+    durable__db_text_static(st, 2, op->id);
     durable__db_i64(st, 3, o->start_seq);
-    durable__db_text(st, 4, op->parent_id);
-    durable__db_text(st, 5, op->name);
-    durable__db_text(st, 6, durable_op_type_name(op->type));
-    durable__db_text(st, 7, op->subtype);
-    durable__db_text(st, 8, durable_op_status_name(op->status));
+    durable__db_text_static(st, 4, op->parent_id);
+    durable__db_text_static(st, 5, op->name);
+    durable__db_text_static(st, 6, durable_op_type_name(op->type));
+    durable__db_text_static(st, 7, op->subtype);
+    durable__db_text_static(st, 8, durable_op_status_name(op->status));
     durable__db_i64(st, 9, op->start_timestamp);
     durable__db_i64_or_null(st, 10, op->end_timestamp);
-    durable__db_text(st, 11, op->input_payload);
+    durable__db_text_static(st, 11, op->input_payload);
     if (op->replay_children == DURABLE_ABSENT)
         sqlite3_bind_null(st, 12);
     else
@@ -125,9 +125,9 @@ static int bind_common(sqlite3_stmt *st, const eng_exec *x, const eng_op *o, cha
         sqlite3_bind_null(st, 15);
     durable__db_i64_or_null(st, 16, op->scheduled_end_timestamp);
     durable__db_i64_or_null(st, 17, o->timer_ms);
-    durable__db_text(st, 18, op->callback_id);
-    durable__db_text(st, 19, op->result);
-    durable__db_text(st, 20, error_json);
+    durable__db_text_static(st, 18, op->callback_id);
+    durable__db_text_static(st, 19, op->result);
+    durable__db_text_static(st, 20, error_json);
     durable__db_i64(st, 21, x->change_seq);
     durable__db_i64(st, 22, engine_change ? 1 : 0);
     return 0;
@@ -191,7 +191,7 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
     }
     bind_common(st, x, o, error_json, engine_change);
     if (o->in_db)
-        durable__db_text(st, 23, durable_op_status_name(o->stored_status));
+        durable__db_text_static(st, 23, durable_op_status_name(o->stored_status));
     rc = durable__db_done(e, st, o->in_db ? "update operation" : "insert operation");
     durable_free(error_json);
     if (rc < 0)

@@ -71,7 +71,7 @@ static int load(durable_engine *e, const eng_exec *x, scratch *s)
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
-    durable__db_text(st, 2, s->id);
+    durable__db_text_static(st, 2, s->id);
     rc = durable__db_row(e, st, "validate: load operation");
     if (rc <= 0)
         return rc;

@@ -11,7 +11,8 @@
  *
  * Floor: on a WAL file with the same pragmas, BEGIN IMMEDIATE + one-row
  * INSERT + COMMIT per step, prepared once — the least a durable step can
- * cost. Each figure is the best of REPEAT runs (the machine is shared).
+ * cost. Each figure is the best of REPEAT interleaved rounds (the machine is
+ * shared).
  *
  * The last line is machine-readable:
  *   bench_engine: memory_us_per_step=<x> disk_us_per_step=<y> floor_us=<z> disk_ratio=<y/z>
@@ -33,7 +34,7 @@
 #include "durable/store.h"
 #include "store/internal.h"
 
-enum { REPEAT = 3 };
+enum { REPEAT = 5 };
 
 static double now_us(void)
 {
@@ -191,17 +192,42 @@ static result run_engine(const char *path, int nexec, int nsteps, int two_checkp
     return (result){steps_total / steps, whole / steps};
 }
 
-/* The floor: BEGIN IMMEDIATE + one-row INSERT + COMMIT per step. With
- * frames set, no WAL checkpoint runs and *frames gets the frames written. */
+/* The page size the store gives a new file: the floor uses it too. */
+static int store_page_size(void)
+{
+    char path[4096];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/bench_engine-pagesize-%ld.db", dir && *dir ? dir : "/tmp",
+             (long)getpid());
+    remove_db(path);
+    durable_store *st = NULL;
+    if (durable_store_open(&st, path, NULL) != 0)
+        die("store open");
+    sqlite3_stmt *q = NULL;
+    int page = 0;
+    if (sqlite3_prepare_v2(durable__store_db(st), "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        page = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    durable_store_close(st);
+    remove_db(path);
+    return page;
+}
+
+/* The floor: BEGIN IMMEDIATE + one-row INSERT + COMMIT per step, with the
+ * store's pragmas and page size. With frames set, no WAL checkpoint runs and
+ * *frames gets the frames written. */
 static double run_floor(const char *path, int steps, long *frames)
 {
     sqlite3 *db = NULL;
+    char setup[512];
+    snprintf(setup, sizeof setup,
+             "PRAGMA page_size=%d; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+             "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+             "CREATE TABLE steps(id INTEGER PRIMARY KEY, result TEXT)",
+             store_page_size());
     if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
-                     "CREATE TABLE steps(id INTEGER PRIMARY KEY, result TEXT)",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db, setup, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "bench_engine: floor setup: %s\n", sqlite3_errmsg(db));
         exit(1);
     }
@@ -243,26 +269,23 @@ static void temp_path(char *buf, size_t n, const char *stem, int i)
              (long)getpid(), i);
 }
 
-static result best_engine(int on_disk, int nexec, int nsteps, int two)
+/* One engine run; best keeps the lowest figures seen. */
+static void engine_round(result *best, int on_disk, int nexec, int nsteps, int two)
 {
-    result best = {1e30, 1e30};
-    for (int i = 0; i < REPEAT; i++) {
-        char path[4096];
-        if (on_disk) {
-            temp_path(path, sizeof path, "engine", i);
-            remove_db(path);
-        } else {
-            snprintf(path, sizeof path, ":memory:");
-        }
-        result r = run_engine(path, nexec, nsteps, two, NULL);
-        if (on_disk)
-            remove_db(path);
-        if (r.step_us < best.step_us)
-            best.step_us = r.step_us;
-        if (r.whole_us < best.whole_us)
-            best.whole_us = r.whole_us;
+    char path[4096];
+    if (on_disk) {
+        temp_path(path, sizeof path, "engine", two);
+        remove_db(path);
+    } else {
+        snprintf(path, sizeof path, ":memory:");
     }
-    return best;
+    result r = run_engine(path, nexec, nsteps, two, NULL);
+    if (on_disk)
+        remove_db(path);
+    if (r.step_us < best->step_us)
+        best->step_us = r.step_us;
+    if (r.whole_us < best->whole_us)
+        best->whole_us = r.whole_us;
 }
 
 int main(int argc, char **argv)
@@ -275,7 +298,10 @@ int main(int argc, char **argv)
     }
     int steps = nexec * nsteps;
 
+    /* Rounds interleave the variants, so a busy spell on the shared machine
+     * does not land on one variant only. */
     double floor_us = 1e30;
+    result mem1 = {1e30, 1e30}, mem2 = mem1, disk1 = mem1, disk2 = mem1;
     for (int i = 0; i < REPEAT; i++) {
         char path[4096];
         temp_path(path, sizeof path, "floor", i);
@@ -284,11 +310,11 @@ int main(int argc, char **argv)
         remove_db(path);
         if (f < floor_us)
             floor_us = f;
+        engine_round(&disk1, 1, nexec, nsteps, 0);
+        engine_round(&mem1, 0, nexec, nsteps, 0);
+        engine_round(&disk2, 1, nexec, nsteps, 1);
+        engine_round(&mem2, 0, nexec, nsteps, 1);
     }
-    result mem1 = best_engine(0, nexec, nsteps, 0);
-    result mem2 = best_engine(0, nexec, nsteps, 1);
-    result disk1 = best_engine(1, nexec, nsteps, 0);
-    result disk2 = best_engine(1, nexec, nsteps, 1);
 
     printf("bench_engine: %d executions x %d steps (START+SUCCEED per step), best of %d, "
            "SQLite %s\n",
