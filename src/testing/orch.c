@@ -79,6 +79,13 @@ typedef struct disc {
     int64_t next_due;
     new_cb *cbs;
     size_t cb_count;
+    /* The first ready execution's invocation, started in the same request
+     * (saves a thread hop per invocation). */
+    bool started;
+    int start_rc;
+    durable_invocation_input start_in;
+    char *start_inv;
+    char start_errmsg[512];
 } disc;
 
 static void disc_clear(disc *d)
@@ -93,6 +100,8 @@ static void disc_clear(disc *d)
         durable_free(d->cbs[i].name);
     }
     durable_free(d->cbs);
+    durable_invocation_input_clear(&d->start_in);
+    durable_free(d->start_inv);
     memset(d, 0, sizeof *d);
 }
 
@@ -275,6 +284,13 @@ static int discover_on_server(durable_engine *e, void *argp)
             durable_chained_invoke_clear(&d->chained.items[i]);
     }
     d->chained.count = w;
+    if (d->ready.count) {
+        d->started = true;
+        d->start_rc = durable_engine_start_invocation(&d->start_in, &d->start_inv, e,
+                                                      d->ready.items[0], (int64_t)getpid());
+        if (d->start_rc < 0)
+            snprintf(d->start_errmsg, sizeof d->start_errmsg, "%s", durable_error_last()->message);
+    }
     if (d->ready.count || d->chained.count || d->adopt_count)
         return 0;
 
@@ -579,7 +595,25 @@ static int pending_flush(durable__run *run, pending *p)
 
 /* Start an invocation of arn and run the handler; *p receives what must be
  * recorded. */
-static int run_invocation(durable__run *run, const char *arn, pending *p)
+typedef struct prestart {
+    bool valid;
+    char *arn;
+    int rc;
+    char *errmsg;
+    durable_invocation_input in;
+    char *inv;
+} prestart;
+
+static void prestart_clear(prestart *ps)
+{
+    durable_free(ps->arn);
+    durable_free(ps->errmsg);
+    durable_invocation_input_clear(&ps->in);
+    durable_free(ps->inv);
+    memset(ps, 0, sizeof *ps);
+}
+
+static int run_invocation(durable__run *run, const char *arn, pending *p, prestart *ps)
 {
     durable_server *srv = server();
     durable__exec *x = find_exec(run, arn);
@@ -592,7 +626,20 @@ static int run_invocation(durable__run *run, const char *arn, pending *p)
     durable_invocation_input in;
     memset(&in, 0, sizeof in);
     char *inv = NULL;
-    int rc = durable_server_start_invocation(&in, &inv, srv, arn, (int64_t)getpid());
+    int rc;
+    if (ps->valid && strcmp(ps->arn, arn) == 0) {
+        /* Started by the discovery request. */
+        rc = ps->rc;
+        if (rc < 0)
+            durable__error_set(rc, "%s", ps->errmsg ? ps->errmsg : durable_strerror(rc));
+        in = ps->in;
+        memset(&ps->in, 0, sizeof ps->in);
+        inv = ps->inv;
+        ps->inv = NULL;
+        prestart_clear(ps);
+    } else {
+        rc = durable_server_start_invocation(&in, &inv, srv, arn, (int64_t)getpid());
+    }
     if (rc == DURABLE_EBUSY || rc == DURABLE_ECLOSED) {
         /* Someone else runs it, or it closed meanwhile: nothing to do. */
         durable_invocation_input_clear(&in);
@@ -820,12 +867,27 @@ int durable__orch_loop(durable__run *run)
         for (size_t i = 0; i < d.chained.count && rc == 0; i++)
             rc = durable__sched_push(&sched, JOB_DISPATCH, 0, d.chained.items[i].parent_arn,
                                      d.chained.items[i].op_id);
+        prestart ps;
+        memset(&ps, 0, sizeof ps);
+        if (d.started) {
+            ps.valid = true;
+            ps.arn = durable__strdup(d.ready.items[0]);
+            ps.rc = d.start_rc;
+            if (d.start_rc < 0)
+                ps.errmsg = durable__strdup(d.start_errmsg);
+            ps.in = d.start_in;
+            memset(&d.start_in, 0, sizeof d.start_in);
+            ps.inv = d.start_inv;
+            d.start_inv = NULL;
+            if (!ps.arn)
+                rc = durable__error_oom();
+        }
         bool busy = d.ready.count || d.chained.count || d.adopt_count;
         bool has_due = d.has_due;
         int64_t due = d.next_due;
         disc_clear(&d);
-        if (rc < 0)
-            break;
+        if (rc < 0 && !ps.valid)
+            break; /* (with a started invocation, the cleanup below runs first) */
 
         if (!busy) {
             bool any = false;
@@ -891,7 +953,7 @@ int durable__orch_loop(durable__run *run)
                 pend.fire_now = durable__tenv_now();
             } else if (job.kind == JOB_INVOKE) {
                 idle_since = -1;
-                rc = run_invocation(run, job.arn, &pend);
+                rc = run_invocation(run, job.arn, &pend, &ps);
                 /* More jobs queued: record now, they may depend on it. */
                 if (rc == 0 && durable__sched_has(&sched))
                     rc = pending_flush(run, &pend);
@@ -905,6 +967,21 @@ int durable__orch_loop(durable__run *run)
             durable__job_clear(&job);
         }
         durable__sched_flush(&sched);
+        if (ps.valid && ps.rc == 0) {
+            /* Started but not run (the loop stopped first): record it as an
+             * invocation error so the engine's gate is released. */
+            durable_error saved = *durable_error_last();
+            char *msg = durable__strdup(saved.message);
+            durable_error_object eo = { (char *)"DurableInvocationError",
+                                        (char *)"the test runner stopped before running it",
+                                        NULL, NULL, 0 };
+            durable_invocation_outcome oc;
+            (void)durable_server_fail_invocation(&oc, server(), ps.arn, ps.inv, &eo);
+            if (rc < 0)
+                durable__error_set(rc, "%s", msg ? msg : "");
+            durable_free(msg);
+        }
+        prestart_clear(&ps);
         if (rc < 0)
             break;
     }
