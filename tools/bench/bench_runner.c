@@ -8,12 +8,14 @@
  *   waits1000        1,000 sequential 1-second waits — 1,001 invocations,
  *                    each replaying everything before it (replay must stay
  *                    O(operations) per invocation).
- * Each scenario runs 5 times; the table shows the median, min and max, the
+ * With arguments, only the named scenarios run (for profiling one of them)
+ * and the summary line is left out. Each scenario runs 5 times; the table shows the median, min and max, the
  * target, and the ratio against the official JS local runner measured on
  * this machine (≈20 s and ≈3.7 s for the first two). The LAST line is
  * exactly:
  *   bench_runner: steps1000_ms=<x> steps100_waits10_ms=<y> waits1000_ms=<z>
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +111,7 @@ static void run_scenario(const scenario *s, double times[RUNS])
     qsort(times, RUNS, sizeof times[0], cmp_double);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     durable_test_env_config cfg = DURABLE_TEST_ENV_CONFIG_INIT;
     cfg.skip_time = true;
@@ -126,6 +128,11 @@ int main(void)
     printf("%-18s %10s %10s %10s %10s %12s %10s\n", "scenario", "median_ms", "min_ms", "max_ms",
            "target_ms", "js_ms", "speedup");
     for (int i = 0; i < 3; i++) {
+        bool chosen = argc < 2;
+        for (int a = 1; a < argc; a++)
+            chosen = chosen || strcmp(argv[a], scenarios[i].name) == 0;
+        if (!chosen)
+            continue;
         double t[RUNS];
         run_scenario(&scenarios[i], t);
         med[i] = t[RUNS / 2];
@@ -139,6 +146,8 @@ int main(void)
                med[i] <= scenarios[i].target_ms ? "" : "  (over target)");
     }
     durable_test_env_teardown();
+    if (argc >= 2)
+        return 0;
     printf("bench_runner: steps1000_ms=%.2f steps100_waits10_ms=%.2f waits1000_ms=%.2f\n", med[0],
            med[1], med[2]);
     return 0;
