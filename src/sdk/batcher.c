@@ -1,12 +1,22 @@
 /*
- * The checkpoint batcher (batcher.h): a FIFO queue fed by any thread and
- * one background thread that turns prefixes of it into checkpoint calls.
+ * The checkpoint batcher (batcher.h): a FIFO queue fed by any thread, whose
+ * prefixes become checkpoint calls, one call at a time.
  *
- * Locking: one mutex guards the queue, the counters, the sticky status and
- * the id maps. The thread drops it around the client call and the merge
- * callback, so callers can enqueue (and the SDK's merge can take its own
- * locks and even enqueue) while a call is in flight. No user callback ever
- * runs with the mutex held.
+ * Who sends: whoever needs a call now and finds no call in flight takes the
+ * sender role (the `sending` flag) and makes the call on its own thread — a
+ * sync enqueuer, a flusher, a refresher or a stopper. That saves two thread
+ * hand-offs per synchronous checkpoint and, for an invocation that never
+ * queues async work (a replay that ends in a wait), the thread altogether.
+ * Async updates that nobody waits for are sent by a background thread,
+ * started on the first async enqueue, which honours max_delay and the
+ * limits. Either way one call is in flight at a time and calls take queue
+ * prefixes, so the order rules below do not depend on who sends.
+ *
+ * Locking: one mutex guards the queue, the counters, the sticky status, the
+ * sender role and the id maps. The sender drops it around the client call
+ * and the merge callback, so callers can enqueue (and the SDK's merge can
+ * take its own locks and even enqueue) while a call is in flight. No user
+ * callback ever runs with the mutex held.
  *
  * Why a call always takes a prefix of the queue: entries are answered in
  * queue order, so "answered up to seq N" is one counter (flush waits on
@@ -49,16 +59,20 @@ typedef struct entry {
 struct durable__batcher {
     durable_client *client;
     char *arn;
-    char *token; /* touched only by the batcher thread once it runs */
+    char *token; /* read by the sender; replaced under mu when its call returns */
     durable__batcher_options opts;
     durable__batcher_merge_fn merge;
     void *merge_user;
 
     pthread_mutex_t mu;
     pthread_cond_t cv_work; /* to the thread: work, urgency or stop */
-    pthread_cond_t cv_done; /* from the thread: entries were answered */
+    pthread_cond_t cv_done; /* from a sender: entries were answered, the role is free */
     pthread_t thread;
+    bool has_thread; /* the async sender thread was started */
     bool join_claimed, joined;
+    bool sending;    /* a call is in flight (someone holds the sender role) */
+    entry **taken;   /* the entries of the call in flight (sender only) */
+    size_t taken_cap;
 
     entry *head, *tail;
     size_t queued, queued_bytes, queued_sync;
@@ -101,9 +115,13 @@ static void default_sleep(void *user, int ms)
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-static bool on_batcher_thread(const durable__batcher *b)
+/* The batcher whose call this thread is making (merge callback included):
+ * a sync request from there would wait for itself. */
+static _Thread_local const durable__batcher *tls_sender;
+
+static bool in_own_call(const durable__batcher *b)
 {
-    return pthread_equal(pthread_self(), b->thread);
+    return tls_sender == b;
 }
 
 static void entry_free(entry *e)
@@ -395,72 +413,111 @@ static call_result send_call(durable__batcher *b, entry *const *taken, size_t n)
     return r;
 }
 
-/* ---- the thread --------------------------------------------------------------------- */
+/* ---- sending (mu held on entry and exit) -------------------------------------------- */
+
+/* Make one call of a queue prefix on the calling thread. Caller holds mu,
+ * no call is in flight and the queue is not empty. */
+static void send_one(durable__batcher *b)
+{
+    if (b->taken_cap < b->queued) {
+        size_t ncap = b->queued * 2;
+        entry **t = durable__realloc(b->taken, ncap * sizeof *t);
+        if (!t) {
+            /* Cannot even list the entries: fail them all. */
+            if (!b->status) {
+                b->status = DURABLE_ENOMEM;
+                b->errmsg = durable__strdup("checkpoint batcher: out of memory");
+            }
+            drain(b, DURABLE_ENOMEM);
+            pthread_cond_broadcast(&b->cv_done);
+            return;
+        }
+        b->taken = t;
+        b->taken_cap = ncap;
+    }
+    b->sending = true;
+    entry **taken = b->taken;
+    size_t n = take_call(b, taken);
+    pthread_mutex_unlock(&b->mu);
+
+    const durable__batcher *outer = tls_sender;
+    tls_sender = b;
+    call_result r = send_call(b, taken, n);
+    tls_sender = outer;
+
+    pthread_mutex_lock(&b->mu);
+    if (r.rc == 0) {
+        durable_free(b->token);
+        b->token = r.new_token;
+        b->closed = b->closed || r.closed;
+    } else {
+        durable_free(r.new_token);
+        if (b->status == 0) {
+            b->status = r.rc;
+            b->errmsg = r.errmsg;
+            r.errmsg = NULL;
+        }
+    }
+    durable_free(r.errmsg);
+    for (size_t i = 0; i < n; i++)
+        answer(b, taken[i], r.rc);
+    if (r.rc != 0)
+        drain(b, b->status);
+    else if (b->closed)
+        drain(b, DURABLE_ESTATE);
+    b->sending = false;
+    pthread_cond_broadcast(&b->cv_done);
+    pthread_cond_signal(&b->cv_work); /* the thread may have async work left */
+}
+
+/* Wait until done(b, arg), making calls whenever no one else is: the
+ * caller needs its work sent now, so it never waits for the delay timer. */
+static void pump_until(durable__batcher *b, bool (*done)(const durable__batcher *, const void *),
+                       const void *arg)
+{
+    while (!done(b, arg)) {
+        if (!b->sending && b->head)
+            send_one(b);
+        else
+            pthread_cond_wait(&b->cv_done, &b->mu);
+    }
+}
+
+/* ---- the async sender thread -------------------------------------------------------- */
 
 static void *run(void *arg)
 {
     durable__batcher *b = arg;
-    entry **taken = NULL;
-    size_t taken_cap = 0;
     pthread_mutex_lock(&b->mu);
     for (;;) {
-        while (!b->head && !b->stopping)
+        while (!b->stopping && (!b->head || b->sending))
             pthread_cond_wait(&b->cv_work, &b->mu);
-        if (!b->head)
-            break; /* stopping, queue drained */
-        while (b->head && !urgent(b) && !full(b)) {
+        if (!b->head || b->sending)
+            break; /* stopping; the stopper drains what is left */
+        while (b->head && !b->sending && !urgent(b) && !full(b)) {
             int64_t deadline = b->head->enq_ms + b->opts.max_delay_ms;
             if (now_ms() >= deadline)
                 break;
             struct timespec ts = abs_ms(deadline);
             pthread_cond_timedwait(&b->cv_work, &b->mu, &ts);
         }
-        if (taken_cap < b->queued) {
-            size_t ncap = b->queued * 2;
-            entry **t = durable__realloc(taken, ncap * sizeof *t);
-            if (!t) {
-                /* Cannot even list the entries: fail them all. */
-                if (!b->status) {
-                    b->status = DURABLE_ENOMEM;
-                    b->errmsg = durable__strdup("checkpoint batcher: out of memory");
-                }
-                drain(b, DURABLE_ENOMEM);
-                pthread_cond_broadcast(&b->cv_done);
-                continue;
-            }
-            taken = t;
-            taken_cap = ncap;
-        }
-        size_t n = take_call(b, taken);
-        pthread_mutex_unlock(&b->mu);
-
-        call_result r = send_call(b, taken, n);
-
-        pthread_mutex_lock(&b->mu);
-        if (r.rc == 0) {
-            durable_free(b->token);
-            b->token = r.new_token;
-            b->closed = b->closed || r.closed;
-        } else {
-            durable_free(r.new_token);
-            if (b->status == 0) {
-                b->status = r.rc;
-                b->errmsg = r.errmsg;
-                r.errmsg = NULL;
-            }
-        }
-        durable_free(r.errmsg);
-        for (size_t i = 0; i < n; i++)
-            answer(b, taken[i], r.rc);
-        if (r.rc != 0)
-            drain(b, b->status);
-        else if (b->closed)
-            drain(b, DURABLE_ESTATE);
-        pthread_cond_broadcast(&b->cv_done);
+        if (b->head && !b->sending)
+            send_one(b);
     }
     pthread_mutex_unlock(&b->mu);
-    durable_free(taken);
     return NULL;
+}
+
+/* Start the async sender on first need. Caller holds mu. */
+static int ensure_thread(durable__batcher *b)
+{
+    if (b->has_thread)
+        return 0;
+    if (pthread_create(&b->thread, NULL, run, b) != 0)
+        return durable__error_set(DURABLE_ERROR, "checkpoint batcher: cannot start the batcher "
+                                                 "thread");
+    b->has_thread = true;
+    return 0;
 }
 
 /* ---- API ---------------------------------------------------------------------------- */
@@ -494,11 +551,8 @@ int durable__batcher_new(durable__batcher **out, durable_client *client, const c
     bool mu = ok && pthread_mutex_init(&b->mu, NULL) == 0;
     bool cw = mu && pthread_cond_init(&b->cv_work, &ca) == 0;
     bool cd = cw && pthread_cond_init(&b->cv_done, NULL) == 0;
-    bool th = cd && pthread_create(&b->thread, NULL, run, b) == 0;
     pthread_condattr_destroy(&ca);
-    if (!th) {
-        if (cd)
-            pthread_cond_destroy(&b->cv_done);
+    if (!cd) {
         if (cw)
             pthread_cond_destroy(&b->cv_work);
         if (mu)
@@ -507,7 +561,7 @@ int durable__batcher_new(durable__batcher **out, durable_client *client, const c
         durable_free(b->token);
         durable_free(b);
         return durable__error_set(DURABLE_ERROR,
-                                  "durable__batcher_new: cannot start the batcher thread");
+                                  "durable__batcher_new: cannot create the batcher's locks");
     }
     *out = b;
     return 0;
@@ -547,6 +601,23 @@ static void free_strs(char **a, size_t n)
     durable_free(a);
 }
 
+static bool waiter_done(const durable__batcher *b, const void *w)
+{
+    (void)b;
+    return ((const waiter *)w)->done;
+}
+
+static bool answered_up_to(const durable__batcher *b, const void *seq)
+{
+    return b->answered_seq >= *(const uint64_t *)seq;
+}
+
+static bool queue_idle(const durable__batcher *b, const void *unused)
+{
+    (void)unused;
+    return !b->head && !b->sending;
+}
+
 /* Queue e (taken), or refuse/drop it; waits if e->sync. */
 static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const char *what)
 {
@@ -580,11 +651,16 @@ static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const
             return rc;
         }
     }
-    /* A sync caller on the batcher thread (from the merge callback) would
-     * wait for itself: its update travels as async instead. */
-    if (e->sync && on_batcher_thread(b))
+    /* A sync caller inside a call of this batcher (the merge callback)
+     * would wait for itself: its update travels as async instead. */
+    if (e->sync && in_own_call(b))
         e->sync = false;
     bool sync = e->sync;
+    if (!sync && (rc = ensure_thread(b)) != 0) {
+        pthread_mutex_unlock(&b->mu);
+        entry_free(e);
+        return rc;
+    }
     if (sync)
         e->w = &w;
     e->seq = ++b->next_seq;
@@ -602,8 +678,7 @@ static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const
         pthread_mutex_unlock(&b->mu);
         return 0;
     }
-    while (!w.done)
-        pthread_cond_wait(&b->cv_done, &b->mu);
+    pump_until(b, waiter_done, &w);
     if (w.rc)
         refuse(b, w.rc, what);
     pthread_mutex_unlock(&b->mu);
@@ -655,9 +730,9 @@ int durable__batcher_refresh(durable__batcher *b)
 {
     if (!b)
         return durable__error_set(DURABLE_EINVAL, "durable__batcher_refresh: batcher is NULL");
-    if (on_batcher_thread(b))
-        return durable__error_set(DURABLE_ESTATE, "durable__batcher_refresh: called from the "
-                                                  "batcher's own thread (merge callback)");
+    if (in_own_call(b))
+        return durable__error_set(DURABLE_ESTATE, "durable__batcher_refresh: called from inside "
+                                                  "one of the batcher's calls (merge callback)");
     entry *e = durable__calloc(1, sizeof *e);
     if (!e)
         return durable__error_oom();
@@ -670,12 +745,11 @@ int durable__batcher_flush(durable__batcher *b)
     if (!b)
         return durable__error_set(DURABLE_EINVAL, "durable__batcher_flush: batcher is NULL");
     pthread_mutex_lock(&b->mu);
-    if (!on_batcher_thread(b) && !b->joined) {
+    if (!in_own_call(b)) {
         uint64_t target = b->next_seq;
         b->flush_waiters++;
         pthread_cond_signal(&b->cv_work);
-        while (b->answered_seq < target)
-            pthread_cond_wait(&b->cv_done, &b->mu);
+        pump_until(b, answered_up_to, &target);
         b->flush_waiters--;
     }
     int rc = b->status;
@@ -723,9 +797,14 @@ void durable__batcher_stop(durable__batcher *b)
     pthread_mutex_lock(&b->mu);
     b->stopping = true;
     pthread_cond_signal(&b->cv_work);
-    if (on_batcher_thread(b)) {
-        /* From the merge callback: the thread exits once drained; the
-         * owner's later stop/free joins it. */
+    if (in_own_call(b)) {
+        /* From the merge callback: the owner's later stop/free drains the
+         * queue and joins the thread. */
+        pthread_mutex_unlock(&b->mu);
+        return;
+    }
+    pump_until(b, queue_idle, NULL); /* everything queued is sent */
+    if (!b->has_thread) {
         pthread_mutex_unlock(&b->mu);
         return;
     }
@@ -758,6 +837,7 @@ void durable__batcher_free(durable__batcher *b)
     durable_free(b->arn);
     durable_free(b->token);
     durable_free(b->errmsg);
+    durable_free(b->taken);
     durable_free(b);
 }
 

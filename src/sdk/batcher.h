@@ -1,8 +1,10 @@
 /*
  * The checkpoint batcher (internal to the SDK; SPEC §10.13, seed design
  * 004): collects operation updates from every thread of one invocation and
- * sends them to the service in checkpoint calls, one call at a time, from
- * its own background thread.
+ * sends them to the service in checkpoint calls, one call at a time. A
+ * caller that must wait (sync enqueue, flush, refresh, stop) makes the call
+ * on its own thread when none is in flight; async updates nobody waits for
+ * are sent by a background thread started on the first async enqueue.
  *
  * Per call it respects a byte limit (compact JSON of every update + token
  * length + 100), an update-count limit and, for async updates, a delay that
@@ -23,7 +25,9 @@
  *    everything still queued fails with DURABLE_ESTATE.
  *
  * Thread-safety: every function except _free may be called from any thread
- * concurrently. The merge callback runs on the batcher's thread.
+ * concurrently. The merge callback runs on the thread that made the call
+ * (a waiting caller's or the background thread), never with a batcher lock
+ * held; calls are serialized, so merges are too.
  */
 #ifndef DURABLE_SRC_SDK_BATCHER_H
 #define DURABLE_SRC_SDK_BATCHER_H
@@ -47,7 +51,7 @@ typedef struct durable__batcher_options {
 } durable__batcher_options;
 #define DURABLE__BATCHER_OPTIONS_INIT { 768000, 200, 10, 5, 100, 10000 }
 
-/* Called (from the batcher's thread) with each response's NewExecutionState
+/* Called (on the thread that made the call) with each response's NewExecutionState
  * operations (a delta) so the SDK merges them into its state, before any
  * sync waiter of that batch is woken. ops is borrowed for the call. */
 typedef void (*durable__batcher_merge_fn)(void *user, const durable_operation_list *ops);
@@ -55,7 +59,7 @@ typedef void (*durable__batcher_merge_fn)(void *user, const durable_operation_li
 /* client and merge are borrowed (they must outlive the batcher); arn and
  * token are copied. opts NULL = defaults; max_bytes/max_updates 0 and
  * negative delays/counts take the default (0 ms delays and 0 retries are
- * honoured). Starts the batcher thread. */
+ * honoured). Starts no thread: the first async enqueue does. */
 int durable__batcher_new(durable__batcher **out, durable_client *client, const char *arn,
                          const char *checkpoint_token, const durable__batcher_options *opts,
                          durable__batcher_merge_fn merge, void *merge_user);
@@ -83,8 +87,8 @@ const char *durable__batcher_errmsg(durable__batcher *b);
 /* True once a response came back without a CheckpointToken (execution closed). */
 bool durable__batcher_closed(durable__batcher *b);
 
-/* Flush, stop and join the thread; later enqueues are refused locally (DURABLE_ESTATE).
- * Idempotent. */
+/* Flush, stop and join the thread (if one was started); later enqueues are refused
+ * locally (DURABLE_ESTATE). Idempotent. */
 void durable__batcher_stop(durable__batcher *b);
 void durable__batcher_free(durable__batcher *b); /* stops first; accepts NULL */
 
