@@ -86,6 +86,8 @@ void durable__optable_clear(durable__optable *t);
 int durable__optable_put(durable__optable *t, const durable_operation *op);
 /* Insert by moving op's contents (op is left zeroed). */
 int durable__optable_take(durable__optable *t, durable_operation *op);
+/* Room for n operations in all (no rehash until then). */
+int durable__optable_reserve(durable__optable *t, size_t n);
 /* Borrowed pointer (valid until the next put), NULL if absent. */
 const durable_operation *durable__optable_get(const durable__optable *t, const char *id);
 

@@ -5,6 +5,7 @@
 
 #include "sdk/batcher.h"
 #include "sdk/context_internal.h"
+#include "sdk/invocation.h"
 
 static int invocation_error(durable_invocation_output *out, const char *type, const char *message)
 {
@@ -49,10 +50,34 @@ static bool is_invocation_failure(int code)
     }
 }
 
-/* Every state page after the first (MaxItems 1000). */
-static int load_state(durable__exec *ex, const durable_invocation_input *in)
+/* Move the first page into the table: an in-process caller's input is
+ * only built for this call, so copying it again would double the work of a
+ * replay. The handler has not started, but the lock keeps the rule that
+ * the table is only touched under it. */
+static int take_first_page(durable__exec *ex, durable_operation_list *ops)
 {
-    durable__exec_merge(ex, &in->operations, false);
+    pthread_mutex_lock(&ex->mu);
+    int rc = durable__optable_reserve(&ex->ops, ex->ops.count + ops->count);
+    for (size_t i = 0; i < ops->count && rc == 0; i++)
+        rc = durable__optable_take(&ex->ops, &ops->items[i]);
+    ex->merge_seq++;
+    pthread_mutex_unlock(&ex->mu);
+    durable_operation_list_clear(ops);
+    return rc;
+}
+
+/* The first page (taken from `take` when not NULL), then every state page
+ * after it (MaxItems 1000). */
+static int load_state(durable__exec *ex, const durable_invocation_input *in,
+                      durable_operation_list *take)
+{
+    if (take) {
+        int rc = take_first_page(ex, take);
+        if (rc)
+            return rc;
+    } else {
+        durable__exec_merge(ex, &in->operations, false);
+    }
     char *marker = durable__strdup(in->next_marker);
     if (in->next_marker && !marker)
         return durable__error_oom();
@@ -237,10 +262,10 @@ static int finish(durable_invocation_output *out, durable__exec *ex, durable_ctx
 }
 
 static int start(durable__exec *ex, const durable_invocation_input *in,
-                 const durable_invocation_options *o, cJSON **input_json,
-                 durable_invocation_output *out)
+                 durable_operation_list *take, const durable_invocation_options *o,
+                 cJSON **input_json, durable_invocation_output *out)
 {
-    int rc = load_state(ex, in);
+    int rc = load_state(ex, in, take);
     if (rc)
         return invocation_error(out, DURABLE_INVOCATION_ERROR_INPUT,
                                 durable_error_last()->message);
@@ -282,9 +307,9 @@ static int start(durable__exec *ex, const durable_invocation_input *in,
     return 0;
 }
 
-int durable_handle_invocation(durable_invocation_output *out, durable_client *client,
-                              const durable_invocation_input *input, durable_handler_fn handler,
-                              void *user, const durable_invocation_options *opts)
+static int handle(durable_invocation_output *out, durable_client *client,
+                  const durable_invocation_input *input, durable_operation_list *take,
+                  durable_handler_fn handler, void *user, const durable_invocation_options *opts)
 {
     if (!out || !client || !input || !handler)
         return durable__error_set(DURABLE_EINVAL,
@@ -302,7 +327,7 @@ int durable_handle_invocation(durable_invocation_output *out, durable_client *cl
         return invocation_error(out, DURABLE_INVOCATION_ERROR_INTERNAL,
                                 durable_error_last()->message);
     cJSON *input_json = NULL;
-    rc = start(ex, input, o, &input_json, out);
+    rc = start(ex, input, take, o, &input_json, out);
     if (rc == 0) {
         durable_ctx *root = NULL;
         durable_invocation_info info;
@@ -331,4 +356,18 @@ int durable_handle_invocation(durable_invocation_output *out, durable_client *cl
     cJSON_Delete(input_json);
     durable__exec_free(ex);
     return rc;
+}
+
+int durable_handle_invocation(durable_invocation_output *out, durable_client *client,
+                              const durable_invocation_input *input, durable_handler_fn handler,
+                              void *user, const durable_invocation_options *opts)
+{
+    return handle(out, client, input, NULL, handler, user, opts);
+}
+
+int durable__handle_invocation_take(durable_invocation_output *out, durable_client *client,
+                                    durable_invocation_input *input, durable_handler_fn handler,
+                                    void *user, const durable_invocation_options *opts)
+{
+    return handle(out, client, input, input ? &input->operations : NULL, handler, user, opts);
 }

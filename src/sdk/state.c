@@ -58,20 +58,31 @@ const durable_operation *durable__optable_get(const durable__optable *t, const c
     return v ? &t->items[v - 1] : NULL;
 }
 
-/* Make room for one more item; keeps the load factor under 1/2. */
-static int reserve(durable__optable *t)
+int durable__optable_reserve(durable__optable *t, size_t n)
 {
-    if (t->count == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
+    if (n > t->cap) {
+        size_t cap = t->cap ? t->cap : 16;
+        while (cap < n)
+            cap *= 2;
         durable_operation *items = durable__realloc(t->items, cap * sizeof(*items));
         if (!items)
             return durable__error_oom();
         t->items = items;
         t->cap = cap;
     }
-    if ((t->count + 1) * 2 > t->nslots)
-        return rehash(t, t->nslots ? t->nslots * 2 : 32);
+    if (n * 2 > t->nslots) {
+        size_t nslots = t->nslots ? t->nslots : 32;
+        while (nslots < n * 2)
+            nslots *= 2;
+        return rehash(t, nslots);
+    }
     return 0;
+}
+
+/* Make room for one more item; keeps the load factor under 1/2. */
+static int reserve(durable__optable *t)
+{
+    return durable__optable_reserve(t, t->count + 1);
 }
 
 int durable__optable_take(durable__optable *t, durable_operation *op)

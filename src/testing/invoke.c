@@ -14,6 +14,7 @@
 
 #include "durable/context.h"
 #include "model/internal.h"
+#include "sdk/invocation.h"
 #include "testing/testing_internal.h"
 
 static void capture_line(void *user, durable_log_level level, const char *line)
@@ -38,12 +39,13 @@ static void invocation_options(durable_invocation_options *o, durable__run *run,
 }
 
 int durable__invoke_inprocess(durable_invocation_output *out, durable__run *run,
-                              durable_client *client, const durable_invocation_input *input,
+                              durable_client *client, durable_invocation_input *input,
                               const char *request_id, durable__tst_handler handler, void *user)
 {
     durable_invocation_options o;
     invocation_options(&o, run, request_id);
-    return durable_handle_invocation(out, client, input, (durable_handler_fn)handler, user, &o);
+    return durable__handle_invocation_take(out, client, input, (durable_handler_fn)handler, user,
+                                           &o);
 }
 
 /* ---- crash isolation --------------------------------------------------------- */

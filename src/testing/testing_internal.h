@@ -308,10 +308,11 @@ int durable__orch_loop(durable__run *run);
 
 /* ---- one invocation (invoke.c) ------------------------------------------- */
 
-/* Run one invocation in this process. Returns 0 with *out filled, or
+/* Run one invocation in this process; input's operations are moved into
+ * the SDK (the list is left empty). Returns 0 with *out filled, or
  * DURABLE_EINVOCATION with out->error set (an invocation error). */
 int durable__invoke_inprocess(durable_invocation_output *out, durable__run *run,
-                              durable_client *client, const durable_invocation_input *input,
+                              durable_client *client, durable_invocation_input *input,
                               const char *request_id, durable__tst_handler handler, void *user);
 
 /* Run one invocation in a forked child that opens its own engine on the
