@@ -124,6 +124,32 @@ static void test_token_round_trip(void)
     CU_ASSERT_EQUAL(durable_token_encode(&tok, ARN, -1, "i"), DURABLE_EINVAL);
 }
 
+/* Every minted token decodes (the decoder accepts only cJSON's exact
+ * compact text), whether or not its members need escaping and whatever the
+ * size of seq. */
+static void test_token_encodings_decode(void)
+{
+    const char *arns[] = {ARN, "arn:\"quoted\"\\x", "arn:tab\there"};
+    const char *invs[] = {"inv-1", "9b2f0c1e-7d3a-4c55-9a0e-2f1b3c4d5e6f", "in\"v"};
+    const int64_t seqs[] = {0, 1, 9, 10, 2147483646, 2147483647, 2147483648LL, 1099511627776LL};
+    for (size_t a = 0; a < sizeof arns / sizeof *arns; a++)
+        for (size_t i = 0; i < sizeof invs / sizeof *invs; i++)
+            for (size_t k = 0; k < sizeof seqs / sizeof *seqs; k++) {
+                char *tok = NULL;
+                CU_ASSERT_EQUAL_FATAL(durable_token_encode(&tok, arns[a], seqs[k], invs[i]), 0);
+                durable_token t;
+                int rc = durable_token_decode(&t, tok);
+                CU_ASSERT_EQUAL(rc, 0);
+                if (rc == 0) {
+                    CU_ASSERT_STRING_EQUAL(t.arn, arns[a]);
+                    CU_ASSERT_STRING_EQUAL(t.invocation_id, invs[i]);
+                    CU_ASSERT_EQUAL(t.seq, seqs[k]);
+                }
+                durable_token_clear(&t);
+                durable_free(tok);
+            }
+}
+
 static void expect_bad_token(const char *text)
 {
     durable_token t;
@@ -300,6 +326,7 @@ int main(void)
     DT_ADD(s, test_uuid_format);
     DT_ADD(s, test_arn_build_and_parse);
     DT_ADD(s, test_token_round_trip);
+    DT_ADD(s, test_token_encodings_decode);
     DT_ADD(s, test_token_tamper_and_truncation);
     DT_ADD(s, test_callback_id_round_trip_and_tamper);
     DT_ADD(s, test_base64_edges);

@@ -37,7 +37,8 @@ static int apply_to(durable_engine *e, eng_exec *x, eng_op *o, const durable_ope
  * CONTEXT (START + completion in one batch, SPEC §5.2), that one too: the
  * START is kept in memory and the row is written once, in its final state.
  * Returns how many updates were applied, or a negative code. */
-static int apply_at(durable_engine *e, eng_exec *x, const durable_checkpoint_request *req, size_t i)
+static int apply_at(durable_engine *e, eng_exec *x, const durable_checkpoint_request *req, size_t i,
+                    const bool *absent)
 {
     const durable_operation_update *u = &req->updates[i];
     if (u->type == DURABLE_OP_EXECUTION) {
@@ -48,8 +49,10 @@ static int apply_at(durable_engine *e, eng_exec *x, const durable_checkpoint_req
     bool pair = next && (u->type == DURABLE_OP_STEP || u->type == DURABLE_OP_CONTEXT) &&
                 next->type == u->type && next->id && strcmp(next->id, u->id) == 0;
     eng_op o;
-    int rc = durable__op_load(e, &o, x, u->id);
-    if (rc < 0)
+    int rc = 0;
+    if (absent[i])
+        durable__eop_init(&o); /* validation saw it is new: nothing to read */
+    else if ((rc = durable__op_load(e, &o, x, u->id)) < 0)
         return rc;
     o.defer = pair;
     rc = apply_to(e, x, &o, u);
@@ -69,6 +72,8 @@ static int process(durable_engine *e, durable_checkpoint_response *out,
                    const durable_checkpoint_request *req)
 {
     eng_exec x;
+    bool few[32] = {false};
+    bool *absent = few;
     int rc = durable__exec_load(e, &x, req->durable_execution_arn);
     if (rc < 0)
         return rc;
@@ -83,11 +88,16 @@ static int process(durable_engine *e, durable_checkpoint_response *out,
         rc = rc > 0 ? 0 : rc; /* replayed: nothing changes */
         goto done;
     }
+    if (req->update_count > sizeof few / sizeof few[0] &&
+        !(absent = durable__calloc(req->update_count, sizeof *absent))) {
+        rc = durable__error_oom();
+        goto done;
+    }
     if ((rc = durable__token_check(e, &x, req->checkpoint_token)) < 0 ||
-        (rc = durable__validate_batch(e, &x, req)) < 0)
+        (rc = durable__validate_batch(e, &x, req, absent)) < 0)
         goto done;
     for (size_t i = 0; i < req->update_count; i += (size_t)rc) {
-        if ((rc = apply_at(e, &x, req, i)) < 0) {
+        if ((rc = apply_at(e, &x, req, i, absent)) < 0) {
             if (req->updates[i].type == DURABLE_OP_EXECUTION)
                 durable__error_prefix("Updates[%zu] (id %s)", i, req->updates[i].id);
             goto done;
@@ -102,6 +112,8 @@ static int process(durable_engine *e, durable_checkpoint_response *out,
         goto done;
     rc = durable__exec_save(e, &x);
 done:
+    if (absent != few)
+        durable_free(absent);
     durable__exec_clear(&x);
     return rc;
 }

@@ -193,8 +193,11 @@ int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client
                         const char *inbound, const durable_checkpoint_response *resp);
 
 /* ---- validation (validate.c) ---- */
+/* absent (NULL, or one flag per update): set for an update whose operation
+ * is neither stored nor created earlier in the batch, so applying it needs
+ * no lookup. */
 int durable__validate_batch(durable_engine *e, const eng_exec *x,
-                            const durable_checkpoint_request *req);
+                            const durable_checkpoint_request *req, bool *absent);
 
 /* ---- processors (the apply_ files) ---- */
 int durable__apply_step(durable_engine *e, eng_exec *x, eng_op *o,

@@ -287,7 +287,7 @@ static int apply_scratch(scratch *s, const durable_operation_update *u)
 }
 
 static int check_update(durable_engine *e, const eng_exec *x, scratch_map *m, size_t i,
-                        const durable_operation_update *u)
+                        const durable_operation_update *u, bool *absent)
 {
     const char *id = u->id;
     if (u->type == DURABLE_OP_TYPE_NONE)
@@ -326,6 +326,8 @@ static int check_update(durable_engine *e, const eng_exec *x, scratch_map *m, si
     }
     if ((rc = check_status(e, i, u, s)) < 0)
         return rc;
+    if (absent)
+        absent[i] = !s->exists;
     return apply_scratch(s, u);
 }
 
@@ -373,7 +375,7 @@ static int check_batch(durable_engine *e, scratch_map *m, const durable_checkpoi
 }
 
 int durable__validate_batch(durable_engine *e, const eng_exec *x,
-                            const durable_checkpoint_request *req)
+                            const durable_checkpoint_request *req, bool *absent)
 {
     size_t n = req->update_count;
     if (n == 0)
@@ -387,7 +389,7 @@ int durable__validate_batch(durable_engine *e, const eng_exec *x,
         return durable__error_oom();
     int rc = check_batch(e, &m, req);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = check_update(e, x, &m, i, &req->updates[i]);
+        rc = check_update(e, x, &m, i, &req->updates[i], absent);
     map_free(&m);
     return rc;
 }

@@ -5,6 +5,7 @@
  * sequence. It is a checksum, not a secret: tokens are opaque, not
  * authenticated (the engine still checks seq and invocation against its
  * own state). */
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,10 +61,10 @@ static int checksum(char out[17], const char *kind, const char *a, const char *b
 }
 
 /* base64 of the compact JSON of obj (consumed). */
-static int encode_obj(char **out, cJSON *obj, size_t max_len, const char *what)
+
+/* base64 of text (taken), capped at max_len characters. */
+static int encode_text(char **out, char *text, size_t max_len, const char *what)
 {
-    char *text = obj ? durable_json_print(obj) : NULL;
-    cJSON_Delete(obj);
     if (!text)
         return durable__error_oom();
     int rc = durable_base64_encode(out, (const unsigned char *)text, strlen(text));
@@ -74,6 +75,39 @@ static int encode_obj(char **out, cJSON *obj, size_t max_len, const char *what)
         return durable__error_set(DURABLE_EINVAL, "%s would exceed %zu characters", what, max_len);
     }
     return rc;
+}
+
+static int encode_obj(char **out, cJSON *obj, size_t max_len, const char *what)
+{
+    char *text = obj ? durable_json_print(obj) : NULL;
+    cJSON_Delete(obj);
+    return encode_text(out, text, max_len, what);
+}
+
+/* The parts joined, as a new string (NULL without memory). */
+static char *concat(const char *const *parts, size_t n)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(parts[i]);
+    char *text = durable__malloc(total), *at = text;
+    for (size_t i = 0; text && i < n; i++) {
+        size_t len = strlen(parts[i]);
+        memcpy(at, parts[i], len);
+        at += len;
+    }
+    if (text)
+        *at = '\0';
+    return text;
+}
+
+/* True when cJSON prints s inside quotes byte for byte (nothing to escape). */
+static bool json_plain(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+            return false;
+    return true;
 }
 
 /* Decode base64 + JSON object; NULL on any failure. */
@@ -120,6 +154,14 @@ int durable_token_encode(char **out, const char *arn, int64_t seq, const char *i
     snprintf(seq_text, sizeof seq_text, "%lld", (long long)seq);
     if (checksum(sum, "tok", arn, seq_text, invocation_id) < 0)
         return durable__error_set(DURABLE_ERROR, "checkpoint token: sha256 unavailable");
+    /* A token is minted on every checkpoint: when nothing needs escaping and
+     * cJSON would print seq with %d, write the same compact JSON directly. */
+    if (seq <= INT_MAX && json_plain(arn) && json_plain(invocation_id)) {
+        const char *parts[] = {"{\"arn\":\"", arn,  "\",\"seq\":", seq_text, ",\"inv\":\"",
+                               invocation_id, "\",\"sum\":\"", sum,        "\"}"};
+        return encode_text(out, concat(parts, sizeof parts / sizeof *parts),
+                           DURABLE_MAX_TOKEN_LEN, "checkpoint token");
+    }
     cJSON *j = cJSON_CreateObject();
     if (!j || !cJSON_AddStringToObject(j, "arn", arn) ||
         !cJSON_AddNumberToObject(j, "seq", (double)seq) ||
