@@ -941,6 +941,166 @@ static void test_map_item_namer_and_serdes(void)
     }
 }
 
+/* ---- the thread cap: many items, at most DURABLE_MAX_ITEM_THREADS running -------- */
+
+#define MANY_ITEMS 3000
+
+typedef struct many_run {
+    int conc;
+    bool suspend;       /* each item waits 1 s first */
+    atomic_int inside;  /* item functions running now */
+    atomic_int peak;    /* the most that ever ran at once */
+    atomic_int calls;   /* item function calls, every invocation */
+    atomic_bool timed_out;
+} many_run;
+
+static void many_enter(many_run *m)
+{
+    int now = atomic_fetch_add(&m->inside, 1) + 1;
+    int peak = atomic_load(&m->peak);
+    while (now > peak && !atomic_compare_exchange_weak(&m->peak, &peak, now))
+        ;
+}
+
+/* Hold the item until the peak reached the cap (so the cap is really
+ * used), or time out; then linger 2 ms, long enough for the coordinator to
+ * start many more items if nothing held it back (so passing the cap would
+ * be seen). */
+static void many_hold(many_run *m, int target)
+{
+    struct timespec start, now, nap = {0, 100000}, linger = {0, 2000000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&m->peak) < target && !atomic_load(&m->timed_out)) {
+        nanosleep(&nap, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > GATE_TIMEOUT_S)
+            atomic_store(&m->timed_out, true);
+    }
+    nanosleep(&linger, NULL);
+}
+
+static int many_item(durable_ctx *c, cJSON **result, const cJSON *item, size_t index,
+                     const cJSON *items, void *user)
+{
+    (void)items;
+    many_run *m = user;
+    atomic_fetch_add(&m->calls, 1);
+    many_enter(m);
+    many_hold(m, DURABLE_MAX_ITEM_THREADS);
+    atomic_fetch_sub(&m->inside, 1);
+    if (m->suspend) {
+        int rc = durable_wait(c, NULL, 1);
+        if (rc)
+            return rc;
+    }
+    *result = cJSON_CreateNumber(item->valuedouble * 2 + (double)(index % 2));
+    return 0;
+}
+
+static int many_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    many_run *m = user;
+    durable_map_options o = DURABLE_MAP_OPTIONS_INIT;
+    o.max_concurrency = m->conc;
+    const durable_batch_result *br = NULL;
+    int rc = durable_map(ctx, &br, "many", input, many_item, m, &o);
+    if (rc)
+        return rc;
+    if (br->completion_reason != DURABLE_ALL_COMPLETED ||
+        br->success_count != (size_t)cJSON_GetArraySize(input))
+        return durable_ctx_fail(ctx, "WrongBatch", "not every item succeeded", NULL);
+    *out = cJSON_Duplicate(durable_batch_result_results(br), 1);
+    return 0;
+}
+
+/* "[0,1,…,n-1]" and the expected results "[0,3,4,7,…]" (item*2 + index%2). */
+static void many_json(char **input, char **want, size_t n)
+{
+    cJSON *in = cJSON_CreateArray(), *w = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON_AddItemToArray(in, cJSON_CreateNumber((double)i));
+        cJSON_AddItemToArray(w, cJSON_CreateNumber((double)(i * 2 + i % 2)));
+    }
+    *input = cJSON_PrintUnformatted(in);
+    *want = cJSON_PrintUnformatted(w);
+    cJSON_Delete(in);
+    cJSON_Delete(w);
+}
+
+/* MapIteration ContextStarted events before the first InvocationCompleted. */
+static size_t items_started_in_first_invocation(const env *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->history.count; i++) {
+        const durable_event *e = &v->history.events[i];
+        if (e->type == DURABLE_EVENT_INVOCATION_COMPLETED)
+            break;
+        n += e->type == DURABLE_EVENT_CONTEXT_STARTED && e->subtype &&
+             strcmp(e->subtype, "MapIteration") == 0;
+    }
+    return n;
+}
+
+static void test_map_unlimited_many_items_bounded_threads(void)
+{
+    many_run m;
+    memset(&m, 0, sizeof(m));
+    m.conc = DURABLE_UNLIMITED;
+    char *input = NULL, *want = NULL;
+    many_json(&input, &want, MANY_ITEMS);
+    env v;
+    env_open(&v);
+    env_run(&v, input, many_handler, &m, 3);
+    CU_ASSERT_FALSE(atomic_load(&m.timed_out));
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    CU_ASSERT_EQUAL(v.invocations, 1); /* every item started and ended in one invocation */
+    CU_ASSERT_PTR_NOT_NULL(v.info.result);
+    if (v.info.result)
+        CU_ASSERT_STRING_EQUAL(v.info.result, want);
+    CU_ASSERT_EQUAL(atomic_load(&m.calls), MANY_ITEMS);
+    /* the cap was reached (items held until it was) and never passed */
+    CU_ASSERT_EQUAL(atomic_load(&m.peak), DURABLE_MAX_ITEM_THREADS);
+    env_close(&v);
+    durable_free(input);
+    durable_free(want);
+}
+
+/* Suspended items leave their threads: unlimited, 200 waiting items all
+ * start in the first invocation; a finite max_concurrency above the cap
+ * counts suspended items as active (SPEC §10.10), so exactly that many
+ * start in the first invocation. */
+static void run_many_suspending(int conc, size_t n, size_t first, int invocations)
+{
+    many_run m;
+    memset(&m, 0, sizeof(m));
+    m.conc = conc;
+    m.suspend = true;
+    char *input = NULL, *want = NULL;
+    many_json(&input, &want, n);
+    env v;
+    env_open(&v);
+    env_run(&v, input, many_handler, &m, 10);
+    CU_ASSERT_EQUAL(v.info.status, DURABLE_EXEC_SUCCEEDED);
+    CU_ASSERT_EQUAL(v.invocations, invocations);
+    if (v.info.result)
+        CU_ASSERT_STRING_EQUAL(v.info.result, want);
+    CU_ASSERT_EQUAL(items_started_in_first_invocation(&v), first);
+    CU_ASSERT_FALSE(atomic_load(&m.timed_out));
+    CU_ASSERT_EQUAL(atomic_load(&m.peak), DURABLE_MAX_ITEM_THREADS);
+    env_close(&v);
+    durable_free(input);
+    durable_free(want);
+}
+
+static void test_map_suspended_items_free_their_threads(void)
+{
+    CU_ASSERT(200 > DURABLE_MAX_ITEM_THREADS && 100 > DURABLE_MAX_ITEM_THREADS);
+    run_many_suspending(DURABLE_UNLIMITED, 200, 200, 2);
+    /* 100 active (suspended) hold every slot; the last 100 start in the
+     * second invocation once the first 100 finished */
+    run_many_suspending(100, 200, 100, 3);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("sdk_parallel");
@@ -953,5 +1113,7 @@ int main(void)
     DT_ADD(s, test_map_empty_input);
     DT_ADD(s, test_map_items_replay_children_over_256k);
     DT_ADD(s, test_map_item_namer_and_serdes);
+    DT_ADD(s, test_map_unlimited_many_items_bounded_threads);
+    DT_ADD(s, test_map_suspended_items_free_their_threads);
     return dt_run();
 }

@@ -442,6 +442,35 @@ int durable_run_in_child_context(durable_ctx *ctx, const cJSON **out, const char
  * values are invalid (DURABLE_EINVAL before any checkpoint). */
 #define DURABLE_UNLIMITED INT_MAX
 
+/*
+ * The most worker threads one durable_map/durable_parallel call runs at
+ * once, whatever its max_concurrency. A fixed number rather than the CPU
+ * count because items mostly wait (checkpoint round trips, the user's own
+ * I/O), so CPU-count threads would leave items idle behind a slow one;
+ * 64 still keeps a map over thousands of items to a bounded number of
+ * stacks and well inside common per-process thread limits.
+ *
+ * The cap bounds threads, not the concurrency of SPEC §10.10: an item is
+ * "active" from its START until it succeeds or fails, and a suspended item
+ * (wait, callback, retry) stays active, holding its max_concurrency slot,
+ * but has left its thread. The next item starts (START checkpointed, in
+ * index order) when fewer than max_concurrency items are active AND fewer
+ * than DURABLE_MAX_ITEM_THREADS are running. So:
+ *   - DURABLE_UNLIMITED: every item still starts in the same invocation,
+ *     at most 64 running at a time; each one that finishes or suspends
+ *     lets the next one start;
+ *   - max_concurrency > 64 (finite): up to max_concurrency items are
+ *     active (64 running, the rest suspended); an item never counts
+ *     against max_concurrency before its START, so waiting for a thread
+ *     only delays a START, it never exceeds the limit or starts an item
+ *     that cannot run.
+ * The completion config is checked as each item finishes, as always; a
+ * batch decided while later items wait for a thread never starts them
+ * (SPEC §10.10: items start only while the batch has not completed).
+ * The cap is per call: a map inside a map item has its own 64.
+ */
+#define DURABLE_MAX_ITEM_THREADS 64
+
 typedef enum durable_nesting {
     DURABLE_NESTING_NESTED = 0, /* one CONTEXT per item */
     DURABLE_NESTING_FLAT        /* virtual item contexts, never checkpointed */
@@ -541,8 +570,9 @@ typedef struct durable_parallel_options {
  * for every max_concurrency. max_concurrency 1 runs the branches one after
  * the other on the calling thread. Above 1 the calling thread coordinates:
  * it starts branches in index order (checkpointing each START in that
- * order) on worker threads while fewer than max_concurrency are active, and
- * checks the completion config as each branch finishes. A branch that
+ * order) on worker threads while fewer than max_concurrency are active
+ * and fewer than DURABLE_MAX_ITEM_THREADS are running, and checks the
+ * completion config as each branch finishes. A branch that
  * suspends (wait, callback, retry) keeps its slot but does not stop the
  * others; the call returns DURABLE_PENDING only when every branch has
  * finished or suspended and the batch is still undecided. Once decided, no

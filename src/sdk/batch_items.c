@@ -12,9 +12,19 @@
  * more, and the batch suspends only if it is still undecided then.
  *
  * max_concurrency 1 runs every item on the calling thread, one after the
- * other; > 1 runs each item on a thread of its own (at most max_concurrency
- * at once; if a thread cannot be created the item runs on the calling
- * thread). Each item has its own child context and commitment scope.
+ * other; > 1 runs each item on a thread of its own (if a thread cannot be
+ * created the item runs on the calling thread). Each item has its own child
+ * context and commitment scope.
+ *
+ * Two limits gate the next claim: the items ACTIVE (running or suspended,
+ * SPEC §10.10's count) stay below max_concurrency, and the items RUNNING on
+ * a worker thread stay below DURABLE_MAX_ITEM_THREADS. A suspended item has
+ * returned from its thread, so it frees its thread (not its concurrency
+ * slot): an unlimited batch still starts every item in one invocation, at
+ * most DURABLE_MAX_ITEM_THREADS at a time. The thread cap only delays a
+ * START until a thread is free; it never makes an item count as active
+ * before its START, so a batch never has more than max_concurrency items
+ * active nor checkpoints a START it cannot run yet.
  *
  * Completion is checked after each item finishes, in the order they finish.
  * Once decided (or once an item hits an error that fails the invocation),
@@ -54,7 +64,7 @@ typedef struct coordinator {
     pthread_cond_t finished; /* a worker queued its index in done */
     size_t *done;            /* finished worker jobs, not yet collected (mu) */
     size_t ndone;            /* (mu) */
-    size_t running;          /* worker threads not collected yet */
+    size_t running;          /* worker threads not collected yet; <= the thread cap */
     size_t active;           /* items running or suspended */
     size_t ok, failed, completed;
     durable_completion_reason reason;
@@ -381,7 +391,8 @@ static void run_items(coordinator *co, size_t *batch)
     size_t next = 0;
     for (;;) {
         while (!co->stopping && next < s->count &&
-               co->active < (size_t)s->max_concurrency) {
+               co->active < (size_t)s->max_concurrency &&
+               co->running < DURABLE_MAX_ITEM_THREADS) {
             item_job *job = &co->jobs[next++];
             int rc = claim(job, co->pctx);
             if (rc) {
