@@ -126,16 +126,23 @@ int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client
     cJSON_Delete(j);
     if (!text)
         return durable__error_oom();
-    rc = durable__db_prepare(e, &st,
-                             "INSERT OR REPLACE INTO checkpoint_idempotency "
-                             "(execution_id, client_token, inbound_token, response) "
-                             "VALUES (?1, ?2, ?3, ?4)");
-    if (rc == 0) {
+    /* Rewritten in place when the execution has a record (the usual case):
+     * REPLACE would delete and insert, freeing and reusing pages each time. */
+    static const char *const sql[2] = {
+        "UPDATE checkpoint_idempotency SET client_token = ?2, inbound_token = ?3, "
+        "response = ?4 WHERE execution_id = ?1",
+        "INSERT INTO checkpoint_idempotency (execution_id, client_token, inbound_token, response) "
+        "VALUES (?1, ?2, ?3, ?4)"};
+    for (int k = 0; k < 2 && rc == 0; k++) {
+        if ((rc = durable__db_prepare(e, &st, sql[k])) < 0)
+            break;
         durable__db_i64(st, 1, x->rowid);
-        durable__db_text(st, 2, client_token);
-        durable__db_text(st, 3, inbound);
-        durable__db_text(st, 4, text);
-        rc = durable__db_done(e, st, "store idempotency record");
+        durable__db_text_static(st, 2, client_token);
+        durable__db_text_static(st, 3, inbound);
+        durable__db_text_static(st, 4, text);
+        if ((rc = durable__db_done(e, st, "store idempotency record")) == 0 &&
+            sqlite3_changes(durable__store_db(e->store)) == 1)
+            break;
     }
     durable_free(text);
     return rc;
