@@ -2,9 +2,12 @@
  * order_workflow — a realistic order pipeline on a database file, killed
  * mid-way and resumed.
  *
- *   validate-order → reserve-inventory → charge-payment (at most once)
- *   → warehouse-pickup (callback: the warehouse confirms) → create-shipment
- *   → delivery-window (wait 2 days) → notify-customer
+ *   validate-order → reserve-inventory → charge-payment (at most once per
+ *   attempt) → warehouse-pickup (callback: the warehouse confirms) →
+ *   create-shipment → delivery-window (wait 2 days) → notify-customer
+ *
+ * The handler lives in order_workflow.h, so the resume test
+ * (tests/test_testing_resume.c) kills and resumes this very pipeline.
  *
  * The program runs the order in a child process that is SIGKILLed when
  * create-shipment begins (or at --kill-at <step>), as a crashed worker
@@ -14,7 +17,6 @@
  *
  * usage: order_workflow [DB] [--kill-at STEP]   (DB default: order_workflow.db)
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,75 +26,14 @@
 
 #include "durable/context.h"
 #include "durable/testing.h"
+#include "order_workflow.h"
 
-static const char *g_ledger;  /* side effects, one line each */
-static const char *g_kill_at; /* step name at which this process dies */
-
-static void ledger(const char *what)
+/* The worker dies when the body of this step begins. */
+static void kill_point(void *user, const char *where)
 {
-    int fd = open(g_ledger, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd < 0)
-        return;
-    char line[128];
-    int n = snprintf(line, sizeof line, "%s\n", what);
-    if (write(fd, line, (size_t)n) < 0)
-        perror("ledger");
-    close(fd);
-}
-
-static int side_effect(durable_step_ctx *sctx, cJSON **result, void *user)
-{
-    const char *step = user;
-    (void)sctx;
-    if (g_kill_at && strcmp(g_kill_at, step) == 0)
-        raise(SIGKILL); /* the worker dies here */
-    ledger(step);
-    char buf[96];
-    snprintf(buf, sizeof buf, "%s: done", step);
-    *result = cJSON_CreateString(buf);
-    return 0;
-}
-
-static int notify_warehouse(durable_step_ctx *sctx, const char *callback_id, void *user)
-{
-    (void)user;
-    durable_step_log(sctx, DURABLE_LOG_INFO, "warehouse asked to confirm pickup (callback %s)",
-                     callback_id);
-    return 0;
-}
-
-static int order(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
-{
-    (void)user;
-    static const char *const before[] = { "validate-order", "reserve-inventory" };
-    const cJSON *v = NULL;
-    int rc = 0;
-    for (int i = 0; i < 2 && rc == 0; i++)
-        rc = durable_step(ctx, &v, before[i], side_effect, (void *)before[i], NULL);
-    if (rc == 0) {
-        durable_step_options once = DURABLE_STEP_OPTIONS_INIT;
-        once.semantics = DURABLE_AT_MOST_ONCE_PER_RETRY;
-        once.retry = durable_retry_preset_none();
-        rc = durable_step(ctx, &v, "charge-payment", side_effect, "charge-payment", &once);
-    }
-    const cJSON *pickup = NULL;
-    if (rc == 0)
-        rc = durable_wait_for_callback(ctx, &pickup, "warehouse-pickup", notify_warehouse, NULL,
-                                       NULL);
-    if (rc == 0)
-        rc = durable_step(ctx, &v, "create-shipment", side_effect, "create-shipment", NULL);
-    if (rc == 0)
-        rc = durable_wait(ctx, "delivery-window", DURABLE_DAYS(2));
-    if (rc == 0)
-        rc = durable_step(ctx, &v, "notify-customer", side_effect, "notify-customer", NULL);
-    if (rc != 0)
-        return rc;
-    cJSON *r = cJSON_CreateObject();
-    cJSON_AddItemToObject(r, "order", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(input, "order"), 1));
-    cJSON_AddStringToObject(r, "status", "delivered");
-    cJSON_AddItemToObject(r, "pickup", cJSON_Duplicate(pickup, 1));
-    *out = r;
-    return 0;
+    const char *kill_at = user;
+    if (strncmp(where, "body:", 5) == 0 && strcmp(where + 5, kill_at) == 0)
+        raise(SIGKILL);
 }
 
 static void remove_db(const char *db)
@@ -117,37 +58,6 @@ static int setup(const char *db)
     return 0;
 }
 
-static int new_runner(durable_test_runner **r)
-{
-    if (durable_test_runner_new(r, order, NULL, "order-workflow") != 0)
-        return -1;
-    durable_test_runner_options o = DURABLE_TEST_RUNNER_OPTIONS_INIT;
-    o.execution_name = "order-1001";
-    o.log_level = DURABLE_LOG_INFO;
-    durable_test_runner_set_options(*r, &o);
-    /* The warehouse confirms 30 minutes after it was asked. */
-    durable_test_callback_action a = DURABLE_TEST_CALLBACK_ACTION_INIT;
-    a.match = DURABLE_TEST_MATCH_EXACT;
-    a.name = "warehouse-pickup";
-    a.payload = "{\"dock\": 7}";
-    a.delay_ms = 30 * 60 * 1000;
-    return durable_test_runner_add_callback_responder(*r, &a);
-}
-
-static int count_lines(const char *path, const char *what)
-{
-    FILE *f = fopen(path, "r");
-    int n = 0;
-    char line[128];
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        n += strcmp(line, what) == 0;
-    }
-    if (f)
-        fclose(f);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     const char *db = "order_workflow.db";
@@ -160,7 +70,7 @@ int main(int argc, char **argv)
     }
     char ledger_path[1024];
     snprintf(ledger_path, sizeof ledger_path, "%s.ledger", db);
-    g_ledger = ledger_path;
+    order_config cfg = { ledger_path, NULL, NULL, NULL };
     remove_db(db);
     unlink(ledger_path);
 
@@ -169,10 +79,11 @@ int main(int argc, char **argv)
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        g_kill_at = kill_at;
+        cfg.point = kill_point;
+        cfg.point_user = (void *)kill_at;
         durable_test_runner *r = NULL;
         durable_test_result *res = NULL;
-        if (setup(db) != 0 || new_runner(&r) != 0)
+        if (setup(db) != 0 || order_runner_new(&r, &cfg) != 0)
             _exit(2);
         durable_test_runner_run(&res, r, "{\"order\":1001}");
         _exit(3); /* finished without being killed: kill_at was never reached */
@@ -189,7 +100,7 @@ int main(int argc, char **argv)
     if (setup(db) != 0)
         return 1;
     durable_test_runner *r = NULL;
-    int failed = new_runner(&r) != 0;
+    int failed = order_runner_new(&r, &cfg) != 0;
     durable_test_result **results = NULL;
     size_t n = 0;
     if (!failed && durable_test_runner_resume_all(&results, &n, r, NULL) != 0) {
@@ -222,17 +133,15 @@ int main(int argc, char **argv)
     }
     if (n != 1)
         failed = 1;
-    static const char *const effects[] = { "validate-order", "reserve-inventory", "charge-payment",
-                                           "create-shipment", "notify-customer" };
     printf("== side effects in %s\n", ledger_path);
-    for (int i = 0; i < 5; i++) {
-        int c = count_lines(ledger_path, effects[i]);
-        printf("   %-18s %d\n", effects[i], c);
+    for (int i = 0; i < ORDER_STEP_COUNT; i++) {
+        int c = order_ledger_count(ledger_path, order_steps[i]);
+        printf("   %-18s %d\n", order_steps[i], c);
         if (c != 1)
             failed = 1;
     }
     durable_test_result_list_free(results, n);
-    durable_test_runner_free(r);
+    order_runner_free(r, &cfg);
     durable_test_env_teardown();
     printf("\nThe whole story is in %s. Open it with sqlite3:\n"
            "   sqlite3 %s 'SELECT * FROM executions_view;'\n"
