@@ -313,15 +313,10 @@ int durable_batch_result_throw_if_error(durable_ctx *ctx, const durable_batch_re
         return durable__ctx_invalid(ctx, "durable_batch_result_throw_if_error: result is NULL");
     for (size_t i = 0; i < br->count; i++) {
         const durable_batch_item *it = &br->items[i];
-        if (it->status != DURABLE_ITEM_FAILED)
-            continue;
-        durable_error_object empty = {NULL, NULL, NULL, NULL, 0};
-        const durable_error_object *e = it->error ? it->error : &empty;
-        durable__ctx_set_error(ctx, DURABLE_KIND_CHILD_CONTEXT, e);
-        return durable__error_set(DURABLE_EFAILED, "batch item %zu (%s) failed: %s: %s",
-                                  it->index, it->name ? it->name : "",
-                                  e->error_type ? e->error_type : "Error",
-                                  e->error_message ? e->error_message : "");
+        if (it->status == DURABLE_ITEM_FAILED)
+            return durable__ctx_op_failed(ctx, DURABLE_KIND_CHILD_CONTEXT, it->error,
+                                          "batch item %zu (%s) failed", it->index,
+                                          it->name ? it->name : "");
     }
     return 0;
 }

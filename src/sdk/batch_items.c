@@ -109,13 +109,7 @@ durable_completion_reason durable__batch_completion(const durable__batch_spec *s
 
 static void item_update(durable_operation_update *u, const item_job *job, durable_op_action a)
 {
-    durable_operation_update_init(u);
-    u->id = (char *)job->ref.id;
-    u->parent_id = (char *)job->ref.parent_id;
-    u->name = job->name;
-    u->subtype = (char *)job->spec->item_subtype;
-    u->type = DURABLE_OP_CONTEXT;
-    u->action = a;
+    durable__op_update(u, &job->ref, DURABLE_OP_CONTEXT, job->name, job->spec->item_subtype, a);
 }
 
 /* The item will run: its scope and context. */

@@ -52,33 +52,19 @@ int durable_create_callback(durable_ctx *ctx, durable_callback **out, const char
                                          "(timeout %lld, heartbeat %lld)",
                                     (long long)o->timeout_seconds,
                                     (long long)o->heartbeat_timeout_seconds);
-    durable__opref ref;
-    int rc = durable__ctx_begin_op(ctx, &ref);
-    if (rc)
-        return rc;
-    durable_operation stored;
-    durable_operation_init(&stored);
-    bool found = durable__exec_get_op(ctx->ex, ref.id, &stored);
-    if (found) {
-        rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_CALLBACK, name,
-                                      DURABLE__ST_CALLBACK);
-        if (rc == 0 && !durable_op_status_is_terminal(stored.status))
-            durable__plugins_op_start(ctx->ex, &stored, true);
-        if (rc == 0)
-            rc = stored.callback_id ? make_handle(out, ctx, ref.id, stored.callback_id, o->serdes)
-                                    : no_callback_id(ref.id);
-    } else if ((rc = durable__ctx_go_live(ctx, &ref)) == 0) {
-        durable_operation desc;
-        durable__op_desc(&desc, &ref, DURABLE_OP_CALLBACK, name, DURABLE__ST_CALLBACK);
-        durable__plugins_op_start(ctx->ex, &desc, false);
+    durable__op op;
+    int rc = durable__op_begin(&op, ctx, DURABLE_OP_CALLBACK, name, DURABLE__ST_CALLBACK);
+    const char *id = op.ref.id;
+    if (rc == 0 && op.found) {
+        if (!durable_op_status_is_terminal(op.stored.status))
+            durable__plugins_op_start(ctx->ex, &op.stored, true);
+        rc = op.stored.callback_id
+                 ? make_handle(out, ctx, id, op.stored.callback_id, o->serdes)
+                 : no_callback_id(id);
+    } else if (rc == 0 && (rc = durable__op_go_live(&op, ctx)) == 0) {
         durable_operation_update u;
-        durable_operation_update_init(&u);
-        u.id = ref.id;
-        u.parent_id = (char *)ref.parent_id;
-        u.name = (char *)name;
-        u.subtype = (char *)DURABLE__ST_CALLBACK;
-        u.type = DURABLE_OP_CALLBACK;
-        u.action = DURABLE_ACTION_START;
+        durable__op_update(&u, &op.ref, DURABLE_OP_CALLBACK, name, DURABLE__ST_CALLBACK,
+                           DURABLE_ACTION_START);
         u.options = DURABLE_OPTIONS_CALLBACK;
         u.timeout_seconds = o->timeout_seconds > 0 ? o->timeout_seconds : DURABLE_ABSENT;
         u.heartbeat_timeout_seconds =
@@ -88,15 +74,14 @@ int durable_create_callback(durable_ctx *ctx, durable_callback **out, const char
         if (rc == 0) {
             durable_operation now;
             durable_operation_init(&now);
-            if (durable__exec_get_op(ctx->ex, ref.id, &now) && now.callback_id)
-                rc = make_handle(out, ctx, ref.id, now.callback_id, o->serdes);
+            if (durable__exec_get_op(ctx->ex, id, &now) && now.callback_id)
+                rc = make_handle(out, ctx, id, now.callback_id, o->serdes);
             else
-                rc = no_callback_id(ref.id);
+                rc = no_callback_id(id);
             durable_operation_clear(&now);
         }
     }
-    durable_operation_clear(&stored);
-    durable__opref_clear(&ref);
+    durable__op_end(&op);
     return rc;
 }
 
@@ -127,17 +112,10 @@ int durable_callback_await(durable_callback *cb, const cJSON **out)
     case DURABLE_OP_FAILED:
     case DURABLE_OP_TIMED_OUT:
     case DURABLE_OP_CANCELLED:
-    case DURABLE_OP_STOPPED: {
-        durable_error_object empty = {NULL, NULL, NULL, NULL, 0};
-        const durable_error_object *err = op.error ? op.error : &empty;
-        durable__ctx_set_error(ctx, DURABLE_KIND_CALLBACK, err);
-        durable__error_set(DURABLE_EFAILED, "callback %s %s: %s: %s", cb->op_id,
-                           durable_op_status_name(op.status),
-                           err->error_type ? err->error_type : "Error",
-                           err->error_message ? err->error_message : "");
-        rc = DURABLE_EFAILED;
+    case DURABLE_OP_STOPPED:
+        rc = durable__ctx_op_failed(ctx, DURABLE_KIND_CALLBACK, op.error, "callback %s %s",
+                                    cb->op_id, durable_op_status_name(op.status));
         break;
-    }
     default:
         rc = durable__ctx_suspend(ctx);
         break;

@@ -20,13 +20,7 @@ typedef struct child_call {
 
 static void ctx_update(durable_operation_update *u, const child_call *c, durable_op_action a)
 {
-    durable_operation_update_init(u);
-    u->id = (char *)c->ref->id;
-    u->parent_id = (char *)c->ref->parent_id;
-    u->name = (char *)c->name;
-    u->subtype = (char *)c->subtype;
-    u->type = DURABLE_OP_CONTEXT;
-    u->action = a;
+    durable__op_update(u, c->ref, DURABLE_OP_CONTEXT, c->name, c->subtype, a);
 }
 
 /* Checkpoint SUCCEED for a result; *out gets what replay would return. */
@@ -97,13 +91,9 @@ static int run(const child_call *c, bool send_start, bool replaying, bool replay
         u.error = err;
         r = durable__checkpoint(ex, &u, false);
     }
-    if (r == 0) {
-        durable__ctx_set_error(c->ctx, DURABLE_KIND_CHILD_CONTEXT, err);
-        durable__error_set(DURABLE_EFAILED, "child context %s failed: %s: %s", c->ref->id,
-                           err->error_type ? err->error_type : "Error",
-                           err->error_message ? err->error_message : "");
-        r = DURABLE_EFAILED;
-    }
+    if (r == 0)
+        r = durable__ctx_op_failed(c->ctx, DURABLE_KIND_CHILD_CONTEXT, err,
+                                   "child context %s failed", c->ref->id);
     durable_error_object_free(err);
     return r;
 }
@@ -140,42 +130,26 @@ int durable_run_in_child_context(durable_ctx *ctx, const cJSON **out, const char
                                     "durable_run_in_child_context: invalid SubType \"%s\" "
                                     "(1-32 characters of [a-zA-Z0-9-_])",
                                     subtype);
-    durable__opref ref;
-    int rc = durable__ctx_begin_op(ctx, &ref);
-    if (rc)
-        return rc;
-    durable_operation stored;
-    durable_operation_init(&stored);
-    bool found = durable__exec_get_op(ctx->ex, ref.id, &stored);
-    durable_operation desc;
-    durable__op_desc(&desc, &ref, DURABLE_OP_CONTEXT, name, subtype);
-    child_call c = {ctx, &ref, name, subtype, &desc, fn, user, o, out};
-    if (found) {
-        rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_CONTEXT, name, subtype);
-        if (rc == 0) {
-            if (stored.status == DURABLE_OP_SUCCEEDED) {
-                if (stored.replay_children == 1)
-                    rc = run(&c, false, true, true);
-                else if (out)
-                    rc = durable__deserialize(out, ctx, o->serdes, ref.id, stored.result);
-            } else if (durable_op_status_is_terminal(stored.status)) {
-                durable_error_object empty = {NULL, NULL, NULL, NULL, 0};
-                const durable_error_object *err = stored.error ? stored.error : &empty;
-                durable__ctx_set_error(ctx, DURABLE_KIND_CHILD_CONTEXT, err);
-                durable__error_set(DURABLE_EFAILED, "child context %s failed: %s: %s", ref.id,
-                                   err->error_type ? err->error_type : "Error",
-                                   err->error_message ? err->error_message : "");
-                rc = DURABLE_EFAILED;
-            } else {
-                durable__plugins_op_start(ctx->ex, &stored, true);
-                rc = run(&c, false, true, false);
-            }
+    durable__op op;
+    int rc = durable__op_begin(&op, ctx, DURABLE_OP_CONTEXT, name, subtype);
+    child_call c = {ctx, &op.ref, name, subtype, &op.desc, fn, user, o, out};
+    const durable_operation *stored = &op.stored;
+    if (rc == 0 && op.found) {
+        if (stored->status == DURABLE_OP_SUCCEEDED) {
+            if (stored->replay_children == 1)
+                rc = run(&c, false, true, true);
+            else if (out)
+                rc = durable__deserialize(out, ctx, o->serdes, op.ref.id, stored->result);
+        } else if (durable_op_status_is_terminal(stored->status)) {
+            rc = durable__ctx_op_failed(ctx, DURABLE_KIND_CHILD_CONTEXT, stored->error,
+                                        "child context %s failed", op.ref.id);
+        } else {
+            durable__plugins_op_start(ctx->ex, stored, true);
+            rc = run(&c, false, true, false);
         }
-    } else if ((rc = durable__ctx_go_live(ctx, &ref)) == 0) {
-        durable__plugins_op_start(ctx->ex, &desc, false);
+    } else if (rc == 0 && (rc = durable__op_go_live(&op, ctx)) == 0) {
         rc = run(&c, true, false, false);
     }
-    durable_operation_clear(&stored);
-    durable__opref_clear(&ref);
+    durable__op_end(&op);
     return rc;
 }

@@ -362,6 +362,39 @@ int durable__replay_validate(durable_ctx *ctx, const durable__opref *ref,
 void durable__op_desc(durable_operation *out, const durable__opref *ref, durable_op_type type,
                       const char *name, const char *subtype);
 
+/* ---- what every operation shares (op_frame.c) ------------------------------------- */
+
+/* One operation call: its identity, its stored copy, its descriptor. */
+typedef struct durable__op {
+    durable__opref ref;
+    durable_operation stored; /* the stored copy when found */
+    durable_operation desc;   /* durable__op_desc of the call (borrows ref and the name) */
+    bool found;
+} durable__op;
+
+/* Claim the next operation of ctx (durable__ctx_begin_op) and load its
+ * stored copy; a stored copy is validated against the call
+ * (durable__replay_validate). Returns 0 or the code the operation returns.
+ * Call durable__op_end afterwards in every case; op must not move. */
+int durable__op_begin(durable__op *op, durable_ctx *ctx, durable_op_type type, const char *name,
+                      const char *subtype);
+/* The operation is not stored: ctx leaves replay (durable__ctx_go_live) and
+ * the plugins see it start. */
+int durable__op_go_live(durable__op *op, durable_ctx *ctx);
+void durable__op_end(durable__op *op);
+
+/* An update of the operation ref (Id, ParentId, Name, SubType, Type,
+ * Action; borrowed strings, everything else unset). */
+void durable__op_update(durable_operation_update *u, const durable__opref *ref,
+                        durable_op_type type, const char *name, const char *subtype,
+                        durable_op_action action);
+
+/* An operation ended FAILED with err (NULL: an empty error): record it on
+ * ctx under kind and set the last error to "<what>: <type>: <message>",
+ * what formatted from fmt. Returns DURABLE_EFAILED. */
+int durable__ctx_op_failed(durable_ctx *ctx, const char *kind, const durable_error_object *err,
+                           const char *fmt, ...) DURABLE__PRINTF(4, 5);
+
 /* ---- serdes (serdes.c) ---------------------------------------------------------------- */
 
 /* Serialize v (NULL = null) with serdes (NULL = JSON) for operation op_id.

@@ -63,13 +63,7 @@ int durable__step_body_error(durable_error_object **out, durable_step_ctx *sctx,
 static void step_update(durable_operation_update *u, const durable__opref *ref, const char *name,
                         durable_op_action action)
 {
-    durable_operation_update_init(u);
-    u->id = (char *)ref->id;
-    u->parent_id = (char *)ref->parent_id;
-    u->name = (char *)name;
-    u->subtype = (char *)DURABLE__ST_STEP;
-    u->type = DURABLE_OP_STEP;
-    u->action = action;
+    durable__op_update(u, ref, DURABLE_OP_STEP, name, DURABLE__ST_STEP, action);
 }
 
 typedef struct step_call {
@@ -101,11 +95,8 @@ static int attempt_failed(const step_call *c, int attempt, const durable_error_o
     int rc = durable__checkpoint(c->ctx->ex, &u, false);
     if (rc)
         return rc;
-    durable__ctx_set_error(c->ctx, DURABLE_KIND_STEP, err);
-    durable__error_set(DURABLE_EFAILED, "step %s failed after %d attempt(s): %s: %s",
-                       c->ref->id, attempt, err->error_type ? err->error_type : "Error",
-                       err->error_message ? err->error_message : "");
-    return DURABLE_EFAILED;
+    return durable__ctx_op_failed(c->ctx, DURABLE_KIND_STEP, err,
+                                  "step %s failed after %d attempt(s)", c->ref->id, attempt);
 }
 
 /* Run one attempt of the body (after START when send_start). */
@@ -179,16 +170,9 @@ static int replay(const step_call *c, const durable_operation *stored)
             return attempt_failed(c, ended + 1, &interrupted);
         }
         return run_attempt(c, ended + 1, false);
-    default: {
-        /* FAILED (and any other terminal status): the recorded error. */
-        durable_error_object empty = {NULL, NULL, NULL, NULL, 0};
-        const durable_error_object *err = stored->error ? stored->error : &empty;
-        durable__ctx_set_error(c->ctx, DURABLE_KIND_STEP, err);
-        durable__error_set(DURABLE_EFAILED, "step %s failed: %s: %s", c->ref->id,
-                           err->error_type ? err->error_type : "Error",
-                           err->error_message ? err->error_message : "");
-        return DURABLE_EFAILED;
-    }
+    default: /* FAILED (and any other terminal status): the recorded error */
+        return durable__ctx_op_failed(c->ctx, DURABLE_KIND_STEP, stored->error, "step %s failed",
+                                      c->ref->id);
     }
 }
 
@@ -206,25 +190,13 @@ int durable_step(durable_ctx *ctx, const cJSON **out, const char *name, durable_
     if (!o.retry)
         o.retry = durable_retry_preset_default();
 
-    durable__opref ref;
-    int rc = durable__ctx_begin_op(ctx, &ref);
-    if (rc)
-        return rc;
-    durable_operation stored;
-    durable_operation_init(&stored);
-    bool found = durable__exec_get_op(ctx->ex, ref.id, &stored);
-    durable_operation desc;
-    durable__op_desc(&desc, &ref, DURABLE_OP_STEP, name, DURABLE__ST_STEP);
-    step_call c = {ctx, &ref, name, &desc, fn, user, &o, out};
-    if (found) {
-        rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_STEP, name, DURABLE__ST_STEP);
-        if (rc == 0)
-            rc = replay(&c, &stored);
-    } else if ((rc = durable__ctx_go_live(ctx, &ref)) == 0) {
-        durable__plugins_op_start(ctx->ex, &desc, false);
+    durable__op op;
+    int rc = durable__op_begin(&op, ctx, DURABLE_OP_STEP, name, DURABLE__ST_STEP);
+    step_call c = {ctx, &op.ref, name, &op.desc, fn, user, &o, out};
+    if (rc == 0 && op.found)
+        rc = replay(&c, &op.stored);
+    else if (rc == 0 && (rc = durable__op_go_live(&op, ctx)) == 0)
         rc = run_attempt(&c, 1, true);
-    }
-    durable_operation_clear(&stored);
-    durable__opref_clear(&ref);
+    durable__op_end(&op);
     return rc;
 }

@@ -43,13 +43,8 @@ int durable_wait(durable_ctx *ctx, const char *name, int64_t seconds)
         durable__op_desc(&desc, &ref, DURABLE_OP_WAIT, name, DURABLE__ST_WAIT);
         durable__plugins_op_start(ctx->ex, &desc, false);
         durable_operation_update u;
-        durable_operation_update_init(&u);
-        u.id = ref.id;
-        u.parent_id = (char *)ref.parent_id;
-        u.name = (char *)name;
-        u.subtype = (char *)DURABLE__ST_WAIT;
-        u.type = DURABLE_OP_WAIT;
-        u.action = DURABLE_ACTION_START;
+        durable__op_update(&u, &ref, DURABLE_OP_WAIT, name, DURABLE__ST_WAIT,
+                           DURABLE_ACTION_START);
         u.options = DURABLE_OPTIONS_WAIT;
         u.wait_seconds = seconds;
         rc = durable__checkpoint(ctx->ex, &u, true);

@@ -20,13 +20,7 @@ typedef struct wfcond_call {
 
 static void cond_update(durable_operation_update *u, const wfcond_call *c, durable_op_action a)
 {
-    durable_operation_update_init(u);
-    u->id = (char *)c->ref->id;
-    u->parent_id = (char *)c->ref->parent_id;
-    u->name = (char *)c->name;
-    u->subtype = (char *)DURABLE__ST_WAIT_FOR_CONDITION;
-    u->type = DURABLE_OP_STEP;
-    u->action = a;
+    durable__op_update(u, c->ref, DURABLE_OP_STEP, c->name, DURABLE__ST_WAIT_FOR_CONDITION, a);
 }
 
 /* FAIL with err and record it on the context under kind. */
@@ -38,11 +32,7 @@ static int fail_with(const wfcond_call *c, const char *kind, const durable_error
     int rc = durable__checkpoint(c->ctx->ex, &u, false);
     if (rc)
         return rc;
-    durable__ctx_set_error(c->ctx, kind, err);
-    durable__error_set(DURABLE_EFAILED, "waitForCondition %s failed: %s: %s", c->ref->id,
-                       err->error_type ? err->error_type : "Error",
-                       err->error_message ? err->error_message : "");
-    return DURABLE_EFAILED;
+    return durable__ctx_op_failed(c->ctx, kind, err, "waitForCondition %s failed", c->ref->id);
 }
 
 /* One poll: check(state), then ask the strategy. */
@@ -139,17 +129,13 @@ static int replay(const wfcond_call *c, const durable_operation *stored)
         return poll_once(c, ended + 1, state, stored->status == DURABLE_OP_READY);
     }
     default: {
-        durable_error_object empty = {NULL, NULL, NULL, NULL, 0};
-        const durable_error_object *err = stored->error ? stored->error : &empty;
-        const char *kind = err->error_type &&
+        const durable_error_object *err = stored->error;
+        const char *kind = err && err->error_type &&
                                    strcmp(err->error_type, DURABLE_KIND_WAIT_FOR_CONDITION) == 0
                                ? DURABLE_KIND_WAIT_FOR_CONDITION
                                : DURABLE_KIND_STEP;
-        durable__ctx_set_error(c->ctx, kind, err);
-        durable__error_set(DURABLE_EFAILED, "waitForCondition %s failed: %s: %s", c->ref->id,
-                           err->error_type ? err->error_type : "Error",
-                           err->error_message ? err->error_message : "");
-        return DURABLE_EFAILED;
+        return durable__ctx_op_failed(c->ctx, kind, err, "waitForCondition %s failed",
+                                      c->ref->id);
     }
     }
 }
@@ -167,26 +153,13 @@ int durable_wait_for_condition(durable_ctx *ctx, const cJSON **out, const char *
     if (!opts || !opts->strategy)
         return durable__ctx_invalid(ctx, "durable_wait_for_condition: a wait strategy is "
                                          "required (opts->strategy)");
-    durable__opref ref;
-    int rc = durable__ctx_begin_op(ctx, &ref);
-    if (rc)
-        return rc;
-    durable_operation stored;
-    durable_operation_init(&stored);
-    bool found = durable__exec_get_op(ctx->ex, ref.id, &stored);
-    durable_operation desc;
-    durable__op_desc(&desc, &ref, DURABLE_OP_STEP, name, DURABLE__ST_WAIT_FOR_CONDITION);
-    wfcond_call c = {ctx, &ref, name, &desc, check, user, opts, out};
-    if (found) {
-        rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_STEP, name,
-                                      DURABLE__ST_WAIT_FOR_CONDITION);
-        if (rc == 0)
-            rc = replay(&c, &stored);
-    } else if ((rc = durable__ctx_go_live(ctx, &ref)) == 0) {
-        durable__plugins_op_start(ctx->ex, &desc, false);
+    durable__op op;
+    int rc = durable__op_begin(&op, ctx, DURABLE_OP_STEP, name, DURABLE__ST_WAIT_FOR_CONDITION);
+    wfcond_call c = {ctx, &op.ref, name, &op.desc, check, user, opts, out};
+    if (rc == 0 && op.found)
+        rc = replay(&c, &op.stored);
+    else if (rc == 0 && (rc = durable__op_go_live(&op, ctx)) == 0)
         rc = poll_once(&c, 1, opts->initial_state, true);
-    }
-    durable_operation_clear(&stored);
-    durable__opref_clear(&ref);
+    durable__op_end(&op);
     return rc;
 }
