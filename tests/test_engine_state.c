@@ -373,6 +373,31 @@ static void test_history_paging_and_truncation(void)
     durable_history_response_clear(&h);
     req.marker = "bm90IGEgbWFya2Vy";
     CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), DURABLE_EMARKER);
+    /* Markers past 2^32 - 1 events stay inside this execution's history (its
+     * rows are the ids x * 2^32 + EventId): nothing forward, everything in
+     * reverse, never the next execution's ExecutionStarted. */
+    char *other = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_engine_start_execution(&other, NULL, f.eng, "fn", NULL), 0);
+    static const char *const far[] = {"eyJldmVudCI6NDI5NDk2NzI5N30=",   /* {"event":4294967297} */
+                                      "eyJldmVudCI6NDI5NDk2NzI5Nn0="};  /* {"event":4294967296} */
+    for (int k = 0; k < 2; k++) {
+        req.marker = (char *)far[k];
+        req.reverse_order = false;
+        CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), 0);
+        CU_ASSERT_EQUAL(h.count, 0);
+        durable_history_response_clear(&h);
+        req.reverse_order = true;
+        req.max_items = 10;
+        CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), 0);
+        CU_ASSERT_EQUAL(h.count, 6);
+        if (h.count == 6) {
+            CU_ASSERT_EQUAL(h.events[0].event_id, 6);
+            CU_ASSERT_EQUAL(h.events[5].type, DURABLE_EVENT_EXECUTION_STARTED);
+            CU_ASSERT_STRING_EQUAL(h.events[5].payload, "{\"in\":1}");
+        }
+        durable_history_response_clear(&h);
+    }
+    durable_free(other);
     ef_close(&f);
 }
 

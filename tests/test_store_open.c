@@ -98,6 +98,10 @@ static const char *INSERT_EXEC = "INSERT INTO executions(arn, op_id, function_na
                                  " execution_name, start_ms, timeout_seconds)"
                                  " VALUES ('arn-1', 'o', 'f', 'n', 1, 1)";
 
+static const char *INSERT_EXEC_2 = "INSERT INTO executions(arn, op_id, function_name,"
+                                   " execution_name, start_ms, timeout_seconds)"
+                                   " VALUES ('arn-2', 'o', 'f', 'n2', 1, 1)";
+
 static void test_fresh_file_is_migrated(void)
 {
     char *path = dt_temp_path("fresh");
@@ -408,9 +412,10 @@ static void test_concurrent_first_open(void)
 }
 
 /* A file written at schema version 1 (with rows, callbacks referring to an
- * operation) is migrated to the latest version on a read-write open: every
- * row is kept, foreign keys still hold and still cascade from operations,
- * and the rebuilt operations table is named plainly in the schema. */
+ * operation, history) is migrated to the latest version on a read-write
+ * open: every row is kept, foreign keys still hold and still cascade from
+ * operations, the rebuilt operations table is named plainly in the schema,
+ * history gets its integer key and goes with its execution. */
 static void test_version_1_file_with_rows_is_migrated(void)
 {
     char *path = dt_temp_path("v1rows");
@@ -425,7 +430,9 @@ static void test_version_1_file_with_rows_is_migrated(void)
                        "INSERT INTO operations(execution_id, op_id, start_seq, type, status, "
                        "start_ms, last_changed_seq) VALUES (1, 'o', 1, 'EXECUTION', 'STARTED', 1, 1),"
                        " (1, 'c', 2, 'CALLBACK', 'STARTED', 1, 2), (1, 's', 3, 'STEP', 'PENDING', 1, 3);"
-                       "INSERT INTO callbacks(callback_id, execution_id, op_id) VALUES ('cb', 1, 'c')"),
+                       "INSERT INTO callbacks(callback_id, execution_id, op_id) VALUES ('cb', 1, 'c');"
+                       "INSERT INTO history_events(execution_id, event_id, event_type, timestamp_ms)"
+                       " VALUES (1, 1, 'ExecutionStarted', 1), (1, 2, 'CallbackStarted', 2)"),
         SQLITE_OK);
     durable_store *s = NULL;
     CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
@@ -442,6 +449,12 @@ static void test_version_1_file_with_rows_is_migrated(void)
     CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
                                   "'CREATE TABLE operations (%'"),
                     1);
+    /* History rows are keyed by execution_id * 2^32 + event_id, and the view
+     * still joins them to their execution. */
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM history_events WHERE "
+                                  "id = execution_id * 4294967296 + event_id"),
+                    2);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT max(event_id) FROM history_view WHERE arn = 'arn-1'"), 2);
     /* The enum checks still hold, and deleting the operation cascades. */
     CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "UPDATE operations SET status = 'BOGUS' WHERE op_id = 's'",
                                      NULL, NULL, NULL),
@@ -449,6 +462,22 @@ static void test_version_1_file_with_rows_is_migrated(void)
     CU_ASSERT_EQUAL(sqlite3_exec(db, "DELETE FROM operations WHERE op_id = 'c'", NULL, NULL, NULL),
                     SQLITE_OK);
     CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM callbacks"), 0);
+    /* Deleting the execution deletes everything of it, history included. */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, INSERT_EXEC_2, NULL, NULL, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "INSERT INTO history_events(id, execution_id, event_id, "
+                                     "event_type, timestamp_ms) VALUES (2 * 4294967296 + 1, 2, 1, "
+                                     "'ExecutionStarted', 1)",
+                                 NULL, NULL, NULL),
+                    SQLITE_OK);
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "INSERT INTO history_events(id, execution_id, event_id, "
+                                         "event_type, timestamp_ms) VALUES (7, 2, 2, 'X', 1)",
+                                     NULL, NULL, NULL),
+                        SQLITE_OK); /* id must match (execution_id, event_id) */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DELETE FROM executions WHERE id = 1", NULL, NULL, NULL),
+                    SQLITE_OK);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM operations"), 0);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM history_events"), 1);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT execution_id FROM history_events"), 2);
     durable_store_close(s);
     dt_remove_db(path);
     free(path);

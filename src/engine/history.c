@@ -1,6 +1,8 @@
 /* History events (SPEC §9): append with consecutive EventIds, the envelope
  * copied from the operation, `<EventType>Details` stored as JSON text with
- * full payloads; and decoding a stored row back into an event. */
+ * full payloads; and decoding a stored row back into an event. A row's id is
+ * execution_id * 2^32 + event_id (schema/004_history_rowid.sql), so appends
+ * go to the right edge of a rowid table. */
 #include <string.h>
 
 #include "engine/engine_internal.h"
@@ -30,9 +32,10 @@ int durable__history_append(durable_engine *e, eng_exec *x, durable_event *ev)
     sqlite3_stmt *st = NULL;
     if (rc == 0)
         rc = durable__db_prepare(e, &st,
-                                 "INSERT INTO history_events (execution_id, event_id, event_type, "
+                                 "INSERT INTO history_events (id, execution_id, event_id, event_type, "
                                  "timestamp_ms, op_id, name, subtype, parent_id, details) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                                 "VALUES (?1 * 4294967296 + ?2, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                 "?9)");
     if (rc == 0) {
         durable__db_i64(st, 1, x->rowid);
         durable__db_i64(st, 2, ev->event_id);

@@ -32,19 +32,22 @@ static int history(durable_engine *e, durable_history_response *out,
     } else {
         from = req->reverse_order ? x.last_event_id : 1;
     }
+    /* The execution's events are the ids x * 2^32 + 1 ... x * 2^32 + 2^32 - 1;
+     * `from` is clamped so a large marker cannot reach the next execution. */
     rc = durable__db_prepare(
         e, &st,
         req->reverse_order
             ? "SELECT event_id, event_type, timestamp_ms, op_id, name, subtype, parent_id, details "
-              "FROM history_events WHERE execution_id = ?1 AND event_id <= ?2 "
-              "ORDER BY event_id DESC LIMIT ?3"
+              "FROM history_events WHERE id BETWEEN ?1 * 4294967296 + 1 AND ?1 * 4294967296 + ?2 "
+              "ORDER BY id DESC LIMIT ?3"
             : "SELECT event_id, event_type, timestamp_ms, op_id, name, subtype, parent_id, details "
-              "FROM history_events WHERE execution_id = ?1 AND event_id >= ?2 "
-              "ORDER BY event_id LIMIT ?3");
+              "FROM history_events WHERE id BETWEEN ?1 * 4294967296 + ?2 "
+              "AND ?1 * 4294967296 + 4294967295 ORDER BY id LIMIT ?3");
     if (rc < 0)
         goto done;
     durable__db_i64(st, 1, x.rowid);
-    durable__db_i64(st, 2, from);
+    durable__db_i64(st, 2, from > 4294967295LL ? (req->reverse_order ? 4294967295LL : 4294967296LL)
+                                                : from);
     durable__db_i64(st, 3, max_items + 1);
     while ((rc = durable__db_row(e, st, "read history")) == 1) {
         if ((int64_t)out->count == max_items) {
