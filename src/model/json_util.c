@@ -231,30 +231,30 @@ int durable__jget_ts(int64_t *out, const cJSON *obj, const char *key, const char
     return 0;
 }
 
-int durable__jget_obj(const cJSON **out, const cJSON *obj, const char *key, const char *parent,
-                      bool required)
+/* obj.key when it is there and is_kind accepts it (else "expected <what>"). */
+static int jget_kind(const cJSON **out, const cJSON *obj, const char *key, const char *parent,
+                     bool required, cJSON_bool (*is_kind)(const cJSON *), const char *what)
 {
     const cJSON *v = durable__jget(obj, key);
     *out = NULL;
     if (!v)
         return required ? missing(parent, key) : 0;
-    if (!cJSON_IsObject(v))
-        return durable__jerr(DURABLE_EPARSE, parent, key, "expected an object");
+    if (!is_kind(v))
+        return durable__jerr(DURABLE_EPARSE, parent, key, "expected %s", what);
     *out = v;
     return 0;
+}
+
+int durable__jget_obj(const cJSON **out, const cJSON *obj, const char *key, const char *parent,
+                      bool required)
+{
+    return jget_kind(out, obj, key, parent, required, cJSON_IsObject, "an object");
 }
 
 int durable__jget_arr(const cJSON **out, const cJSON *obj, const char *key, const char *parent,
                       bool required)
 {
-    const cJSON *v = durable__jget(obj, key);
-    *out = NULL;
-    if (!v)
-        return required ? missing(parent, key) : 0;
-    if (!cJSON_IsArray(v))
-        return durable__jerr(DURABLE_EPARSE, parent, key, "expected an array");
-    *out = v;
-    return 0;
+    return jget_kind(out, obj, key, parent, required, cJSON_IsArray, "an array");
 }
 
 int durable__jget_enum(int *out, const cJSON *obj, const char *key, const char *parent,

@@ -146,6 +146,10 @@ int durable__execution_info_decode(durable_execution_info *out, const cJSON *jso
 /* Operations array at key into l (appended). */
 int durable__jget_operations(durable_operation_list *l, const cJSON *obj, const char *key,
                              const char *parent, bool required);
+/* The identity an Operation and an OperationUpdate both start with, in
+ * this order: Id (required), ParentId, Name, SubType, Type (required). */
+int durable__jget_op_identity(char **id, char **parent_id, char **name, char **subtype,
+                              durable_op_type *type, const cJSON *json, const char *path);
 /* Operations array encoder. */
 int durable__jadd_operations(cJSON *obj, const char *key, const durable_operation_list *l,
                              durable_ts_format fmt);

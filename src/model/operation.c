@@ -3,7 +3,7 @@
  * encoded and decoded. */
 #include <string.h>
 
-#include "model/json_util.h"
+#include "model/json_body.h"
 
 void durable_operation_init(durable_operation *op)
 {
@@ -201,21 +201,31 @@ static int decode_details(durable_operation *out, const cJSON *json, const char 
     }
 }
 
+int durable__jget_op_identity(char **id, char **parent_id, char **name, char **subtype,
+                              durable_op_type *type, const cJSON *json, const char *path)
+{
+    int rc, t = 0;
+    if ((rc = durable__jget_str(id, json, "Id", path, true, &DJ_ID)) < 0 ||
+        (rc = durable__jget_str(parent_id, json, "ParentId", path, false, &DJ_ID)) < 0 ||
+        (rc = durable__jget_str(name, json, "Name", path, false, &DJ_NAME)) < 0 ||
+        (rc = durable__jget_str(subtype, json, "SubType", path, false, &DJ_SUBTYPE)) < 0 ||
+        (rc = durable__jget_enum(&t, json, "Type", path, true, durable__op_type_names,
+                                 DJ_OP_TYPE_COUNT, "OperationType")) < 0)
+        return rc;
+    *type = (durable_op_type)t;
+    return 0;
+}
+
 int durable__operation_decode(durable_operation *out, const cJSON *json, const char *path)
 {
     int rc;
-    int type = 0, status = 0;
+    int status = 0;
     durable_operation_init(out);
     DJ_TRY(durable__jrequire_obj(json, path));
-    DJ_TRY(durable__jget_str(&out->id, json, "Id", path, true, &DJ_ID));
-    DJ_TRY(durable__jget_str(&out->parent_id, json, "ParentId", path, false, &DJ_ID));
-    DJ_TRY(durable__jget_str(&out->name, json, "Name", path, false, &DJ_NAME));
-    DJ_TRY(durable__jget_str(&out->subtype, json, "SubType", path, false, &DJ_SUBTYPE));
-    DJ_TRY(durable__jget_enum(&type, json, "Type", path, true, durable__op_type_names,
-                              DJ_OP_TYPE_COUNT, "OperationType"));
+    DJ_TRY(durable__jget_op_identity(&out->id, &out->parent_id, &out->name, &out->subtype,
+                                     &out->type, json, path));
     DJ_TRY(durable__jget_enum(&status, json, "Status", path, true, durable__op_status_names,
                               DJ_OP_STATUS_COUNT, "OperationStatus"));
-    out->type = (durable_op_type)type;
     out->status = (durable_op_status)status;
     DJ_TRY(durable__jget_ts(&out->start_timestamp, json, "StartTimestamp", path, true));
     DJ_TRY(durable__jget_ts(&out->end_timestamp, json, "EndTimestamp", path, false));
@@ -305,21 +315,14 @@ int durable__jget_operations(durable_operation_list *l, const cJSON *obj, const 
     return 0;
 }
 
+static int encode_one(cJSON **out, const void *op, durable_ts_format fmt)
+{
+    return durable_operation_to_json(out, op, fmt);
+}
+
 int durable__jadd_operations(cJSON *obj, const char *key, const durable_operation_list *l,
                              durable_ts_format fmt)
 {
-    cJSON *arr = cJSON_CreateArray();
-    int rc = durable__jadd_item(obj, key, arr);
-    for (size_t i = 0; rc == 0 && l && i < l->count; i++) {
-        cJSON *o = NULL;
-        if ((rc = durable_operation_to_json(&o, &l->items[i], fmt)) < 0) {
-            durable__error_prefix("%s[%zu]", key, i);
-            break;
-        }
-        if (!cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = durable__error_oom();
-        }
-    }
-    return rc;
+    return durable__jadd_array(obj, key, l ? l->items : NULL, l ? l->count : 0,
+                               sizeof(durable_operation), encode_one, fmt);
 }

@@ -190,18 +190,13 @@ static int decode_options(durable_operation_update *out, const cJSON *json, cons
 int durable__update_decode(durable_operation_update *out, const cJSON *json, const char *path)
 {
     int rc;
-    int type = 0, action = 0;
+    int action = 0;
     durable_operation_update_init(out);
     DJ_TRY(durable__jrequire_obj(json, path));
-    DJ_TRY(durable__jget_str(&out->id, json, "Id", path, true, &DJ_ID));
-    DJ_TRY(durable__jget_str(&out->parent_id, json, "ParentId", path, false, &DJ_ID));
-    DJ_TRY(durable__jget_str(&out->name, json, "Name", path, false, &DJ_NAME));
-    DJ_TRY(durable__jget_str(&out->subtype, json, "SubType", path, false, &DJ_SUBTYPE));
-    DJ_TRY(durable__jget_enum(&type, json, "Type", path, true, durable__op_type_names,
-                              DJ_OP_TYPE_COUNT, "OperationType"));
+    DJ_TRY(durable__jget_op_identity(&out->id, &out->parent_id, &out->name, &out->subtype,
+                                     &out->type, json, path));
     DJ_TRY(durable__jget_enum(&action, json, "Action", path, true, durable__op_action_names,
                               DJ_OP_ACTION_COUNT, "OperationAction"));
-    out->type = (durable_op_type)type;
     out->action = (durable_op_action)action;
     DJ_TRY(durable__jget_str(&out->payload, json, "Payload", path, false, &DJ_PAYLOAD));
     DJ_TRY(durable__jget_error(&out->error, json, "Error", path, false));
