@@ -49,7 +49,9 @@ static int take_undelivered(durable_engine *e, const eng_exec *x, durable_invoca
         in->updated_operation_ids = ids;
         ids[in->updated_operation_id_count++] = id;
     }
-    if (rc < 0)
+    /* None (the usual case): skip the UPDATE, which SQLite runs through a
+     * temporary table even when no row matches. */
+    if (rc < 0 || in->updated_operation_id_count == 0)
         return rc;
     rc = durable__db_prepare(e, &st,
                              "UPDATE operations INDEXED BY operations_undelivered SET undelivered = 0 "
