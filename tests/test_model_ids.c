@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "durable/ids.h"
 #include "durable/model.h"
+#include "model/md5.h"
 #include "support/testutil.h"
 
 static void test_op_id_vectors(void)
@@ -19,6 +22,53 @@ static void test_op_id_vectors(void)
         durable_op_id(id, vec[i][0]);
         CU_ASSERT_STRING_EQUAL(id, vec[i][1]);
         CU_ASSERT_EQUAL(strlen(id), DURABLE_OP_ID_LEN);
+    }
+}
+
+static void hex16(char out[33], const unsigned char md[16])
+{
+    for (int i = 0; i < 16; i++)
+        sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* RFC 1321 appendix A.5, plus lengths around the padding boundaries. */
+static void test_md5_rfc_vectors(void)
+{
+    static const char *vec[][2] = {
+        {"", "d41d8cd98f00b204e9800998ecf8427e"},
+        {"a", "0cc175b9c0f1b6a831c399e269772661"},
+        {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+        {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+        {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+         "d174ab98d277d9f5a5611c2c9f419d9f"},
+        {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+         "57edf4a22be3c955ac49da2e2107b67a"}};
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        unsigned char md[16];
+        char hex[33];
+        durable__md5(md, vec[i][0], strlen(vec[i][0]));
+        hex16(hex, md);
+        CU_ASSERT_STRING_EQUAL(hex, vec[i][1]);
+    }
+}
+
+/* The built-in MD5 agrees with libcrypto's on random inputs of every length
+ * up to three blocks (each padding case: 0..55, 56..63 and 64+ bytes). */
+static void test_md5_matches_libcrypto(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng rng;
+    dt_rng_init(&rng, seed);
+    unsigned char buf[200];
+    for (int len = 0; len <= (int)sizeof buf; len++) {
+        for (int k = 0; k < len; k++)
+            buf[k] = (unsigned char)dt_rng_below(&rng, 256);
+        unsigned char mine[16], ref[EVP_MAX_MD_SIZE];
+        unsigned int ref_len = 0;
+        durable__md5(mine, buf, (size_t)len);
+        CU_ASSERT_FATAL(EVP_Digest(buf, (size_t)len, ref, &ref_len, EVP_md5(), NULL) == 1);
+        DT_PROP(ref_len == 16 && memcmp(mine, ref, 16) == 0, seed, len);
     }
 }
 
@@ -323,6 +373,8 @@ int main(void)
 {
     CU_pSuite s = dt_suite("model_ids");
     DT_ADD(s, test_op_id_vectors);
+    DT_ADD(s, test_md5_rfc_vectors);
+    DT_ADD(s, test_md5_matches_libcrypto);
     DT_ADD(s, test_uuid_format);
     DT_ADD(s, test_arn_build_and_parse);
     DT_ADD(s, test_token_round_trip);

@@ -1,40 +1,21 @@
 /* Operation ids (SPEC §4: md5 of the positional path), UUIDs (libuuid) and
  * the execution / function ARNs of SPEC §2.9. */
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <uuid/uuid.h>
 
 #include "durable/ids.h"
 #include "model/internal.h"
-
-/* Fetch MD5 once: the implicit lookup EVP_md5() triggers inside EVP_Digest
- * costs more than the digest itself, and replay hashes every operation path. */
-static EVP_MD *md5_impl;
-static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
-
-static void md5_fetch(void)
-{
-    md5_impl = EVP_MD_fetch(NULL, "MD5", NULL);
-}
+#include "model/md5.h"
 
 void durable_op_id(char out[DURABLE_OP_ID_LEN + 1], const char *path)
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
+    unsigned char md[16];
     if (!path)
         path = "";
-    pthread_once(&md5_once, md5_fetch);
-    if (!md5_impl || !EVP_Digest(path, strlen(path), md, &md_len, md5_impl, NULL) || md_len < 8) {
-        /* libcrypto without md5 (FIPS mode) cannot produce wire ids at all. */
-        memset(out, '0', DURABLE_OP_ID_LEN);
-        out[DURABLE_OP_ID_LEN] = '\0';
-        durable__error_set(DURABLE_ERROR, "md5 digest unavailable in libcrypto");
-        return;
-    }
+    durable__md5(md, path, strlen(path));
     for (int i = 0; i < DURABLE_OP_ID_LEN / 2; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 0x0f];

@@ -368,21 +368,72 @@ static durable_ctx *ctx_alloc(durable__exec *ex)
     return ctx;
 }
 
+/* Writes the positional path of ctx's operation number n ("<ctx path>-<n>",
+ * or "<n>" at the root) into buf when it fits in cap bytes; returns its
+ * length either way. Replay formats a path per operation, so no printf. */
+static size_t format_path(const durable_ctx *ctx, uint64_t n, char *buf, size_t cap)
+{
+    char digits[20];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    size_t plen = ctx->path ? strlen(ctx->path) : 0;
+    size_t len = plen + (ctx->path ? 1 : 0) + nd;
+    if (len < cap) {
+        char *p = buf;
+        if (ctx->path) {
+            memcpy(p, ctx->path, plen);
+            p += plen;
+            *p++ = '-';
+        }
+        while (nd)
+            *p++ = digits[--nd];
+        *p = '\0';
+    }
+    return len;
+}
+
 /* The positional path of ctx's operation number n (heap). */
 static char *op_path(const durable_ctx *ctx, uint64_t n)
 {
-    return ctx->path ? durable__sprintf("%s-%llu", ctx->path, (unsigned long long)n)
-                     : durable__sprintf("%llu", (unsigned long long)n);
+    size_t len = format_path(ctx, n, NULL, 0);
+    char *path = durable__malloc(len + 1);
+    if (path)
+        format_path(ctx, n, path, len + 1);
+    return path;
+}
+
+/* The Id of ctx's operation number n into id. The Id of the next number is
+ * kept, as check_replay_end computes it one operation ahead of begin. */
+static int op_id_of(durable_ctx *ctx, uint64_t n, char id[DURABLE_OP_ID_LEN + 1])
+{
+    if (ctx->next_n == n && n) {
+        memcpy(id, ctx->next_id, sizeof(ctx->next_id));
+        return 0;
+    }
+    char small[128];
+    size_t len = format_path(ctx, n, small, sizeof small);
+    if (len < sizeof small) {
+        durable_op_id(id, small);
+    } else {
+        char *path = op_path(ctx, n);
+        if (!path)
+            return durable__error_oom();
+        durable_op_id(id, path);
+        durable__free(path);
+    }
+    memcpy(ctx->next_id, id, sizeof(ctx->next_id));
+    ctx->next_n = n;
+    return 0;
 }
 
 static bool op_stored(durable_ctx *ctx, uint64_t n)
 {
-    char *path = op_path(ctx, n);
-    if (!path)
-        return true; /* out of memory: stay as we are */
     char id[DURABLE_OP_ID_LEN + 1];
-    durable_op_id(id, path);
-    durable__free(path);
+    if (op_id_of(ctx, n, id) != 0)
+        return true; /* out of memory: stay as we are */
     return durable__exec_op_status(ctx->ex, id) != DURABLE_OP_STATUS_NONE;
 }
 
@@ -498,14 +549,16 @@ static int begin(durable_ctx *ctx, durable__opref *ref, bool check_busy)
         return rc;
     ctx->counter++;
     ref->path = op_path(ctx, ctx->counter);
-    if (!ref->path)
+    if (!ref->path || op_id_of(ctx, ctx->counter, ref->id) != 0)
         return durable__error_oom();
-    durable_op_id(ref->id, ref->path);
     ref->parent_id = ctx->child_parent_id;
     /* Only a stored operation can be the last replayed one; an operation
-     * that is not stored goes live through durable__ctx_go_live. */
-    if (ctx->replaying && durable__exec_op_status(ctx->ex, ref->id) != DURABLE_OP_STATUS_NONE)
-        check_replay_end(ctx);
+     * that is not stored goes live through durable__ctx_go_live. A context
+     * still replaying (and not replay-only, for which check_replay_end does
+     * nothing) had this operation found stored by the previous
+     * check_replay_end, and stored operations are never removed, so it
+     * needs no second lookup. */
+    check_replay_end(ctx);
     return 0;
 }
 

@@ -261,6 +261,8 @@ struct durable_ctx {
     uint64_t counter;      /* last number used (SPEC §4.1) */
     bool replaying;        /* still replaying: until the last stored operation is reached */
     bool replay_only;      /* ReplayChildren re-run: no operation may run live */
+    uint64_t next_n;       /* next_id is the Id of this operation number (0: none) */
+    char next_id[DURABLE_OP_ID_LEN + 1];
     atomic_int busy;       /* child functions running on this context */
     durable_error_object *err;
     char *err_kind;
