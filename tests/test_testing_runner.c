@@ -635,6 +635,55 @@ static void test_print_table(void)
     env_down();
 }
 
+/* A run's result reads its history when first asked (it is most of a short
+ * run's result cost), from the closed execution whose history is final: the
+ * events, the JSON and the waits' exact durations equal those of a
+ * snapshot taken at once, also when the environment is torn down before the
+ * result is first read. */
+static void test_deferred_history_complete(void)
+{
+    for (int torn_down = 0; torn_down < 2; torn_down++) {
+        env_up(true, 0);
+        prog p;
+        memset(&p, 0, sizeof p);
+        p.n = 3;
+        p.ops[0] = (prog_op){ .kind = P_STEP, .name = "first", .value = 1 };
+        p.ops[1] = (prog_op){ .kind = P_WAIT, .name = "pause", .secs = 7 };
+        p.ops[2] = (prog_op){ .kind = P_CHILD, .name = "kid", .value = 2 };
+        durable_test_runner *r = NULL;
+        durable_test_result *res = NULL;
+        CU_ASSERT_EQUAL_FATAL(run_prog(&res, &r, &p), 0);
+        durable_test_result *snap = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable_test_runner_snapshot(&snap, r), 0);
+        char *want = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable_test_result_history_json(&want, snap, DURABLE_TS_RFC3339, false), 0);
+        size_t want_count = durable_test_result_event_count(snap);
+        CU_ASSERT(want_count >= 8); /* started, step, wait, context, succeeded */
+        durable_test_runner_free(r);
+        if (torn_down)
+            env_down();
+        CU_ASSERT_EQUAL(durable_test_result_event_count(res), want_count);
+        char *got = NULL;
+        CU_ASSERT_EQUAL(durable_test_result_history_json(&got, res, DURABLE_TS_RFC3339, false), 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT_STRING_EQUAL(got, want);
+        const durable_event *last = durable_test_result_event(res, want_count - 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+        CU_ASSERT_EQUAL(last->type, DURABLE_EVENT_EXECUTION_SUCCEEDED);
+        durable_test_operation *op = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable_test_result_get_operation(&op, res, "pause"), 0);
+        durable_test_wait_details wd;
+        CU_ASSERT_EQUAL(durable_test_operation_wait_details(&wd, op), 0);
+        CU_ASSERT_EQUAL(wd.wait_seconds, 7);
+        durable_free(got);
+        durable_free(want);
+        durable_test_result_free(snap);
+        durable_test_result_free(res);
+        if (!torn_down)
+            env_down();
+    }
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("testing_runner");
@@ -648,5 +697,6 @@ int main(void)
     DT_ADD(s, test_prop_reset);
     DT_ADD(s, test_prop_registered_functions);
     DT_ADD(s, test_print_table);
+    DT_ADD(s, test_deferred_history_complete);
     return dt_run();
 }

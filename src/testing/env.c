@@ -193,21 +193,32 @@ fail:
 
 int durable__tenv_teardown(void)
 {
-    durable__tenv_lock();
-    tenv *e = g_env;
-    if (!e) {
+    tenv *e = NULL;
+    /* Results read their history lazily from the engine: read what is still
+     * deferred while it is up (outside the lock: the reads are server
+     * calls), twice, as a run may have ended during the first pass. A result
+     * whose read failed both times is left without history. */
+    for (int pass = 0;; pass++) {
+        durable__tenv_lock();
+        e = g_env;
+        if (!e) {
+            durable__tenv_unlock();
+            return durable__error_set(DURABLE_ENOTSETUP,
+                                      "EnvironmentNotSetUp: durable_test_env_teardown called "
+                                      "without durable_test_env_setup");
+        }
+        if (e->active_runs > 0) {
+            int n = e->active_runs;
+            durable__tenv_unlock();
+            return durable__error_set(DURABLE_EBUSY,
+                                      "test environment busy: %d run(s) still in progress; await "
+                                      "them before teardown",
+                                      n);
+        }
+        if (pass == 2)
+            break;
         durable__tenv_unlock();
-        return durable__error_set(DURABLE_ENOTSETUP,
-                                  "EnvironmentNotSetUp: durable_test_env_teardown called without "
-                                  "durable_test_env_setup");
-    }
-    if (e->active_runs > 0) {
-        int n = e->active_runs;
-        durable__tenv_unlock();
-        return durable__error_set(DURABLE_EBUSY,
-                                  "test environment busy: %d run(s) still in progress; await them "
-                                  "before teardown",
-                                  n);
+        (void)durable__results_load_deferred();
     }
     g_env = NULL;
     g_hold = false;

@@ -28,6 +28,7 @@ void durable__snap_clear(durable__snap *s)
 typedef struct gather_arg {
     durable__snap *snap;
     const char *arn;
+    bool defer_history;
 } gather_arg;
 
 static int gather_history(durable_engine *e, durable__snap *s, const char *arn)
@@ -127,13 +128,52 @@ static int gather_on_server(durable_engine *e, void *argp)
     durable_operation_list_clear(&all);
     if (rc < 0)
         return rc;
-    rc = gather_history(e, s, a->arn);
-    if (rc < 0)
+    if (a->defer_history && s->exec.status != DURABLE_EXEC_RUNNING &&
+        s->exec.status != DURABLE_EXEC_STATUS_NONE) {
+        /* Reading and decoding every event is most of a short run's result
+         * cost; a closed execution's history no longer changes once its
+         * last invocation ended and its terminal event is written. */
+        durable_execution_state st;
+        memset(&st, 0, sizeof st);
+        rc = durable_engine_execution_state(&st, e, a->arn);
+        s->history_deferred =
+            rc == 0 && !st.invocation_in_flight && !st.terminal_event_pending;
+        durable_execution_state_clear(&st);
+        if (rc < 0)
+            return rc;
+    }
+    if (!s->history_deferred && (rc = gather_history(e, s, a->arn)) < 0)
         return rc;
     return gather_invocations(e, s, a->arn);
 }
 
-int durable__snap_gather(durable__snap *out, const char *arn)
+static int history_on_server(durable_engine *e, void *argp)
+{
+    gather_arg *a = argp;
+    return gather_history(e, a->snap, a->arn);
+}
+
+int durable__snap_gather_history(durable__snap *s, const char *arn)
+{
+    durable_server *srv = durable__tenv_server();
+    if (!srv)
+        return durable__error_set(DURABLE_ENOTSETUP,
+                                  "EnvironmentNotSetUp: reading the history of %s needs the test "
+                                  "environment",
+                                  arn);
+    gather_arg a = { s, arn, false };
+    int rc = durable_server_call(srv, history_on_server, &a);
+    if (rc < 0) {
+        for (size_t i = 0; i < s->event_count; i++)
+            durable_event_clear(&s->events[i]);
+        durable_free(s->events);
+        s->events = NULL;
+        s->event_count = 0;
+    }
+    return rc;
+}
+
+int durable__snap_gather(durable__snap *out, const char *arn, bool defer_history)
 {
     durable_server *srv = durable__tenv_server();
     if (!srv)
@@ -142,7 +182,7 @@ int durable__snap_gather(durable__snap *out, const char *arn)
                                   "environment",
                                   arn);
     memset(out, 0, sizeof *out);
-    gather_arg a = { out, arn };
+    gather_arg a = { out, arn, defer_history };
     int rc = durable_server_call(srv, gather_on_server, &a);
     if (rc < 0)
         durable__snap_clear(out);

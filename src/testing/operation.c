@@ -142,6 +142,9 @@ int durable_test_operation_wait_details(durable_test_wait_details *out,
     int rc = check_type(op, DURABLE_OP_WAIT);
     if (rc < 0)
         return rc;
+    /* A result's exact durations come from its history (WaitStarted). */
+    if (op->result && (rc = durable__result_need_history(op->result)) < 0)
+        return rc;
     out->wait_seconds = op->wait_seconds;
     out->scheduled_end_timestamp = op->data.scheduled_end_timestamp;
     return 0;
@@ -327,6 +330,9 @@ int durable__probes_bind_result(struct durable_test_runner *r, const durable_tes
 {
     if (!r->probe_count)
         return 0;
+    int hrc = durable__result_need_history(res);
+    if (hrc < 0)
+        return hrc;
     size_t n = res ? res->op_count : 0;
     durable_operation *ops = durable__calloc(n ? n : 1, sizeof *ops);
     int64_t *waits = durable__calloc(n ? n : 1, sizeof *waits);

@@ -1,5 +1,6 @@
 /* Test results (seed design "TestResult"): status, result, error,
  * operations (start order, by status, lookups), invocations, history. */
+#include <pthread.h>
 #include <string.h>
 
 #include "model/internal.h"
@@ -119,10 +120,31 @@ static void op_clear(struct durable_test_operation *op)
     op->child_count = 0;
 }
 
+/* Results whose history is deferred. */
+static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
+static durable_test_result *deferred_head;
+
+static void deferred_unlink(durable_test_result *r)
+{
+    pthread_mutex_lock(&deferred_mu);
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (deferred_head == r)
+        deferred_head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+    pthread_mutex_unlock(&deferred_mu);
+}
+
 void durable_test_result_free(durable_test_result *r)
 {
     if (!r)
         return;
+    if (r->deferred) {
+        deferred_unlink(r);
+        pthread_mutex_destroy(&r->hist_mu);
+    }
     for (size_t i = 0; i < r->op_count; i++)
         op_clear(&r->ops[i]);
     durable_free(r->ops);
@@ -153,6 +175,74 @@ static int copy_logs(durable_test_result *res, durable__run *run)
     }
     pthread_mutex_unlock(&run->log_lock);
     return rc;
+}
+
+/* The requested Duration is in WaitStarted (exact, not derived). */
+static void exact_waits(durable_test_result *res, const durable_operation *ops,
+                        const durable__opindex *ix)
+{
+    const durable__snap *s = &res->snap;
+    for (size_t e = 0; e < s->event_count; e++) {
+        if (s->events[e].type != DURABLE_EVENT_WAIT_STARTED)
+            continue;
+        long i = durable__opindex_find(ix, ops, s->events[e].id);
+        if (i >= 0 && s->events[e].duration >= 0)
+            res->ops[i].wait_seconds = s->events[e].duration;
+    }
+}
+
+/* Read r's deferred history; the caller holds r->hist_mu. */
+static int read_deferred(durable_test_result *r)
+{
+    if (!r->snap.history_deferred)
+        return 0;
+    int rc = durable__snap_gather_history(&r->snap, r->arn);
+    if (rc < 0)
+        return rc;
+    r->snap.history_deferred = false;
+    durable_operation *ops = durable__calloc(r->op_count ? r->op_count : 1, sizeof *ops);
+    if (!ops)
+        return durable__error_oom();
+    for (size_t i = 0; i < r->op_count; i++)
+        ops[i] = r->ops[i].data; /* shallow: for the index only */
+    durable__opindex ix;
+    rc = durable__opindex_build(&ix, ops, r->op_count);
+    if (rc == 0)
+        exact_waits(r, ops, &ix);
+    durable__opindex_clear(&ix);
+    durable_free(ops);
+    return rc;
+}
+
+/* The history of r, read now if it was deferred. */
+static int need_history(const durable_test_result *cr)
+{
+    if (!cr || !cr->deferred)
+        return 0;
+    durable_test_result *r = (durable_test_result *)cr;
+    pthread_mutex_lock(&r->hist_mu);
+    int rc = read_deferred(r);
+    pthread_mutex_unlock(&r->hist_mu);
+    return rc;
+}
+
+int durable__result_need_history(const durable_test_result *r)
+{
+    return need_history(r);
+}
+
+size_t durable__results_load_deferred(void)
+{
+    size_t left = 0;
+    pthread_mutex_lock(&deferred_mu);
+    for (durable_test_result *r = deferred_head; r; r = r->next) {
+        pthread_mutex_lock(&r->hist_mu);
+        if (read_deferred(r) < 0)
+            left++;
+        pthread_mutex_unlock(&r->hist_mu);
+    }
+    pthread_mutex_unlock(&deferred_mu);
+    return left;
 }
 
 int durable__result_from_snap(durable_test_result **out, durable__snap *snap, durable__run *run)
@@ -194,14 +284,8 @@ int durable__result_from_snap(durable_test_result **out, durable__snap *snap, du
         for (long c = ix.first_child[i]; c >= 0; c = ix.next_sibling[c])
             op->children[op->child_count++] = &res->ops[c];
     }
-    /* The requested Duration is in WaitStarted (exact, not derived). */
-    for (size_t e = 0; rc == 0 && e < s->event_count; e++) {
-        if (s->events[e].type != DURABLE_EVENT_WAIT_STARTED)
-            continue;
-        long i = durable__opindex_find(&ix, s->ops.items, s->events[e].id);
-        if (i >= 0 && s->events[e].duration >= 0)
-            res->ops[i].wait_seconds = s->events[e].duration;
-    }
+    if (rc == 0)
+        exact_waits(res, s->ops.items, &ix);
     if (rc == 0) {
         for (size_t i = 0; i < n; i++) {
             res->ops[i].data = s->ops.items[i];
@@ -230,6 +314,16 @@ int durable__result_from_snap(durable_test_result **out, durable__snap *snap, du
     if (rc < 0) {
         durable_test_result_free(res);
         return rc;
+    }
+    if (s->history_deferred) {
+        res->deferred = true;
+        pthread_mutex_init(&res->hist_mu, NULL);
+        pthread_mutex_lock(&deferred_mu);
+        res->next = deferred_head;
+        if (deferred_head)
+            deferred_head->prev = res;
+        deferred_head = res;
+        pthread_mutex_unlock(&deferred_mu);
     }
     *out = res;
     return 0;
@@ -421,11 +515,13 @@ int durable_test_result_get_invocation(const durable_test_invocation **out,
 
 size_t durable_test_result_event_count(const durable_test_result *r)
 {
+    (void)need_history(r);
     return r ? r->snap.event_count : 0;
 }
 
 const durable_event *durable_test_result_event(const durable_test_result *r, size_t index)
 {
+    (void)need_history(r);
     return r && index < r->snap.event_count ? &r->snap.events[index] : NULL;
 }
 
@@ -436,6 +532,9 @@ int durable_test_result_history_json(char **out, const durable_test_result *r,
         return durable__error_set(DURABLE_EINVAL, "durable_test_result_history_json: NULL "
                                                   "argument");
     *out = NULL;
+    int hrc = need_history(r);
+    if (hrc < 0)
+        return hrc;
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = root ? cJSON_AddArrayToObject(root, "Events") : NULL;
     if (!arr) {

@@ -6,6 +6,8 @@
 #ifndef DURABLE_SRC_TESTING_RESULT_INTERNAL_H
 #define DURABLE_SRC_TESTING_RESULT_INTERNAL_H
 
+#include <pthread.h>
+
 #include "durable/testing.h"
 #include "testing/testing_internal.h"
 
@@ -43,7 +45,16 @@ struct durable_test_result {
     durable__snap snap;              /* owns the events and invocation data */
     char **logs;
     size_t log_count;
+    /* Deferred history (snap.history_deferred): read on first use under
+     * hist_mu, or by durable__results_load_deferred before the environment
+     * goes away. Such results are on a list (prev/next) until freed. */
+    bool deferred;                   /* set once at creation */
+    pthread_mutex_t hist_mu;
+    struct durable_test_result *prev, *next;
 };
+
+/* Reads r's history now if it was deferred (0 when it is there). */
+int durable__result_need_history(const struct durable_test_result *r);
 
 /* An index of operations by id and parent (for children and lookups). */
 typedef struct durable__opindex {

@@ -361,7 +361,7 @@ static void conclude(durable__run *run, int rc)
         run->errmsg = durable__strdup(durable_error_last()->message);
     durable__snap snap;
     memset(&snap, 0, sizeof snap);
-    if (durable__snap_gather(&snap, run->root_arn) == 0)
+    if (durable__snap_gather(&snap, run->root_arn, true) == 0)
         (void)durable__result_from_snap(&run->result, &snap, run);
     durable__snap_clear(&snap);
     durable__tenv_lock();
@@ -528,7 +528,7 @@ int durable_test_runner_snapshot(durable_test_result **out, durable_test_runner 
     if (!durable_test_env_is_setup())
         return not_setup("durable_test_runner_snapshot");
     durable__snap snap;
-    int rc = durable__snap_gather(&snap, r->arn);
+    int rc = durable__snap_gather(&snap, r->arn, false);
     if (rc < 0)
         return rc;
     rc = durable__result_from_snap(out, &snap, r->run);

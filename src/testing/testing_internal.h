@@ -155,9 +155,20 @@ typedef struct durable__snap {
     size_t event_count;
     durable__inv *invs;
     size_t inv_count;
+    bool history_deferred;       /* events not read (see durable__snap_gather) */
 } durable__snap;
 
-int durable__snap_gather(durable__snap *out, const char *arn);
+/* Read everything about arn. With defer_history, the history is left out
+ * (history_deferred) when the execution is closed and its history final —
+ * no invocation in flight, no terminal event pending — so it can be read
+ * later with durable__snap_gather_history and be the same. */
+int durable__snap_gather(durable__snap *out, const char *arn, bool defer_history);
+/* Read arn's history into s->events (s has none). */
+int durable__snap_gather_history(durable__snap *s, const char *arn);
+/* Reads the deferred history of every live result (result.c; called by the
+ * test environment's teardown while the engine is still up). Returns how
+ * many are still deferred afterwards (a read failed). */
+size_t durable__results_load_deferred(void);
 void durable__snap_clear(durable__snap *s);
 
 /* ---- runner state shared by both sides ----------------------------------- */
