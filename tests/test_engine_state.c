@@ -551,6 +551,160 @@ static void test_state_cache_follows_other_writers(void)
     free(path);
 }
 
+/* Both pages list the same operations with the same status and result. */
+static bool same_ops(const durable_operation_list *x, const durable_operation_list *y)
+{
+    if (x->count != y->count)
+        return false;
+    for (size_t i = 0; i < x->count; i++) {
+        const durable_operation *p = &x->items[i], *q = &y->items[i];
+        if (strcmp(p->id, q->id) != 0 || p->status != q->status ||
+            (p->result == NULL) != (q->result == NULL) ||
+            (p->result && strcmp(p->result, q->result) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* The state as a fresh engine (no cache) reads it from the file. */
+static void oracle_state(durable_state_response *out, const char *path, durable_vclock *vc,
+                         const durable_state_request *req)
+{
+    durable_store *s = NULL;
+    CU_ASSERT_FATAL(durable_store_open(&s, path, NULL) == 0);
+    durable_engine_options o = DURABLE_ENGINE_OPTIONS_INIT;
+    o.clock = durable_vclock_clock(vc);
+    durable_engine *e = NULL;
+    CU_ASSERT_FATAL(durable_engine_open(&e, s, &o) == 0);
+    CU_ASSERT_EQUAL(durable_engine_get_state(out, e, req), 0);
+    durable_engine_close(e);
+    durable_store_close(s);
+}
+
+/* Property: two engines on one file take turns writing (checkpoints, timers,
+ * invocations) and reading in a random order; every state either one
+ * returns equals what a fresh engine reads from the file, so the cache's
+ * own-write path and its other-writer path are both exact. */
+static void test_state_cache_random_writers(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng rng;
+    dt_rng_init(&rng, seed);
+    char *path = dt_temp_path("engine-cache-prop");
+    durable_vclock *vc = NULL;
+    CU_ASSERT_FATAL(durable_vclock_new(&vc, DURABLE_VCLOCK_FIXED, EF_T0) == 0);
+    durable_store *st[2] = {NULL, NULL};
+    durable_engine *eng[2] = {NULL, NULL};
+    durable_engine_options o = DURABLE_ENGINE_OPTIONS_INIT;
+    o.clock = durable_vclock_clock(vc);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_FATAL(durable_store_open(&st[i], path, NULL) == 0);
+        CU_ASSERT_FATAL(durable_engine_open(&eng[i], st[i], &o) == 0);
+    }
+    char *arn = NULL, *inv = NULL;
+    CU_ASSERT_FATAL(durable_engine_start_execution(&arn, NULL, eng[0], "fn", NULL) == 0);
+    durable_invocation_input in = {0};
+    CU_ASSERT_FATAL(durable_engine_start_invocation(&in, &inv, eng[0], arn, 0) == 0);
+    /* A long wait keeps the execution suspended, so PENDING outputs are valid. */
+    durable_operation_update lw;
+    ef_wait(&lw, "0", 86400);
+    durable_checkpoint_request lreq = {0};
+    lreq.durable_execution_arn = arn;
+    lreq.checkpoint_token = in.checkpoint_token;
+    lreq.updates = &lw;
+    lreq.update_count = 1;
+    durable_checkpoint_response lr = {0};
+    CU_ASSERT_FATAL(durable_engine_checkpoint(&lr, eng[1], &lreq) == 0);
+    durable_operation_update_clear(&lw);
+    char *token = durable__strdup(lr.checkpoint_token);
+    durable_checkpoint_response_clear(&lr);
+    durable_invocation_input_clear(&in);
+    int next_path = 1, started_step = 0;
+    for (int c = 0; c < 150; c++) {
+        durable_engine *w = eng[dt_rng_below(&rng, 2)];
+        uint64_t action = dt_rng_below(&rng, 5);
+        if (action <= 2) { /* a checkpoint: new step, succeed the started one, or a wait */
+            durable_operation_update u;
+            char p[16];
+            if (action == 1 && started_step) {
+                snprintf(p, sizeof p, "%d", started_step);
+                ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, p);
+                u.payload = durable__sprintf("%d", c);
+                started_step = 0;
+            } else if (action == 2) {
+                snprintf(p, sizeof p, "%d", next_path++);
+                ef_wait(&u, p, 1 + (int64_t)dt_rng_below(&rng, 3));
+            } else {
+                snprintf(p, sizeof p, "%d", next_path++);
+                ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, p);
+                if (!started_step)
+                    started_step = next_path - 1;
+            }
+            durable_checkpoint_request req = {0};
+            req.durable_execution_arn = arn;
+            req.checkpoint_token = token;
+            req.updates = &u;
+            req.update_count = 1;
+            durable_checkpoint_response r = {0};
+            int rc = durable_engine_checkpoint(&r, w, &req);
+            DT_PROP(rc == 0, seed, c);
+            if (rc != 0)
+                fprintf(stderr, "checkpoint: %s\n", durable_engine_errmsg(w));
+            durable_operation_update_clear(&u);
+            if (rc == 0) {
+                durable_free(token);
+                token = durable__strdup(r.checkpoint_token);
+            }
+            durable_checkpoint_response_clear(&r);
+        } else if (action == 3) { /* time passes: waits end (engine changes) */
+            durable_vclock_advance(vc, 1000);
+            int fired = 0;
+            CU_ASSERT_EQUAL(durable_engine_fire_due(&fired, w), 0);
+        } else { /* the invocation ends and the next one starts elsewhere */
+            durable_invocation_output out = {0};
+            out.status = DURABLE_INVOCATION_PENDING;
+            durable_invocation_outcome oc = {0};
+            int rc = durable_engine_complete_invocation(&oc, w, arn, inv, &out);
+            DT_PROP(rc == 0, seed, c);
+            durable_free(inv);
+            inv = NULL;
+            rc = durable_engine_start_invocation(&in, &inv, eng[dt_rng_below(&rng, 2)], arn, 0);
+            DT_PROP(rc == 0, seed, c);
+            durable_free(token);
+            token = durable__strdup(in.checkpoint_token);
+            durable_state_request sreq = {0};
+            sreq.durable_execution_arn = arn;
+            sreq.checkpoint_token = token;
+            durable_state_response want = {0};
+            oracle_state(&want, path, vc, &sreq);
+            DT_PROP(same_ops(&in.operations, &want.operations), seed, c);
+            durable_state_response_clear(&want);
+            durable_invocation_input_clear(&in);
+        }
+        /* Read through either engine; compare with the file. */
+        durable_state_request sreq = {0};
+        sreq.durable_execution_arn = arn;
+        sreq.checkpoint_token = token;
+        durable_state_response got = {0}, want = {0};
+        DT_PROP(durable_engine_get_state(&got, eng[dt_rng_below(&rng, 2)], &sreq) == 0, seed, c);
+        oracle_state(&want, path, vc, &sreq);
+        DT_PROP(same_ops(&got.operations, &want.operations), seed, c);
+        DT_PROP(want.operations.count >= (size_t)next_path / 2, seed, c);
+        durable_state_response_clear(&got);
+        durable_state_response_clear(&want);
+    }
+    durable_free(token);
+    durable_free(arn);
+    durable_free(inv);
+    for (int i = 0; i < 2; i++) {
+        durable_engine_close(eng[i]);
+        durable_store_close(st[i]);
+    }
+    durable_vclock_free(vc);
+    dt_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_state");
@@ -564,5 +718,6 @@ int main(void)
     DT_ADD(s, test_history_paging_and_truncation);
     DT_ADD(s, test_list_executions);
     DT_ADD(s, test_state_cache_follows_other_writers);
+    DT_ADD(s, test_state_cache_random_writers);
     return dt_run();
 }

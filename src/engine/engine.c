@@ -134,6 +134,7 @@ int durable__eng_begin(durable_engine *e, bool write)
     durable_error_clear();
     e->ops_dirty = false;
     e->written_count = 0;
+    durable__state_cache_begin(e);
     e->now = durable_clock_now(e->clock);
     int rc = write ? durable__store_begin(e->store) : durable__store_begin_read(e->store);
     if (rc < 0) {
@@ -147,8 +148,10 @@ int durable__eng_end(durable_engine *e, int rc)
 {
     if (rc >= 0) {
         rc = durable__store_commit(e->store);
-        if (rc >= 0)
+        if (rc >= 0) {
+            durable__state_cache_committed(e);
             return 0;
+        }
     }
     /* Keep the first failure's message: rollback must not overwrite it. */
     int code = rc;

@@ -265,6 +265,13 @@ typedef struct durable__state_cache durable__state_cache;
 int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable_operation **ops,
                              const int64_t **seqs, size_t *count);
 void durable__state_cache_free(durable__state_cache *sc);
+/* The call's frame: begin forgets the moves of an earlier (rolled back)
+ * call; note_move records that this call moved an execution's change_seq
+ * (exec_row.c, on save); committed applies the moves and the rows the call
+ * wrote (e->written) to the cached entries. */
+void durable__state_cache_begin(durable_engine *e);
+void durable__state_cache_note_move(durable_engine *e, int64_t rowid, int64_t from, int64_t to);
+void durable__state_cache_committed(durable_engine *e);
 
 /* ---- markers (markers.c) ---- */
 int durable__marker_encode(char **out, const char *k1, int64_t v1, const char *k2, int64_t v2);

@@ -217,6 +217,8 @@ int durable__exec_save(durable_engine *e, eng_exec *x)
         rc = save_counters(e, x);
     else
         return 0;
+    if (rc == 0)
+        durable__state_cache_note_move(e, x->rowid, x->stored_counters[1], x->change_seq);
     return rc < 0 ? rc : snapshot(x);
 }
 

@@ -485,8 +485,13 @@ static int state(durable_engine *e, durable_execution_state *out, const char *ar
     out->parent_op_id = x.parent_op_id;
     x.parent_op_id = NULL;
     sqlite3_stmt *st;
+    /* Invocations are numbered 1, 2, 3 … per execution and never deleted one
+     * by one, so the count is the last seq: one probe of the (execution_id,
+     * seq) key instead of a count over every invocation of the execution
+     * (the runner asks for this state every cycle). */
     rc = durable__db_prepare(e, &st,
-                             "SELECT (SELECT count(*) FROM invocations WHERE execution_id = ?1), "
+                             "SELECT (SELECT coalesce(max(seq), 0) FROM invocations "
+                             "WHERE execution_id = ?1), "
                              "(SELECT pid FROM invocations WHERE invocation_id = ?2), "
                              "(SELECT arn FROM executions WHERE id = ?3)");
     if (rc == 0) {

@@ -5,21 +5,36 @@
  * The database stays authoritative. Every operation write stamps
  * last_changed_seq from the execution's change counter (op_row.c) and the
  * counter is saved in the same transaction, so a cache entry tagged with
- * change_seq N is exact while executions.change_seq is N; when the counter
- * has moved (this or another process wrote), only the rows with
- * last_changed_seq > N are read and merged. An entry that looks newer than
- * the database (a rolled-back write) is reloaded in full. The cache is only
- * filled by calls that have not written operations themselves yet
- * (e->ops_dirty), so it never holds uncommitted rows. */
+ * change_seq N is exact while executions.change_seq is N.
+ *
+ * When the counter has moved, the entry is brought up to date without a
+ * pass over the execution's rows when it can be: every commit of this
+ * engine reports the counter moves it made (exec_row.c) and the rows it
+ * wrote (op_row.c). While each move starts where the entry's `expected`
+ * counter stands, every change since change_seq is this engine's own and
+ * its rows are in `dirty`, read back by primary key. Any other writer
+ * (another process, another engine on the file) moves the counter to a
+ * value the entry does not expect; then the rows with last_changed_seq > N
+ * are read and merged, a scan of the execution's key range (no index on
+ * last_changed_seq: it would cost a page on every checkpoint). An entry
+ * that looks newer than the database (a rolled-back write) is reloaded in
+ * full. The cache is only filled by calls that have not written operations
+ * themselves yet (e->ops_dirty), so it never holds uncommitted rows. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine_internal.h"
 
 #define CACHE_ENTRIES 4
+/* More own writes than this between two reads: merge by scan instead. */
+#define DIRTY_MAX 512
 
 typedef struct cache_entry {
     int64_t exec_rowid; /* 0 = unused */
     int64_t change_seq;
+    int64_t expected;   /* change_seq after this engine's commits; -1 = unknown */
+    int64_t *dirty;     /* start_seq of rows this engine wrote since change_seq */
+    size_t dirty_count, dirty_cap;
     uint64_t used;      /* LRU stamp */
     durable_operation *ops; /* start order */
     int64_t *seq;           /* start_seq of ops[i] */
@@ -31,6 +46,12 @@ typedef struct cache_entry {
 struct durable__state_cache {
     cache_entry entries[CACHE_ENTRIES];
     uint64_t clock;
+    /* The current call's counter moves, applied when it commits. */
+    struct cache_move {
+        int64_t rowid, from, to;
+    } *moves;
+    size_t move_count, move_cap;
+    bool moves_lost; /* a move could not be recorded: trust no entry */
 };
 
 static uint64_t hash(const char *s)
@@ -48,6 +69,7 @@ static void entry_reset(cache_entry *c)
     durable_free(c->ops);
     durable_free(c->seq);
     durable_free(c->slots);
+    durable_free(c->dirty);
     memset(c, 0, sizeof *c);
 }
 
@@ -57,6 +79,7 @@ void durable__state_cache_free(durable__state_cache *sc)
         return;
     for (int i = 0; i < CACHE_ENTRIES; i++)
         entry_reset(&sc->entries[i]);
+    durable_free(sc->moves);
     durable_free(sc);
 }
 
@@ -119,6 +142,17 @@ static int put(cache_entry *c, eng_op *o)
     return 0;
 }
 
+/* Decode the row of the statement's current step into the entry. */
+static int take_row(cache_entry *c, sqlite3_stmt *st)
+{
+    eng_op o;
+    int rc = durable__op_from_row(&o, st);
+    if (rc == 0)
+        rc = put(c, &o);
+    durable__eop_clear(&o);
+    return rc;
+}
+
 /* Read rows changed after `since` (0 = all) into the entry. 1 = reload needed. */
 static int load_rows(durable_engine *e, cache_entry *c, int64_t rowid, int64_t since)
 {
@@ -135,11 +169,7 @@ static int load_rows(durable_engine *e, cache_entry *c, int64_t rowid, int64_t s
     durable__db_i64(st, 1, rowid);
     durable__db_i64(st, 2, since);
     while ((rc = durable__db_row(e, st, "load state")) == 1) {
-        eng_op o;
-        if ((rc = durable__op_from_row(&o, st)) == 0)
-            rc = put(c, &o);
-        durable__eop_clear(&o);
-        if (rc != 0) {
+        if ((rc = take_row(c, st)) != 0) {
             durable__db_reset(st);
             return rc;
         }
@@ -147,17 +177,68 @@ static int load_rows(durable_engine *e, cache_entry *c, int64_t rowid, int64_t s
     return rc;
 }
 
-static cache_entry *pick_entry(durable__state_cache *sc, int64_t rowid)
+static int cmp_seq(const void *a, const void *b)
 {
-    cache_entry *victim = &sc->entries[0];
-    for (int i = 0; i < CACHE_ENTRIES; i++) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Read back the rows this engine wrote, by primary key, in start order (so
+ * new operations append). 1 = reload needed. */
+static int load_dirty(durable_engine *e, cache_entry *c)
+{
+    qsort(c->dirty, c->dirty_count, sizeof *c->dirty, cmp_seq);
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations "
+                                 "WHERE execution_id = ?1 AND start_seq = ?2");
+    for (size_t i = 0; i < c->dirty_count && rc == 0; i++) {
+        if (i && c->dirty[i] == c->dirty[i - 1])
+            continue; /* written twice */
+        durable__db_i64(st, 1, c->exec_rowid);
+        durable__db_i64(st, 2, c->dirty[i]);
+        rc = durable__db_row(e, st, "load changed operation");
+        if (rc == 0)
+            return 1; /* gone: cannot happen to a committed row, but reload */
+        if (rc == 1) {
+            rc = take_row(c, st);
+            durable__db_reset(st);
+        }
+    }
+    return rc;
+}
+
+static cache_entry *find_entry(durable__state_cache *sc, int64_t rowid)
+{
+    for (int i = 0; i < CACHE_ENTRIES; i++)
         if (sc->entries[i].exec_rowid == rowid)
             return &sc->entries[i];
+    return NULL;
+}
+
+static cache_entry *pick_entry(durable__state_cache *sc, int64_t rowid)
+{
+    cache_entry *c = find_entry(sc, rowid);
+    if (c)
+        return c;
+    cache_entry *victim = &sc->entries[0];
+    for (int i = 0; i < CACHE_ENTRIES; i++)
         if (sc->entries[i].used < victim->used)
             victim = &sc->entries[i];
-    }
     entry_reset(victim);
     return victim;
+}
+
+/* Bring a cached entry up to x->change_seq. 1 = reload needed. */
+static int refresh(durable_engine *e, cache_entry *c, const eng_exec *x)
+{
+    if (c->change_seq > x->change_seq)
+        return 1; /* newer than the database */
+    if (c->change_seq == x->change_seq)
+        return 0;
+    if (c->expected == x->change_seq)
+        return load_dirty(e, c); /* every change since is this engine's own */
+    return load_rows(e, c, x->rowid, c->change_seq); /* merge what changed */
 }
 
 int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable_operation **ops,
@@ -167,11 +248,7 @@ int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable
         return durable__error_oom();
     cache_entry *c = pick_entry(e->cache, x->rowid);
     c->used = ++e->cache->clock;
-    int rc = 0;
-    if (c->exec_rowid == x->rowid && c->change_seq < x->change_seq)
-        rc = load_rows(e, c, x->rowid, c->change_seq); /* merge what changed */
-    if (rc == 0 && (c->exec_rowid != x->rowid || c->change_seq > x->change_seq))
-        rc = 1;
+    int rc = c->exec_rowid == x->rowid ? refresh(e, c, x) : 1;
     if (rc == 1) { /* missing, out of order or newer than the database: reload */
         entry_reset(c);
         c->used = e->cache->clock;
@@ -185,9 +262,83 @@ int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable
         return rc;
     }
     c->exec_rowid = x->rowid;
-    c->change_seq = x->change_seq;
+    c->change_seq = c->expected = x->change_seq;
+    c->dirty_count = 0;
     *ops = c->ops;
     *seqs = c->seq;
     *count = c->count;
     return 0;
+}
+
+void durable__state_cache_begin(durable_engine *e)
+{
+    if (e->cache) {
+        e->cache->move_count = 0;
+        e->cache->moves_lost = false;
+    }
+}
+
+void durable__state_cache_note_move(durable_engine *e, int64_t rowid, int64_t from, int64_t to)
+{
+    durable__state_cache *sc = e->cache;
+    if (!sc || sc->moves_lost || from == to)
+        return; /* nothing cached yet, or already distrusted */
+    if (sc->move_count == sc->move_cap) {
+        size_t cap = sc->move_cap ? sc->move_cap * 2 : 8;
+        struct cache_move *m = durable__realloc(sc->moves, cap * sizeof *m);
+        if (!m) {
+            sc->moves_lost = true; /* costs a scan later, never a wrong state */
+            return;
+        }
+        sc->moves = m;
+        sc->move_cap = cap;
+    }
+    sc->moves[sc->move_count++] = (struct cache_move){rowid, from, to};
+}
+
+static void distrust(cache_entry *c)
+{
+    c->expected = -1;
+    c->dirty_count = 0;
+}
+
+static void add_dirty(cache_entry *c, int64_t start_seq)
+{
+    if (c->expected < 0)
+        return;
+    if (c->dirty_count == c->dirty_cap) {
+        size_t cap = c->dirty_cap ? c->dirty_cap * 2 : 16;
+        int64_t *d = cap <= DIRTY_MAX ? durable__realloc(c->dirty, cap * sizeof *d) : NULL;
+        if (!d) {
+            distrust(c);
+            return;
+        }
+        c->dirty = d;
+        c->dirty_cap = cap;
+    }
+    c->dirty[c->dirty_count++] = start_seq;
+}
+
+void durable__state_cache_committed(durable_engine *e)
+{
+    durable__state_cache *sc = e->cache;
+    if (!sc)
+        return;
+    for (int i = 0; sc->moves_lost && i < CACHE_ENTRIES; i++)
+        distrust(&sc->entries[i]);
+    for (size_t i = 0; i < sc->move_count; i++) {
+        cache_entry *c = find_entry(sc, sc->moves[i].rowid);
+        if (!c)
+            continue;
+        if (c->expected == sc->moves[i].from)
+            c->expected = sc->moves[i].to;
+        else
+            distrust(c); /* someone else moved it in between */
+    }
+    for (size_t i = 0; i < e->written_count; i++) {
+        cache_entry *c = find_entry(sc, e->written[i].exec_rowid);
+        if (c)
+            add_dirty(c, e->written[i].start_seq);
+    }
+    sc->move_count = 0;
 }
