@@ -15,7 +15,13 @@ void durable_op_id(char out[DURABLE_OP_ID_LEN + 1], const char *path)
     unsigned char md[16];
     if (!path)
         path = "";
-    durable__md5(md, path, strlen(path));
+    if (durable__md5(md, path, strlen(path)) != 0) {
+        /* libcrypto without md5 (FIPS mode) cannot produce wire ids at all. */
+        memset(out, '0', DURABLE_OP_ID_LEN);
+        out[DURABLE_OP_ID_LEN] = '\0';
+        durable__error_set(DURABLE_ERROR, "md5 digest unavailable in libcrypto");
+        return;
+    }
     for (int i = 0; i < DURABLE_OP_ID_LEN / 2; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 0x0f];

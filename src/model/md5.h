@@ -1,14 +1,15 @@
 /*
- * MD5 (RFC 1321) for operation Ids only (SPEC §4): a fixed, non-secret
- * naming function. Not for anything security related.
+ * MD5 for operation Ids only (SPEC §4): a fixed, non-secret naming function,
+ * computed by libcrypto. Not for anything security related.
  */
 #ifndef DURABLE_SRC_MODEL_MD5_H
 #define DURABLE_SRC_MODEL_MD5_H
 
 #include <stddef.h>
 
-/* The 16-byte digest of data[0..len) into out. Pure: no allocation, no
- * locks, safe from any thread. */
-void durable__md5(unsigned char out[16], const void *data, size_t len);
+/* The 16-byte digest of data[0..len) into out: 0, or -1 when libcrypto
+ * cannot compute MD5 (a FIPS-only configuration). Safe from any thread; each
+ * thread keeps one digest context, freed when the thread exits. */
+int durable__md5(unsigned char out[16], const void *data, size_t len);
 
 #endif
