@@ -431,6 +431,8 @@ static void test_version_1_file_with_rows_is_migrated(void)
                        "start_ms, last_changed_seq) VALUES (1, 'o', 1, 'EXECUTION', 'STARTED', 1, 1),"
                        " (1, 'c', 2, 'CALLBACK', 'STARTED', 1, 2), (1, 's', 3, 'STEP', 'PENDING', 1, 3);"
                        "INSERT INTO callbacks(callback_id, execution_id, op_id) VALUES ('cb', 1, 'c');"
+                       "INSERT INTO invocations(execution_id, invocation_id, seq, start_ms, end_ms, "
+                       "outcome) VALUES (1, 'inv-1', 1, 1, 2, 'PENDING');"
                        "INSERT INTO history_events(execution_id, event_id, event_type, timestamp_ms)"
                        " VALUES (1, 1, 'ExecutionStarted', 1), (1, 2, 'CallbackStarted', 2)"),
         SQLITE_OK);
@@ -455,6 +457,23 @@ static void test_version_1_file_with_rows_is_migrated(void)
                                   "id = execution_id * 4294967296 + event_id"),
                     2);
     CU_ASSERT_EQUAL(query_int(db, "SELECT max(event_id) FROM history_view WHERE arn = 'arn-1'"), 2);
+    /* Every enum CHECK is an OR chain (no IN list: SQLite would build a
+     * temporary b-tree for it on every write), and each still holds. */
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
+                                  "'%CHECK (% IN (%'"),
+                    0);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT outcome = 'PENDING' FROM invocations"), 1);
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "UPDATE invocations SET outcome = 'BOGUS'", NULL, NULL,
+                                     NULL),
+                        SQLITE_OK);
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "UPDATE executions SET status = 'BOGUS'", NULL, NULL,
+                                     NULL),
+                        SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "UPDATE executions SET status = 'TIMED_OUT'", NULL, NULL,
+                                 NULL),
+                    SQLITE_OK);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT invocations FROM executions_view WHERE arn = 'arn-1'"),
+                    1);
     /* The enum checks still hold, and deleting the operation cascades. */
     CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "UPDATE operations SET status = 'BOGUS' WHERE op_id = 's'",
                                      NULL, NULL, NULL),
@@ -476,6 +495,7 @@ static void test_version_1_file_with_rows_is_migrated(void)
     CU_ASSERT_EQUAL(sqlite3_exec(db, "DELETE FROM executions WHERE id = 1", NULL, NULL, NULL),
                     SQLITE_OK);
     CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM operations"), 0);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM invocations"), 0);
     CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM history_events"), 1);
     CU_ASSERT_EQUAL(query_int(db, "SELECT execution_id FROM history_events"), 2);
     durable_store_close(s);
