@@ -91,9 +91,9 @@ $(BUILD)/%.o: %.c $(HEADERS) $(wildcard src/*/*.h) $(wildcard tests/support/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(GEN_SCHEMA): $(sort $(wildcard schema/[0-9]*.sql)) tools/gen_schema.sh
+$(GEN_SCHEMA): schema/latest.sql $(sort $(wildcard schema/[0-9]*.sql)) tools/gen_schema.sh
 	@mkdir -p $(dir $@)
-	sh tools/gen_schema.sh $(sort $(wildcard schema/[0-9]*.sql)) > $@.tmp && mv $@.tmp $@
+	sh tools/gen_schema.sh schema/latest.sql $(sort $(wildcard schema/[0-9]*.sql)) > $@.tmp && mv $@.tmp $@
 
 $(GEN_OBJ): $(GEN_SCHEMA)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@

@@ -9,6 +9,8 @@ typedef struct durable__migration {
 } durable__migration;
 
 extern const durable__migration durable__migrations[];
+/* schema/latest.sql: what the migrations lead to, applied to new files. */
+extern const char durable__schema_latest[];
 extern const int durable__migration_count;
 
 #endif
