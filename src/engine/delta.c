@@ -62,22 +62,6 @@ static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size
     return 0;
 }
 
-/* The row is delivered: by primary key, since an UPDATE that searches the
- * undelivered index while changing its column makes SQLite build a temporary
- * table first, even when no row matches. */
-static int mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq)
-{
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
-                                 "UPDATE operations SET undelivered = 0 "
-                                 "WHERE execution_id = ?1 AND start_seq = ?2 AND undelivered = 1");
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    durable__db_i64(st, 2, start_seq);
-    return durable__db_done(e, st, "mark delivered");
-}
-
 int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
 {
     int64_t *seqs = NULL;
@@ -91,7 +75,7 @@ int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (i > 0 && seqs[i] == seqs[i - 1])
             continue; /* written twice, or written and undelivered */
-        if (undelivered && (rc = mark_delivered(e, x, seqs[i])) < 0)
+        if (undelivered && (rc = durable__op_mark_delivered(e, x, seqs[i])) < 0)
             break;
         durable__db_i64(st, 1, x->rowid);
         durable__db_i64(st, 2, seqs[i]);

@@ -37,27 +37,12 @@ static int pruning_set(durable_engine *e, const eng_exec *x, durable__eng_strset
 static int page_from_db(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
                         size_t byte_cap, durable_operation_list *out, int64_t *next_after);
 
-/* The page from the decoded-state cache (the common path). */
-static int page_cached(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
-                       size_t byte_cap, durable_operation_list *out, int64_t *next_after)
+/* Room for every operation the page can take (those after `after`, at most
+ * max_items), so filling it never moves the array: with a state of a
+ * thousand operations the doublings copied it about twice over. */
+static int reserve_page(durable_operation_list *out, size_t n, const int64_t *seqs, int64_t after,
+                        int64_t max_items)
 {
-    const durable_operation *ops;
-    const int64_t *seqs;
-    size_t n;
-    int rc = durable__state_cache_get(e, x, &ops, &seqs, &n);
-    if (rc < 0)
-        return rc;
-    durable__eng_strset pruned = {0};
-    bool *omit = n ? durable__calloc(n, sizeof *omit) : NULL;
-    if (n && !omit)
-        return durable__error_oom();
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const durable_operation *op = &ops[i];
-        omit[i] = op->parent_id && pruned.count && durable__eng_strset_has(&pruned, op->parent_id);
-        bool done = op->status == DURABLE_OP_SUCCEEDED || op->status == DURABLE_OP_FAILED;
-        if (op->type == DURABLE_OP_CONTEXT && (omit[i] || (done && op->replay_children != 1)))
-            rc = durable__eng_strset_add(&pruned, op->id);
-    }
     size_t lo = 0, hi = n; /* first index with start_seq > after */
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -66,21 +51,52 @@ static int page_cached(durable_engine *e, const eng_exec *x, int64_t after, int6
         else
             hi = mid;
     }
+    size_t want = out->count + (n - lo < (size_t)max_items ? n - lo : (size_t)max_items);
+    if (want <= out->capacity)
+        return 0;
+    durable_operation *items = durable__realloc(out->items, want * sizeof *items);
+    if (!items)
+        return durable__error_oom();
+    out->items = items;
+    out->capacity = want;
+    return 0;
+}
+
+/* The page from the decoded-state cache (the common path). One pass in
+ * start order: pruning needs only the contexts before an operation, so it
+ * is decided as the page is filled (operations before `after` only feed
+ * the pruned set). */
+static int page_cached(durable_engine *e, const eng_exec *x, int64_t after, int64_t max_items,
+                       size_t byte_cap, durable_operation_list *out, int64_t *next_after)
+{
+    const durable_operation *ops;
+    const int64_t *seqs;
+    const size_t *sizes;
+    size_t n;
+    int rc = durable__state_cache_get(e, x, &ops, &seqs, &sizes, &n);
+    if (rc < 0)
+        return rc;
+    if ((rc = reserve_page(out, n, seqs, after, max_items)) < 0)
+        return rc;
+    durable__eng_strset pruned = {0};
     size_t bytes = 0;
     int64_t last = 0;
-    for (size_t i = lo; i < n && rc == 0; i++) {
-        if (omit[i])
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const durable_operation *op = &ops[i];
+        bool omit = op->parent_id && pruned.count && durable__eng_strset_has(&pruned, op->parent_id);
+        bool done = op->status == DURABLE_OP_SUCCEEDED || op->status == DURABLE_OP_FAILED;
+        if (op->type == DURABLE_OP_CONTEXT && (omit || (done && op->replay_children != 1)))
+            rc = durable__eng_strset_add(&pruned, op->id);
+        if (omit || seqs[i] <= after || rc < 0)
             continue;
-        size_t size = durable__op_size(&ops[i]);
-        if (out->count >= (size_t)max_items || (out->count > 0 && bytes + size > byte_cap)) {
+        if (out->count >= (size_t)max_items || (out->count > 0 && bytes + sizes[i] > byte_cap)) {
             *next_after = last;
             break;
         }
-        rc = durable_operation_list_append(out, &ops[i]);
-        bytes += size;
+        rc = durable_operation_list_append(out, op);
+        bytes += sizes[i];
         last = seqs[i];
     }
-    durable_free(omit);
     durable__eng_strset_clear(&pruned);
     return rc;
 }

@@ -162,6 +162,11 @@ int durable__op_load(durable_engine *e, eng_op *o, const eng_exec *x, const char
  * With o->defer set only the bookkeeping happens; the row is written by the
  * next save without defer. */
 int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change);
+/* The row's engine change has been seen by a handler. By primary key: an
+ * UPDATE that searches the undelivered index while clearing its column
+ * makes SQLite collect the rows in a temporary table first, even when no
+ * row matches. */
+int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq);
 /* Column list and row decoder shared by every operation query. */
 #define DURABLE__OP_COLUMNS                                                                 \
     "op_id, parent_id, name, type, subtype, status, start_ms, end_ms, input_payload, "     \
@@ -260,10 +265,11 @@ int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out);
 
 /* ---- state cache (state_cache.c) ---- */
 typedef struct durable__state_cache durable__state_cache;
-/* Decoded operations of x in start order, current as of x->change_seq;
- * borrowed until the next cache call. Only for calls with !e->ops_dirty. */
+/* Decoded operations of x in start order, current as of x->change_seq,
+ * with their start_seq and durable__op_size; borrowed until the next cache
+ * call. Only for calls with !e->ops_dirty. */
 int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable_operation **ops,
-                             const int64_t **seqs, size_t *count);
+                             const int64_t **seqs, const size_t **sizes, size_t *count);
 void durable__state_cache_free(durable__state_cache *sc);
 /* The call's frame: begin forgets the moves of an earlier (rolled back)
  * call; note_move records that this call moved an execution's change_seq

@@ -24,42 +24,51 @@ static int insert_invocation(durable_engine *e, const eng_exec *x, const char *i
     return durable__db_done(e, st, "insert invocation");
 }
 
-/* UpdatedOperationIds: the undelivered set, in start order; then delivered. */
+static int add_id(durable_invocation_input *in, sqlite3_stmt *st)
+{
+    char **ids = durable__realloc(in->updated_operation_ids,
+                                  (in->updated_operation_id_count + 1) * sizeof *ids);
+    if (ids)
+        in->updated_operation_ids = ids;
+    char *id = durable__col_dup(st, 0);
+    if (!ids || !id) {
+        durable_free(id);
+        return durable__error_oom();
+    }
+    ids[in->updated_operation_id_count++] = id;
+    return 0;
+}
+
+/* UpdatedOperationIds: the undelivered set, in start order; then delivered.
+ * The start sequences are kept aside: the rows are updated once the SELECT
+ * over them is done. */
 static int take_undelivered(durable_engine *e, const eng_exec *x, durable_invocation_input *in)
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
-                                 "SELECT op_id FROM operations INDEXED BY operations_undelivered "
-                                 "WHERE execution_id = ?1 AND "
+                                 "SELECT op_id, start_seq FROM operations "
+                                 "INDEXED BY operations_undelivered WHERE execution_id = ?1 AND "
                                  "undelivered = 1 ORDER BY start_seq");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
+    int64_t *seqs = NULL;
+    size_t n = 0;
     while ((rc = durable__db_row(e, st, "load undelivered")) == 1) {
-        char **ids = durable__realloc(in->updated_operation_ids,
-                                      (in->updated_operation_id_count + 1) * sizeof *ids);
-        char *id = durable__col_dup(st, 0);
-        if (!ids || !id) {
-            if (ids)
-                in->updated_operation_ids = ids;
-            durable_free(id);
+        int64_t *grown = durable__realloc(seqs, (n + 1) * sizeof *seqs);
+        if (grown)
+            seqs = grown;
+        if (!grown || (rc = add_id(in, st)) < 0) {
+            rc = grown ? rc : durable__error_oom();
             durable__db_reset(st);
-            return durable__error_oom();
+            break;
         }
-        in->updated_operation_ids = ids;
-        ids[in->updated_operation_id_count++] = id;
+        seqs[n++] = durable__col_i64(st, 1);
     }
-    /* None (the usual case): skip the UPDATE, which SQLite runs through a
-     * temporary table even when no row matches. */
-    if (rc < 0 || in->updated_operation_id_count == 0)
-        return rc;
-    rc = durable__db_prepare(e, &st,
-                             "UPDATE operations INDEXED BY operations_undelivered SET undelivered = 0 "
-                             "WHERE execution_id = ?1 AND undelivered = 1");
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    return durable__db_done(e, st, "mark delivered");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = durable__op_mark_delivered(e, x, seqs[i]);
+    durable_free(seqs);
+    return rc;
 }
 
 static int start(durable_engine *e, durable_invocation_input *out, char **out_inv,

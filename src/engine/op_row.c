@@ -204,6 +204,19 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
     return note_written(e, x, o);
 }
 
+int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "UPDATE operations SET undelivered = 0 "
+                                 "WHERE execution_id = ?1 AND start_seq = ?2 AND undelivered = 1");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_i64(st, 2, start_seq);
+    return durable__db_done(e, st, "mark delivered");
+}
+
 size_t durable__op_size(const durable_operation *op)
 {
     size_t n = 256;

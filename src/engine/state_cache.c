@@ -38,6 +38,7 @@ typedef struct cache_entry {
     uint64_t used;      /* LRU stamp */
     durable_operation *ops; /* start order */
     int64_t *seq;           /* start_seq of ops[i] */
+    size_t *size;           /* durable__op_size of ops[i], for page byte caps */
     size_t count, cap;
     size_t *slots;          /* id -> index + 1; open addressing */
     size_t slot_cap;
@@ -68,6 +69,7 @@ static void entry_reset(cache_entry *c)
         durable_operation_clear(&c->ops[i]);
     durable_free(c->ops);
     durable_free(c->seq);
+    durable_free(c->size);
     durable_free(c->slots);
     durable_free(c->dirty);
     memset(c, 0, sizeof *c);
@@ -117,6 +119,7 @@ static int put(cache_entry *c, eng_op *o)
         durable_operation *old = &c->ops[*slot - 1];
         durable_operation_clear(old);
         *old = o->op;
+        c->size[*slot - 1] = durable__op_size(old);
         durable_operation_init(&o->op);
         return 0;
     }
@@ -133,10 +136,15 @@ static int put(cache_entry *c, eng_op *o)
         if (!seq)
             return durable__error_oom();
         c->seq = seq;
+        size_t *size = durable__realloc(c->size, cap * sizeof *size);
+        if (!size)
+            return durable__error_oom();
+        c->size = size;
         c->cap = cap;
     }
     c->ops[c->count] = o->op;
     c->seq[c->count] = o->start_seq;
+    c->size[c->count] = durable__op_size(&o->op);
     durable_operation_init(&o->op);
     *slot = ++c->count;
     return 0;
@@ -242,7 +250,7 @@ static int refresh(durable_engine *e, cache_entry *c, const eng_exec *x)
 }
 
 int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable_operation **ops,
-                             const int64_t **seqs, size_t *count)
+                             const int64_t **seqs, const size_t **sizes, size_t *count)
 {
     if (!e->cache && !(e->cache = durable__calloc(1, sizeof *e->cache)))
         return durable__error_oom();
@@ -266,6 +274,7 @@ int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable
     c->dirty_count = 0;
     *ops = c->ops;
     *seqs = c->seq;
+    *sizes = c->size;
     *count = c->count;
     return 0;
 }
