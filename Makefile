@@ -162,8 +162,11 @@ valgrind: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-valgrind OPTFLAGS="-O1 -g" \
 	  TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
 
-# ThreadSanitizer over the threaded suites (server, parallel/map, batcher).
-TSAN_TESTS ?= $(filter %server %thread %batcher %parallel %concurrency,$(TEST_BINS:$(BUILD)/%=%))
+# ThreadSanitizer over the threaded suites: the server thread, parallel/map
+# workers, the batcher, and the runner (its server thread, background runs,
+# responders and time skipping) and the SDK composites run through it.
+TSAN_TESTS ?= $(filter %server %thread %batcher %parallel %concurrency %sdk_engine_composites \
+                %testing_runner %testing_callbacks %testing_orch %testing_time,$(TEST_BINS:$(BUILD)/%=%))
 tsan: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-tsan OPTFLAGS="-O1 -g" SANFLAGS="-fsanitize=thread" \
 	  TEST_BINS="$(patsubst %,build-tsan/%,$(TSAN_TESTS))"
