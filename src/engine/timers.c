@@ -41,25 +41,56 @@ typedef struct due_timer {
     char *op_id;
 } due_timer;
 
-/* 1 and *t filled when a timer is due. */
+/* (due, seq, kind, xid) of a row of TIMER_UNION: the firing order. */
+static bool fires_before(sqlite3_stmt *st, const int64_t best[4])
+{
+    int64_t k[4] = {durable__col_i64(st, 1), durable__col_i64(st, 2), durable__col_i64(st, 0),
+                    durable__col_i64(st, 3)};
+    for (int i = 0; i < 4; i++)
+        if (k[i] != best[i])
+            return k[i] < best[i];
+    return false;
+}
+
+/* 1 and *t filled when a timer is due. The due rows are few and each
+ * branch of the union reads them through its timer index; the first in
+ * firing order is picked here rather than by ORDER BY ... LIMIT 1, which
+ * opens a sorter on every call. */
 static int next_due_timer(durable_engine *e, due_timer *t)
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
-                                 "SELECT kind, due, xid, op_id FROM (" TIMER_UNION ") "
-                                 "ORDER BY due, seq, kind, xid LIMIT 1");
+                                 "SELECT kind, due, seq, xid, op_id FROM (" TIMER_UNION ")");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, e->now);
-    if ((rc = durable__db_row(e, st, "find due timer")) <= 0)
+    int64_t best[4] = {0};
+    bool found = false;
+    while ((rc = durable__db_row(e, st, "find due timer")) == 1) {
+        if (found && !fires_before(st, best))
+            continue;
+        char *op_id = durable__col_dup(st, 4);
+        if (!op_id && !durable__col_null(st, 4)) {
+            durable__db_reset(st);
+            return durable__error_oom();
+        }
+        found = true;
+        best[0] = durable__col_i64(st, 1);
+        best[1] = durable__col_i64(st, 2);
+        best[2] = durable__col_i64(st, 0);
+        best[3] = durable__col_i64(st, 3);
+        durable_free(t->op_id);
+        t->op_id = op_id;
+    }
+    if (rc < 0 || !found) {
+        durable_free(t->op_id);
+        t->op_id = NULL;
         return rc;
-    t->kind = (int)durable__col_i64(st, 0);
-    t->due = durable__col_i64(st, 1);
-    t->exec_rowid = durable__col_i64(st, 2);
-    t->op_id = durable__col_dup(st, 3);
-    bool null_op = durable__col_null(st, 3);
-    durable__db_reset(st);
-    return (t->op_id || null_op) ? 1 : durable__error_oom();
+    }
+    t->kind = (int)best[2];
+    t->due = best[0];
+    t->exec_rowid = best[3];
+    return 1;
 }
 
 static int disarm_callback(durable_engine *e, const eng_exec *x, const char *op_id)
