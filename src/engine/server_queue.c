@@ -16,7 +16,6 @@ typedef struct request {
     int rc;
     char *err_msg;          /* worker's last-error message when rc < 0 */
     bool done;
-    pthread_cond_t cv;
     struct request *next;
 } request;
 
@@ -24,6 +23,7 @@ struct durable__squeue {
     pthread_mutex_t lock;
     pthread_cond_t work_cv;     /* worker waits for requests or stop */
     pthread_cond_t state_cv;    /* start handshake and caller drain */
+    pthread_cond_t reply_cv;    /* callers wait here for `done` */
     pthread_t thread;
     request *head, *tail;
     bool stopping;
@@ -60,10 +60,12 @@ static void run_one(durable__squeue *q, request *r)
     r->err_msg = msg;
     r->done = true;
     q->served++;
-    /* Signal while holding the lock: the caller may destroy r->cv as soon as
-     * it reacquires the lock and sees done. */
-    pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&q->lock);
+    /* Wake after unlocking: a caller woken under the lock would only block
+     * again on it (one more context switch per reply on 2 cores). The
+     * condition lives in q, which outlives the worker, so r is not touched
+     * after `done`. Broadcast: each caller waits for its own request. */
+    pthread_cond_broadcast(&q->reply_cv);
 }
 
 static void *worker_main(void *p)
@@ -108,6 +110,7 @@ static void *worker_main(void *p)
 
 static void destroy(durable__squeue *q)
 {
+    pthread_cond_destroy(&q->reply_cv);
     pthread_cond_destroy(&q->state_cv);
     pthread_cond_destroy(&q->work_cv);
     pthread_mutex_destroy(&q->lock);
@@ -130,6 +133,7 @@ int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->work_cv, NULL);
     pthread_cond_init(&q->state_cv, NULL);
+    pthread_cond_init(&q->reply_cv, NULL);
 
     int err = pthread_create(&q->thread, NULL, worker_main, q);
     if (err != 0) {
@@ -167,12 +171,10 @@ int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
     memset(&r, 0, sizeof r);
     r.fn = fn;
     r.arg = arg;
-    pthread_cond_init(&r.cv, NULL);
 
     pthread_mutex_lock(&q->lock);
     if (q->stopping) {
         pthread_mutex_unlock(&q->lock);
-        pthread_cond_destroy(&r.cv);
         return durable__error_set(DURABLE_ESERVER, "server call: the server is shutting down");
     }
     q->active_callers++;
@@ -181,14 +183,19 @@ int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
     else
         q->head = &r;
     q->tail = &r;
-    pthread_cond_signal(&q->work_cv);
+    bool wake = q->head == &r; /* the worker waits only on an empty queue */
+    pthread_mutex_unlock(&q->lock);
+    /* Wake the worker after unlocking, for the same reason as run_one; q
+     * stays alive while active_callers > 0. */
+    if (wake)
+        pthread_cond_signal(&q->work_cv);
+    pthread_mutex_lock(&q->lock);
     while (!r.done)
-        pthread_cond_wait(&r.cv, &q->lock);
+        pthread_cond_wait(&q->reply_cv, &q->lock);
     q->active_callers--;
     if (q->active_callers == 0)
         pthread_cond_broadcast(&q->state_cv);
     pthread_mutex_unlock(&q->lock);
-    pthread_cond_destroy(&r.cv);
 
     if (r.rc < 0) {
         if (r.err_msg)

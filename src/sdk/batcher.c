@@ -467,7 +467,8 @@ static void send_one(durable__batcher *b)
         drain(b, DURABLE_ESTATE);
     b->sending = false;
     pthread_cond_broadcast(&b->cv_done);
-    pthread_cond_signal(&b->cv_work); /* the thread may have async work left */
+    if (b->head)
+        pthread_cond_signal(&b->cv_work); /* the thread may have async work left */
 }
 
 /* Wait until done(b, arg), making calls whenever no one else is: the
@@ -665,6 +666,7 @@ static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const
         e->w = &w;
     e->seq = ++b->next_seq;
     e->enq_ms = now_ms();
+    bool was_empty = b->head == NULL;
     if (b->tail)
         b->tail->next = e;
     else
@@ -673,7 +675,13 @@ static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const
     b->queued++;
     b->queued_bytes += e->bytes;
     b->queued_sync += sync;
-    pthread_cond_signal(&b->cv_work);
+    /* Wake the thread only when this entry changes what it waits for: a
+     * first entry starts a delay timer, a full queue or a zero delay makes
+     * the call due now. A later async entry leaves the head's deadline as it
+     * is, and a sync caller sends on its own thread (pump_until), so waking
+     * the thread for those would only cost it a context switch per update. */
+    if (!sync && (was_empty || full(b) || b->opts.max_delay_ms == 0))
+        pthread_cond_signal(&b->cv_work);
     if (!sync) {
         pthread_mutex_unlock(&b->mu);
         return 0;
@@ -747,8 +755,8 @@ int durable__batcher_flush(durable__batcher *b)
     pthread_mutex_lock(&b->mu);
     if (!in_own_call(b)) {
         uint64_t target = b->next_seq;
+        /* No wake of the thread: pump_until sends on this thread. */
         b->flush_waiters++;
-        pthread_cond_signal(&b->cv_work);
         pump_until(b, answered_up_to, &target);
         b->flush_waiters--;
     }
@@ -796,10 +804,10 @@ void durable__batcher_stop(durable__batcher *b)
         return;
     pthread_mutex_lock(&b->mu);
     b->stopping = true;
-    pthread_cond_signal(&b->cv_work);
     if (in_own_call(b)) {
         /* From the merge callback: the owner's later stop/free drains the
          * queue and joins the thread. */
+        pthread_cond_signal(&b->cv_work);
         pthread_mutex_unlock(&b->mu);
         return;
     }
@@ -816,6 +824,9 @@ void durable__batcher_stop(durable__batcher *b)
     }
     b->join_claimed = true;
     pthread_mutex_unlock(&b->mu);
+    /* Wake the thread to see `stopping` only now, after unlocking: woken
+     * under mu it would block on mu again. b lives until the join. */
+    pthread_cond_signal(&b->cv_work);
     pthread_join(b->thread, NULL);
     pthread_mutex_lock(&b->mu);
     b->joined = true;
