@@ -160,7 +160,7 @@ asan: deps
 
 valgrind: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-valgrind OPTFLAGS="-O1 -g" \
-	  TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
+	  TEST_WRAPPER="valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
 
 # ThreadSanitizer over the threaded suites: the server thread, parallel/map
 # workers, the batcher, and the runner (its server thread, background runs,
