@@ -319,6 +319,10 @@ static void build_db(void)
     CU_ASSERT_FATAL(durable_store_open(&f.store, dbpath, &so) == 0);
     durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
     eo.clock = durable_vclock_clock(f.vc);
+    /* No invocation deadline for cli-3's invocation: the runner in the child
+     * process skips its clock to the file's next due timer, whoever owns it,
+     * and could close this invocation between ef_invoke and ef_complete. */
+    eo.invocation_timeout_seconds = 0;
     CU_ASSERT_FATAL(durable_engine_open(&f.eng, f.store, &eo) == 0);
     durable_list_request lr = {0};
     lr.durable_execution_name = "cli-1";
@@ -623,6 +627,7 @@ static void test_inspection_never_writes(void)
  * nothing. */
 static void test_callback_from_cli_wakes_runner(void)
 {
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cb2_id); /* made by build_db */
     char *out, *err;
     CU_ASSERT_EQUAL(run(&out, NULL, "callbacks '%s' --json", dbpath), 0);
     cJSON *j = cJSON_Parse(out);
@@ -719,6 +724,7 @@ static int run_timed(int64_t *ms, char **err, const char *what, const char *a1, 
  * the file and the lock; reading commands still read (WAL). */
 static void test_locked_file(void)
 {
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cb2_id); /* made by build_db */
     char before[65], after[65], *out, *err;
     file_hash(before);
     sqlite3 *db;
@@ -768,6 +774,7 @@ static void test_locked_file(void)
 
 static void test_stop(void)
 {
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cb2_id); /* made by build_db */
     char *out, *err;
     CU_ASSERT_EQUAL(run(&out, NULL, "stop '%s' '%s'", dbpath, arn3), 0);
     CU_ASSERT(strstr(out, "stopped") != NULL);
