@@ -204,12 +204,13 @@ static void sleep_ms(long ms)
     nanosleep(&t, NULL);
 }
 
-static void test_queue_teardown_drains(void)
+static void teardown_drains(int64_t spin_us)
 {
     enum { N = 8 };
     qctx c = {0};
     durable__squeue *q = NULL;
     CU_ASSERT_EQUAL_FATAL(durable__squeue_start(&q, q_open, q_close, &c), 0);
+    durable__squeue_set_spin(q, spin_us);
     gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
     caller gc = {q, q_gate, &g, -1};
     pthread_t gt;
@@ -260,6 +261,19 @@ static void test_queue_teardown_drains(void)
     CU_ASSERT_EQUAL(c.closed, 1);
 }
 
+static void test_queue_teardown_drains(void)
+{
+    teardown_drains(0);
+}
+
+/* The same with polling callers and a polling worker: the stop must still
+ * wake a worker that polls, and late callers must still be refused. */
+static void test_queue_teardown_drains_polling(void)
+{
+    teardown_drains(2000);
+    durable__squeue_set_spin(NULL, 10); /* accepts NULL */
+}
+
 /* Property 11 at the queue level: >= 100 seeded cycles of start, serve a
  * random number of requests from a random number of threads, tear down.
  * Every request is answered on the worker, the sum matches, close runs once. */
@@ -275,6 +289,10 @@ static void test_prop_queue_lifecycle(void)
         DT_PROP(rc == 0, seed, cs);
         if (rc != 0)
             return;
+        /* Sleeping hand-offs, and polling ones of random length (changed
+         * while callers run, as the setter allows). */
+        int64_t spin = dt_rng_below(&rng, 3) == 0 ? 0 : 1 + (int64_t)dt_rng_below(&rng, 300);
+        durable__squeue_set_spin(q, spin);
         int nthreads = 1 + (int)dt_rng_below(&rng, 4);
         int per = (int)dt_rng_below(&rng, 20);
         add_arg args[4][20];
@@ -291,6 +309,8 @@ static void test_prop_queue_lifecycle(void)
             callers[t][per] = (caller){0};
         for (int t = 0; t < nthreads; t++)
             pthread_create(&ts[t], NULL, run_many, callers[t]);
+        if (dt_rng_below(&rng, 4) == 0)
+            durable__squeue_set_spin(q, spin ? 0 : 50);
         for (int t = 0; t < nthreads; t++)
             pthread_join(ts[t], NULL);
         DT_PROP(durable__squeue_served(q) == (uint64_t)(nthreads * per), seed, cs);
@@ -847,6 +867,7 @@ int main(void)
     DT_ADD(s, test_queue_start_failure_is_reported);
     DT_ADD(s, test_queue_call_from_worker_is_refused);
     DT_ADD(s, test_queue_teardown_drains);
+    DT_ADD(s, test_queue_teardown_drains_polling);
     DT_ADD(s, test_prop_queue_lifecycle);
     CU_pSuite sv = dt_suite("engine_server");
     DT_ADD(sv, test_server_runs_engine_on_its_thread);

@@ -69,6 +69,13 @@ static int set_delay(durable_server *s, const durable_server_options *opts)
     return 0;
 }
 
+static void set_spin(durable_server *s, const durable_server_options *opts)
+{
+    static const durable_server_options defaults = DURABLE_SERVER_OPTIONS_INIT;
+    int us = (opts ? opts : &defaults)->spin_us;
+    durable__squeue_set_spin(s->queue, us);
+}
+
 static void server_destroy(durable_server *s)
 {
     durable_free(s->path);
@@ -103,6 +110,7 @@ int durable_server_start(durable_server **out, const durable_server_options *opt
         server_destroy(s);
         return rc;
     }
+    set_spin(s, opts);
     *out = s;
     return 0;
 }
@@ -125,6 +133,7 @@ int durable_server_start_with(durable_server **out, durable_engine *engine,
         server_destroy(s);
         return rc;
     }
+    set_spin(s, opts);
     *out = s;
     return 0;
 }

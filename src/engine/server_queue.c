@@ -1,7 +1,10 @@
 /* A worker thread serving closures from a FIFO queue (server_queue.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "durable/common.h"
 #include "engine/server_queue.h"
@@ -15,7 +18,7 @@ typedef struct request {
     void *arg;
     int rc;
     char *err_msg;          /* worker's last-error message when rc < 0 */
-    bool done;
+    bool done;              /* atomic: the caller may poll it without the lock */
     struct request *next;
 } request;
 
@@ -31,6 +34,9 @@ struct durable__squeue {
     int start_rc;
     char *start_msg;
     unsigned active_callers;    /* callers inside durable__squeue_call */
+    bool worker_sleeping;       /* the worker waits on work_cv: a caller must signal */
+    bool queued;                /* atomic mirror of head != NULL, for the polling worker */
+    int64_t spin_ns;            /* atomic; see durable__squeue_set_spin */
     uint64_t served;
 
     durable__squeue_open_fn open_fn;
@@ -38,6 +44,51 @@ struct durable__squeue {
     void *user;
     void *ctx;
 };
+
+/* ---- polling before sleeping ------------------------------------------------------------ */
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Poll *flag for up to q's spin time; true once it is set. A request and
+ * its reply usually take a few microseconds, while a hand-off through a
+ * condition variable costs a futex wake-up of a sleeping thread (5–50 µs on
+ * a virtual machine, where an idle vCPU must be rescheduled). The poll
+ * yields now and then, so a thread it waits for that shares its CPU (or a
+ * one-at-a-time scheduler such as valgrind's) still gets to run. */
+static bool poll_flag(const durable__squeue *q, const bool *flag)
+{
+    int64_t ns = __atomic_load_n(&q->spin_ns, __ATOMIC_RELAXED);
+    if (ns <= 0)
+        return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+    int64_t end = 0;
+    for (unsigned i = 0;; i++) {
+        if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+            return true;
+        if ((i & 127) == 127) {
+            int64_t now = mono_ns();
+            if (end == 0)
+                end = now + ns;
+            else if (now >= end)
+                return false;
+            sched_yield();
+        }
+        cpu_relax();
+    }
+}
 
 /* The worker's last error as a caller-owned copy; rc's static text when the
  * closure failed without recording a message (so the caller never sees ""). */
@@ -58,7 +109,7 @@ static void run_one(durable__squeue *q, request *r)
     pthread_mutex_lock(&q->lock);
     r->rc = rc;
     r->err_msg = msg;
-    r->done = true;
+    __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
     q->served++;
     pthread_mutex_unlock(&q->lock);
     /* Wake after unlocking: a caller woken under the lock would only block
@@ -87,9 +138,15 @@ static void *worker_main(void *p)
         return NULL;
 
     for (;;) {
+        /* The next request often follows within microseconds (a caller
+         * sending its next checkpoint): look before going to sleep. */
+        (void)poll_flag(q, &q->queued);
         pthread_mutex_lock(&q->lock);
-        while (!q->head && !q->stopping)
+        while (!q->head && !q->stopping) {
+            q->worker_sleeping = true;
             pthread_cond_wait(&q->work_cv, &q->lock);
+            q->worker_sleeping = false;
+        }
         request *r = q->head;
         if (!r) {
             /* Stopping and drained: every queued request has its answer. */
@@ -97,8 +154,10 @@ static void *worker_main(void *p)
             break;
         }
         q->head = r->next;
-        if (!q->head)
+        if (!q->head) {
             q->tail = NULL;
+            __atomic_store_n(&q->queued, false, __ATOMIC_RELAXED);
+        }
         pthread_mutex_unlock(&q->lock);
         run_one(q, r);
     }
@@ -183,12 +242,14 @@ int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
     else
         q->head = &r;
     q->tail = &r;
-    bool wake = q->head == &r; /* the worker waits only on an empty queue */
+    __atomic_store_n(&q->queued, true, __ATOMIC_RELEASE);
+    bool wake = q->worker_sleeping; /* a polling worker sees `queued` */
     pthread_mutex_unlock(&q->lock);
     /* Wake the worker after unlocking, for the same reason as run_one; q
      * stays alive while active_callers > 0. */
     if (wake)
         pthread_cond_signal(&q->work_cv);
+    (void)poll_flag(q, &r.done);
     pthread_mutex_lock(&q->lock);
     while (!r.done)
         pthread_cond_wait(&q->reply_cv, &q->lock);
@@ -223,6 +284,16 @@ void durable__squeue_stop(durable__squeue *q)
         pthread_cond_wait(&q->state_cv, &q->lock);
     pthread_mutex_unlock(&q->lock);
     destroy(q);
+}
+
+void durable__squeue_set_spin(durable__squeue *q, int64_t spin_us)
+{
+    if (!q)
+        return;
+    /* Polling only pays when the other thread runs on another CPU. */
+    if (spin_us < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        spin_us = 0;
+    __atomic_store_n(&q->spin_ns, spin_us * 1000, __ATOMIC_RELAXED);
 }
 
 uint64_t durable__squeue_served(durable__squeue *q)

@@ -49,6 +49,12 @@ int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg);
  * Accepts NULL. */
 void durable__squeue_stop(durable__squeue *q);
 
+/* How long (µs) a caller waiting for its reply, and the idle worker
+ * waiting for the next request, poll before sleeping on a condition
+ * variable. 0 (the default) = never poll; forced to 0 on a machine with one
+ * online CPU. May be changed at any time. */
+void durable__squeue_set_spin(durable__squeue *q, int64_t spin_us);
+
 /* Requests answered so far (for tests and statistics). */
 uint64_t durable__squeue_served(durable__squeue *q);
 
