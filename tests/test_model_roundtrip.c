@@ -7,6 +7,7 @@
 
 #include "durable/model.h"
 #include "model/internal.h"
+#include "model/json_out.h"
 #include "support/testutil.h"
 
 #define CASES 150
@@ -668,6 +669,138 @@ static void test_timestamp_rt(void)
     }
 }
 
+/* ---- direct text output (model/json_out.h) --------------------------------- */
+
+/* cJSON's compact print of tree (taken) equals text (taken), byte for byte. */
+static bool same_text(cJSON *tree, char *text, int c)
+{
+    char *want = durable_json_print(tree);
+    bool ok = want && text && strcmp(want, text) == 0;
+    if (!ok)
+        fprintf(stderr, "  case %d\n  cJSON: %s\n  text:  %s\n", c, want ? want : "(null)",
+                text ? text : "(null)");
+    durable_free(want);
+    durable_free(text);
+    cJSON_Delete(tree);
+    return ok;
+}
+
+/* Any text at all, not only valid UTF-8: every byte value 1-255. */
+static char *rbytes(void)
+{
+    size_t n = dt_rng_below(&R, 40);
+    char *s = durable__malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)between(1, 255);
+    s[n] = '\0';
+    return s;
+}
+
+static void test_text_checkpoint_response(void)
+{
+    for (int c = 0; c < CASES * 2; c++) {
+        durable_checkpoint_response p = {0}, back;
+        p.checkpoint_token = maybe(rtoken);
+        rlist(&p.operations, false);
+        bool raw = coin() && p.operations.count;
+        if (raw) /* not always valid UTF-8: compared as text only */
+            p.operations.items[0].result = (durable_free(p.operations.items[0].result), rbytes());
+        p.next_marker = maybe(rtoken);
+        durable_ts_format fmt = rfmt();
+        cJSON *tree = NULL, *j = NULL;
+        char *text = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable_checkpoint_response_to_json(&tree, &p, fmt), 0);
+        CU_ASSERT_EQUAL_FATAL(durable__checkpoint_response_text(&text, &p, fmt), 0);
+        CU_ASSERT_EQUAL_FATAL(durable_json_parse(&j, text, strlen(text)), 0);
+        bool decoded = durable_checkpoint_response_from_json(&back, j) == 0;
+        if (!raw)
+            CHECK_RT(decoded && str_eq(back.checkpoint_token, p.checkpoint_token) &&
+                         str_eq(back.next_marker, p.next_marker) &&
+                         list_eq(&back.operations, &p.operations), c);
+        DT_PROP(same_text(tree, text, c), SEED, c);
+        durable_checkpoint_response_clear(&back);
+        durable_checkpoint_response_clear(&p);
+        cJSON_Delete(j);
+    }
+}
+
+static void test_text_event_details(void)
+{
+    for (int c = 0; c < CASES * 8; c++) {
+        durable_event e;
+        revent(&e);
+        durable_ts_format fmt = rfmt();
+        cJSON *tree = NULL;
+        char *text = NULL, key[64];
+        CU_ASSERT_EQUAL_FATAL(durable_event_to_json(&tree, &e, fmt), 0);
+        CU_ASSERT_EQUAL_FATAL(durable__event_details_text(&text, &e, fmt), 0);
+        snprintf(key, sizeof key, "%sDetails", durable_event_type_name(e.type));
+        cJSON *d = cJSON_DetachItemFromObjectCaseSensitive(tree, key);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        DT_PROP(same_text(d, text, c), SEED, c);
+        cJSON_Delete(tree);
+        durable_event_clear(&e);
+    }
+}
+
+static void test_text_error_object(void)
+{
+    for (int c = 0; c < CASES; c++) {
+        durable_error_object *e = rerror();
+        if (coin()) {
+            durable_free(e->error_message);
+            e->error_message = rbytes();
+        }
+        cJSON *tree = NULL;
+        char *text = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable_error_object_to_json(&tree, e), 0);
+        CU_ASSERT_EQUAL_FATAL(durable__error_object_text(&text, e), 0);
+        DT_PROP(same_text(tree, text, c), SEED, c);
+        durable_error_object_free(e);
+    }
+}
+
+/* Numbers the way cJSON prints them: %d within int, %1.15g or %1.17g past
+ * it, fractions (epoch seconds), and every magnitude up to 2^63. */
+static void test_text_numbers(void)
+{
+    for (int c = 0; c < CASES * 20; c++) {
+        int64_t v = (int64_t)(dt_rng_next(&R) >> dt_rng_below(&R, 64));
+        if (coin())
+            v = -v;
+        durable_ts_format fmt = rfmt();
+        durable__strbuf b = {0};
+        durable__jout t, o;
+        durable__jo_tree(&t, NULL);
+        durable__jo_text(&o, &b);
+        durable__jout *both[2] = {&t, &o};
+        for (int k = 0; k < 2; k++) {
+            durable__jo_open(both[k], NULL, true);
+            durable__jo_int(both[k], NULL, v);
+            durable__jo_ts(both[k], NULL, v, fmt);
+            durable__jo_bool(both[k], NULL, v & 1);
+            durable__jo_close(both[k]);
+        }
+        cJSON *tree = NULL;
+        char *text = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable__jo_root(&tree, &t), 0);
+        CU_ASSERT_EQUAL_FATAL(durable__jo_take(&text, &o, &b), 0);
+        DT_PROP(same_text(tree, text, c), SEED, c);
+    }
+    static const int64_t edge[] = {0, 1, -1, 2147483647LL, 2147483648LL, -2147483648LL,
+                                   -2147483649LL, 999999999999999LL, 1000000000000000LL,
+                                   9007199254740993LL, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        durable__strbuf b = {0};
+        durable__jout o;
+        durable__jo_text(&o, &b);
+        durable__jo_int(&o, NULL, edge[i]);
+        char *text = NULL;
+        CU_ASSERT_EQUAL_FATAL(durable__jo_take(&text, &o, &b), 0);
+        CU_ASSERT_TRUE(same_text(cJSON_CreateNumber((double)edge[i]), text, (int)i));
+    }
+}
+
 int main(void)
 {
     SEED = dt_seed();
@@ -682,5 +815,9 @@ int main(void)
     DT_ADD(s, test_checkpoint_and_state_rt);
     DT_ADD(s, test_callback_and_stop_rt);
     DT_ADD(s, test_execution_list_history_rt);
+    DT_ADD(s, test_text_checkpoint_response);
+    DT_ADD(s, test_text_event_details);
+    DT_ADD(s, test_text_error_object);
+    DT_ADD(s, test_text_numbers);
     return dt_run();
 }

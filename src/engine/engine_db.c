@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "model/json_util.h"
 
 int durable__db_prepare(durable_engine *e, sqlite3_stmt **out, const char *sql)
 {
@@ -92,15 +93,7 @@ bool durable__col_null(sqlite3_stmt *st, int col)
 int durable__error_json(char **out, const durable_error_object *err)
 {
     *out = NULL;
-    if (!err)
-        return 0;
-    cJSON *j = NULL;
-    int rc = durable_error_object_to_json(&j, err);
-    if (rc < 0)
-        return rc;
-    *out = durable_json_print(j);
-    cJSON_Delete(j);
-    return *out ? 0 : durable__error_oom();
+    return err ? durable__error_object_text(out, err) : 0;
 }
 
 int durable__error_parse(durable_error_object **out, const char *text)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "model/json_util.h"
 
 #define TOKEN_TEXT "Invalid checkpoint token"
 
@@ -118,14 +119,9 @@ int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client
         durable__db_i64(st, 1, x->rowid);
         return durable__db_done(e, st, "clear idempotency record");
     }
-    cJSON *j = NULL;
-    rc = durable_checkpoint_response_to_json(&j, resp, DURABLE_TS_RFC3339);
-    if (rc < 0)
+    char *text = NULL;
+    if ((rc = durable__checkpoint_response_text(&text, resp, DURABLE_TS_RFC3339)) < 0)
         return rc;
-    char *text = durable_json_print(j);
-    cJSON_Delete(j);
-    if (!text)
-        return durable__error_oom();
     /* Rewritten in place when the execution has a record (the usual case):
      * REPLACE would delete and insert, freeing and reusing pages each time. */
     static const char *const sql[2] = {

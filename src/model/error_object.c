@@ -3,7 +3,7 @@
  * the 32,768-byte check and the truncation loop stay cheap on large data. */
 #include <string.h>
 
-#include "model/json_util.h"
+#include "model/json_out.h"
 
 void durable_error_object_clear(durable_error_object *e)
 {
@@ -74,25 +74,38 @@ bool durable_error_object_equal(const durable_error_object *a, const durable_err
                                  b->stack_trace_count);
 }
 
+void durable__put_error(durable__jout *o, const char *key, const durable_error_object *e)
+{
+    durable__jo_open(o, key, false);
+    if (e) {
+        durable__jo_str(o, "ErrorType", e->error_type);
+        durable__jo_str(o, "ErrorMessage", e->error_message);
+        durable__jo_str(o, "ErrorData", e->error_data);
+        if (e->stack_trace) {
+            durable__jo_open(o, "StackTrace", true);
+            for (size_t i = 0; i < e->stack_trace_count; i++)
+                durable__jo_str(o, NULL, e->stack_trace[i] ? e->stack_trace[i] : "");
+            durable__jo_close(o);
+        }
+    }
+    durable__jo_close(o);
+}
+
 int durable_error_object_to_json(cJSON **out, const durable_error_object *e)
 {
-    int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
-    if (e) {
-        DJ_TRY(durable__jadd_str(j, "ErrorType", e->error_type));
-        DJ_TRY(durable__jadd_str(j, "ErrorMessage", e->error_message));
-        DJ_TRY(durable__jadd_str(j, "ErrorData", e->error_data));
-        if (e->stack_trace)
-            DJ_TRY(durable__jadd_str_array(j, "StackTrace", e->stack_trace, e->stack_trace_count));
-    }
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    durable__jout o;
+    durable__jo_tree(&o, NULL);
+    durable__put_error(&o, NULL, e);
+    return durable__jo_root(out, &o);
+}
+
+int durable__error_object_text(char **out, const durable_error_object *e)
+{
+    durable__strbuf b = {0};
+    durable__jout o;
+    durable__jo_text(&o, &b);
+    durable__put_error(&o, NULL, e);
+    return durable__jo_take(out, &o, &b);
 }
 
 int durable__error_object_decode(durable_error_object *out, const cJSON *json, const char *path)

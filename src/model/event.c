@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/json_util.h"
+#include "model/json_out.h"
 
 enum {
     F_OP = 1 << 0,        /* operation event: Id/Name/SubType/ParentId */
@@ -131,124 +131,118 @@ bool durable_event_equal(const durable_event *a, const durable_event *b)
 
 /* ---- encoding ---------------------------------------------------------------- */
 
-static int add_payload_object(cJSON *d, const char *key, const durable_event *e)
+static void put_payload_object(durable__jout *o, const char *key, const durable_event *e)
 {
-    cJSON *o = NULL;
-    int rc = durable__jadd_obj(&o, d, key);
-    if (rc == 0)
-        rc = durable__jadd_str(o, "Payload", e->payload);
-    if (rc == 0)
-        rc = durable__jadd_bool(o, "Truncated", e->truncated);
-    return rc;
+    durable__jo_open(o, key, false);
+    durable__jo_str(o, "Payload", e->payload);
+    durable__jo_bool(o, "Truncated", e->truncated);
+    durable__jo_close(o);
 }
 
-static int add_error_object(cJSON *d, const durable_event *e)
+static void put_error_object(durable__jout *o, const durable_event *e)
 {
-    cJSON *o = NULL;
-    int rc = durable__jadd_obj(&o, d, "Error");
-    if (rc == 0)
-        rc = durable__jadd_error(o, "Payload", e->error); /* NULL error encodes as {} */
-    if (rc == 0)
-        rc = durable__jadd_bool(o, "Truncated", e->error_truncated);
-    return rc;
+    durable__jo_open(o, "Error", false);
+    durable__put_error(o, "Payload", e->error); /* NULL error encodes as {} */
+    durable__jo_bool(o, "Truncated", e->error_truncated);
+    durable__jo_close(o);
 }
 
-static int add_details(cJSON *d, const durable_event *e, unsigned f, durable_ts_format fmt)
+/* The <EventType>Details object at key. */
+static void put_details(durable__jout *o, const char *key, const durable_event *e,
+                        durable_ts_format fmt)
 {
-    int rc = 0;
+    unsigned f = shape[e->type];
+    durable__jo_open(o, key, false);
     if (f & F_CHAINED) {
-        DJ_TRY(durable__jadd_str(d, "FunctionName", e->function_name));
-        DJ_TRY(durable__jadd_str(d, "TenantId", e->tenant_id));
+        durable__jo_str(o, "FunctionName", e->function_name);
+        durable__jo_str(o, "TenantId", e->tenant_id);
     }
     if (f & F_INPUT)
-        DJ_TRY(add_payload_object(d, "Input", e));
+        put_payload_object(o, "Input", e);
     if (f & F_RESULT)
-        DJ_TRY(add_payload_object(d, "Result", e));
+        put_payload_object(o, "Result", e);
     if ((f & F_ERROR) || ((f & F_ERROR_OPT) && e->error))
-        DJ_TRY(add_error_object(d, e));
+        put_error_object(o, e);
     if (f & F_CHAINED) {
-        DJ_TRY(durable__jadd_str(d, "ExecutedVersion", e->executed_version));
-        DJ_TRY(durable__jadd_str(d, "DurableExecutionArn", e->durable_execution_arn));
+        durable__jo_str(o, "ExecutedVersion", e->executed_version);
+        durable__jo_str(o, "DurableExecutionArn", e->durable_execution_arn);
     }
     if ((f & F_EXEC_TIMEOUT) && e->execution_timeout != DURABLE_ABSENT)
-        DJ_TRY(durable__jadd_int(d, "ExecutionTimeout", e->execution_timeout));
+        durable__jo_int(o, "ExecutionTimeout", e->execution_timeout);
     if ((f & F_DURATION) && e->duration != DURABLE_ABSENT)
-        DJ_TRY(durable__jadd_int(d, "Duration", e->duration));
+        durable__jo_int(o, "Duration", e->duration);
     if ((f & F_SCHED_END) && e->scheduled_end_timestamp)
-        DJ_TRY(durable__jadd_ts(d, "ScheduledEndTimestamp", e->scheduled_end_timestamp, fmt));
+        durable__jo_ts(o, "ScheduledEndTimestamp", e->scheduled_end_timestamp, fmt);
     if (f & F_RETRY) {
-        cJSON *r = NULL;
-        DJ_TRY(durable__jadd_obj(&r, d, "RetryDetails"));
+        durable__jo_open(o, "RetryDetails", false);
         if (e->current_attempt != DURABLE_ABSENT)
-            DJ_TRY(durable__jadd_int(r, "CurrentAttempt", e->current_attempt));
+            durable__jo_int(o, "CurrentAttempt", e->current_attempt);
         if (e->next_attempt_delay_seconds != DURABLE_ABSENT)
-            DJ_TRY(durable__jadd_int(r, "NextAttemptDelaySeconds", e->next_attempt_delay_seconds));
+            durable__jo_int(o, "NextAttemptDelaySeconds", e->next_attempt_delay_seconds);
+        durable__jo_close(o);
     }
     if (f & F_CALLBACK) {
-        DJ_TRY(durable__jadd_str(d, "CallbackId", e->callback_id));
+        durable__jo_str(o, "CallbackId", e->callback_id);
         /* §9.2: present only when the callback has that timeout. */
         if (e->timeout > 0)
-            DJ_TRY(durable__jadd_int(d, "Timeout", e->timeout));
+            durable__jo_int(o, "Timeout", e->timeout);
         if (e->heartbeat_timeout > 0)
-            DJ_TRY(durable__jadd_int(d, "HeartbeatTimeout", e->heartbeat_timeout));
+            durable__jo_int(o, "HeartbeatTimeout", e->heartbeat_timeout);
     }
     if (f & F_INVOCATION) {
         if (e->invocation_start_timestamp)
-            DJ_TRY(durable__jadd_ts(d, "StartTimestamp", e->invocation_start_timestamp, fmt));
+            durable__jo_ts(o, "StartTimestamp", e->invocation_start_timestamp, fmt);
         if (e->invocation_end_timestamp)
-            DJ_TRY(durable__jadd_ts(d, "EndTimestamp", e->invocation_end_timestamp, fmt));
-        DJ_TRY(durable__jadd_str(d, "RequestId", e->request_id));
+            durable__jo_ts(o, "EndTimestamp", e->invocation_end_timestamp, fmt);
+        durable__jo_str(o, "RequestId", e->request_id);
     }
-fail:
-    return rc;
+    durable__jo_close(o);
+}
+
+static int check_type(const durable_event *e)
+{
+    if (e->type <= DURABLE_EVENT_NONE || (int)e->type >= DJ_EVENT_TYPE_COUNT)
+        return durable__error_set(DURABLE_EINVAL, "Event.EventType: unknown event type %d",
+                                  (int)e->type);
+    return 0;
 }
 
 int durable_event_to_json(cJSON **out, const durable_event *e, durable_ts_format fmt)
 {
-    int rc = 0;
     char key[64];
     *out = NULL;
-    if (e->type <= DURABLE_EVENT_NONE || (int)e->type >= DJ_EVENT_TYPE_COUNT)
-        return durable__error_set(DURABLE_EINVAL, "Event.EventType: unknown event type %d",
-                                  (int)e->type);
-    unsigned f = shape[e->type];
-    cJSON *d = NULL;
-    cJSON *j = cJSON_CreateObject();
-    if (!j)
-        return durable__error_oom();
-    DJ_TRY(durable__jadd_str(j, "EventType", durable_event_type_name(e->type)));
-    DJ_TRY(durable__jadd_int(j, "EventId", e->event_id));
-    DJ_TRY(durable__jadd_ts(j, "EventTimestamp", e->timestamp, fmt));
-    if (f & F_OP) {
-        DJ_TRY(durable__jadd_str(j, "Id", e->id));
-        DJ_TRY(durable__jadd_str(j, "Name", e->name));
-        DJ_TRY(durable__jadd_str(j, "SubType", e->subtype));
-        DJ_TRY(durable__jadd_str(j, "ParentId", e->parent_id));
+    int rc = check_type(e);
+    if (rc < 0)
+        return rc;
+    durable__jout o;
+    durable__jo_tree(&o, NULL);
+    durable__jo_open(&o, NULL, false);
+    durable__jo_str(&o, "EventType", durable_event_type_name(e->type));
+    durable__jo_int(&o, "EventId", e->event_id);
+    durable__jo_ts(&o, "EventTimestamp", e->timestamp, fmt);
+    if (shape[e->type] & F_OP) {
+        durable__jo_str(&o, "Id", e->id);
+        durable__jo_str(&o, "Name", e->name);
+        durable__jo_str(&o, "SubType", e->subtype);
+        durable__jo_str(&o, "ParentId", e->parent_id);
     }
     snprintf(key, sizeof key, "%sDetails", durable_event_type_name(e->type));
-    DJ_TRY(durable__jadd_obj(&d, j, key));
-    DJ_TRY(add_details(d, e, f, fmt));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    put_details(&o, key, e, fmt);
+    durable__jo_close(&o);
+    return durable__jo_root(out, &o);
 }
 
 int durable__event_details_text(char **out, const durable_event *e, durable_ts_format fmt)
 {
     *out = NULL;
-    if (e->type <= DURABLE_EVENT_NONE || (int)e->type >= DJ_EVENT_TYPE_COUNT)
-        return durable__error_set(DURABLE_EINVAL, "Event.EventType: unknown event type %d",
-                                  (int)e->type);
-    cJSON *d = cJSON_CreateObject();
-    if (!d)
-        return durable__error_oom();
-    int rc = add_details(d, e, shape[e->type], fmt);
-    if (rc == 0 && !(*out = durable_json_print(d)))
-        rc = durable__error_oom();
-    cJSON_Delete(d);
-    return rc;
+    int rc = check_type(e);
+    if (rc < 0)
+        return rc;
+    durable__strbuf b = {0};
+    durable__jout o;
+    durable__jo_text(&o, &b);
+    put_details(&o, NULL, e, fmt);
+    return durable__jo_take(out, &o, &b);
 }
 
 /* ---- decoding ---------------------------------------------------------------- */

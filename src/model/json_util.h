@@ -141,6 +141,11 @@ int durable__event_decode(durable_event *out, const cJSON *json, const char *pat
 /* Just the <EventType>Details object of an event, as compact JSON text
  * (what durable_event_to_json nests under that key). */
 int durable__event_details_text(char **out, const durable_event *e, durable_ts_format fmt);
+/* The same text as durable_json_print of the _to_json tree, written
+ * directly (model/json_out.h): an ErrorObject, and a checkpoint response. */
+int durable__error_object_text(char **out, const durable_error_object *e);
+int durable__checkpoint_response_text(char **out, const durable_checkpoint_response *r,
+                                      durable_ts_format fmt);
 int durable__execution_info_decode(durable_execution_info *out, const cJSON *json,
                                    const char *path);
 /* Operations array at key into l (appended). */

@@ -3,7 +3,7 @@
  * encoded and decoded. */
 #include <string.h>
 
-#include "model/json_body.h"
+#include "model/json_out.h"
 
 void durable_operation_init(durable_operation *op)
 {
@@ -76,77 +76,78 @@ static const char *details_key(durable_op_type t)
     }
 }
 
-static int add_result_error(cJSON *d, const durable_operation *op)
+static void put_result_error(durable__jout *o, const durable_operation *op)
 {
-    int rc = durable__jadd_str(d, "Result", op->result);
-    if (rc == 0 && op->error)
-        rc = durable__jadd_error(d, "Error", op->error);
-    return rc;
+    durable__jo_str(o, "Result", op->result);
+    if (op->error)
+        durable__put_error(o, "Error", op->error);
 }
 
-int durable_operation_to_json(cJSON **out, const durable_operation *op, durable_ts_format fmt)
+void durable__put_operation(durable__jout *o, const char *key, const durable_operation *op,
+                            durable_ts_format fmt)
 {
-    int rc = 0;
-    cJSON *d = NULL;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
-    const char *key = details_key(op->type);
-    if (!key) {
-        rc = durable__error_set(DURABLE_EINVAL, "Operation.Type: unknown operation type %d",
-                                (int)op->type);
-        goto fail;
+    const char *dkey = details_key(op->type);
+    if (!dkey) {
+        durable__jo_fail(o, durable__error_set(DURABLE_EINVAL,
+                                               "Operation.Type: unknown operation type %d",
+                                               (int)op->type));
+        return;
     }
     if (op->status == DURABLE_OP_STATUS_NONE) {
-        rc = durable__error_set(DURABLE_EINVAL, "Operation.Status: missing");
-        goto fail;
+        durable__jo_fail(o, durable__error_set(DURABLE_EINVAL, "Operation.Status: missing"));
+        return;
     }
-    DJ_TRY(durable__jadd_str(j, "Id", op->id));
-    DJ_TRY(durable__jadd_str(j, "ParentId", op->parent_id));
-    DJ_TRY(durable__jadd_str(j, "Name", op->name));
-    DJ_TRY(durable__jadd_str(j, "SubType", op->subtype));
-    DJ_TRY(durable__jadd_str(j, "Type", durable_op_type_name(op->type)));
-    DJ_TRY(durable__jadd_str(j, "Status", durable_op_status_name(op->status)));
-    DJ_TRY(durable__jadd_ts(j, "StartTimestamp", op->start_timestamp, fmt));
+    durable__jo_open(o, key, false);
+    durable__jo_str(o, "Id", op->id);
+    durable__jo_str(o, "ParentId", op->parent_id);
+    durable__jo_str(o, "Name", op->name);
+    durable__jo_str(o, "SubType", op->subtype);
+    durable__jo_str(o, "Type", durable_op_type_name(op->type));
+    durable__jo_str(o, "Status", durable_op_status_name(op->status));
+    durable__jo_ts(o, "StartTimestamp", op->start_timestamp, fmt);
     if (op->end_timestamp)
-        DJ_TRY(durable__jadd_ts(j, "EndTimestamp", op->end_timestamp, fmt));
-    DJ_TRY(durable__jadd_obj(&d, j, key));
+        durable__jo_ts(o, "EndTimestamp", op->end_timestamp, fmt);
+    durable__jo_open(o, dkey, false);
     switch (op->type) {
     case DURABLE_OP_EXECUTION:
-        DJ_TRY(durable__jadd_str(d, "InputPayload", op->input_payload));
+        durable__jo_str(o, "InputPayload", op->input_payload);
         break;
     case DURABLE_OP_CONTEXT:
         if (op->replay_children != DURABLE_ABSENT)
-            DJ_TRY(durable__jadd_bool(d, "ReplayChildren", op->replay_children != 0));
-        DJ_TRY(add_result_error(d, op));
+            durable__jo_bool(o, "ReplayChildren", op->replay_children != 0);
+        put_result_error(o, op);
         break;
     case DURABLE_OP_STEP:
         if (op->attempt != DURABLE_ABSENT)
-            DJ_TRY(durable__jadd_int(d, "Attempt", op->attempt));
+            durable__jo_int(o, "Attempt", op->attempt);
         if (op->next_attempt_timestamp)
-            DJ_TRY(durable__jadd_ts(d, "NextAttemptTimestamp", op->next_attempt_timestamp, fmt));
-        DJ_TRY(add_result_error(d, op));
+            durable__jo_ts(o, "NextAttemptTimestamp", op->next_attempt_timestamp, fmt);
+        put_result_error(o, op);
         break;
     case DURABLE_OP_WAIT:
         if (op->scheduled_end_timestamp)
-            DJ_TRY(durable__jadd_ts(d, "ScheduledEndTimestamp", op->scheduled_end_timestamp, fmt));
+            durable__jo_ts(o, "ScheduledEndTimestamp", op->scheduled_end_timestamp, fmt);
         break;
     case DURABLE_OP_CALLBACK:
-        DJ_TRY(durable__jadd_str(d, "CallbackId", op->callback_id));
-        DJ_TRY(add_result_error(d, op));
+        durable__jo_str(o, "CallbackId", op->callback_id);
+        put_result_error(o, op);
         break;
     case DURABLE_OP_CHAINED_INVOKE:
-        DJ_TRY(add_result_error(d, op));
+        put_result_error(o, op);
         break;
     default:
         break;
     }
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
-    return rc;
+    durable__jo_close(o);
+    durable__jo_close(o);
+}
+
+int durable_operation_to_json(cJSON **out, const durable_operation *op, durable_ts_format fmt)
+{
+    durable__jout o;
+    durable__jo_tree(&o, NULL);
+    durable__put_operation(&o, NULL, op, fmt);
+    return durable__jo_root(out, &o);
 }
 
 static int decode_result_error(durable_operation *out, const cJSON *d, const char *path)
@@ -315,14 +316,23 @@ int durable__jget_operations(durable_operation_list *l, const cJSON *obj, const 
     return 0;
 }
 
-static int encode_one(cJSON **out, const void *op, durable_ts_format fmt)
+void durable__put_operations(durable__jout *o, const char *key, const durable_operation_list *l,
+                             durable_ts_format fmt)
 {
-    return durable_operation_to_json(out, op, fmt);
+    durable__jo_open(o, key, true);
+    for (size_t i = 0; l && i < l->count && o->rc == 0; i++) {
+        durable__put_operation(o, NULL, &l->items[i], fmt);
+        if (o->rc < 0)
+            durable__error_prefix("%s[%zu]", key, i);
+    }
+    durable__jo_close(o);
 }
 
 int durable__jadd_operations(cJSON *obj, const char *key, const durable_operation_list *l,
                              durable_ts_format fmt)
 {
-    return durable__jadd_array(obj, key, l ? l->items : NULL, l ? l->count : 0,
-                               sizeof(durable_operation), encode_one, fmt);
+    durable__jout o;
+    durable__jo_tree(&o, obj);
+    durable__put_operations(&o, key, l, fmt);
+    return o.rc;
 }

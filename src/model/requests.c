@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/json_body.h"
+#include "model/json_out.h"
 
 /* §3.2: a token that cannot be valid gets exactly this message, whatever
  * was wrong with it, because SDKs match on it. */
@@ -92,23 +93,35 @@ void durable_checkpoint_response_clear(durable_checkpoint_response *r)
     memset(r, 0, sizeof *r);
 }
 
-static int put_checkpoint_response(cJSON *j, const void *v, durable_ts_format fmt)
+static void put_checkpoint_response(durable__jout *o, const durable_checkpoint_response *r,
+                                    durable_ts_format fmt)
 {
-    const durable_checkpoint_response *r = v;
-    int rc = 0;
-    cJSON *state = NULL;
-    DJ_TRY(durable__jadd_str(j, "CheckpointToken", r->checkpoint_token));
-    DJ_TRY(durable__jadd_obj(&state, j, "NewExecutionState"));
-    DJ_TRY(durable__jadd_operations(state, "Operations", &r->operations, fmt));
-    DJ_TRY(durable__jadd_str(state, "NextMarker", r->next_marker));
-fail:
-    return rc;
+    durable__jo_open(o, NULL, false);
+    durable__jo_str(o, "CheckpointToken", r->checkpoint_token);
+    durable__jo_open(o, "NewExecutionState", false);
+    durable__put_operations(o, "Operations", &r->operations, fmt);
+    durable__jo_str(o, "NextMarker", r->next_marker);
+    durable__jo_close(o);
+    durable__jo_close(o);
 }
 
 int durable_checkpoint_response_to_json(cJSON **out, const durable_checkpoint_response *r,
                                         durable_ts_format fmt)
 {
-    return durable__jencode(out, put_checkpoint_response, r, fmt);
+    durable__jout o;
+    durable__jo_tree(&o, NULL);
+    put_checkpoint_response(&o, r, fmt);
+    return durable__jo_root(out, &o);
+}
+
+int durable__checkpoint_response_text(char **out, const durable_checkpoint_response *r,
+                                      durable_ts_format fmt)
+{
+    durable__strbuf b = {0};
+    durable__jout o;
+    durable__jo_text(&o, &b);
+    put_checkpoint_response(&o, r, fmt);
+    return durable__jo_take(out, &o, &b);
 }
 
 int durable_checkpoint_response_from_json(durable_checkpoint_response *out, const cJSON *json)

@@ -43,6 +43,15 @@ static unsigned days_in_month(int64_t y, unsigned m)
     return (m == 2 && leap) ? 29 : dm[m - 1];
 }
 
+/* n decimal digits of v (zero-padded), then sep. */
+static void put_digits(char **p, unsigned v, int n, char sep)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        (*p)[i] = (char)('0' + v % 10);
+    (*p)[n] = sep;
+    *p += n + 1;
+}
+
 void durable_ts_format_rfc3339(char *buf, size_t size, int64_t ms)
 {
     if (!buf || size == 0)
@@ -56,9 +65,23 @@ void durable_ts_format_rfc3339(char *buf, size_t size, int64_t ms)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
-             (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-             (int)(rem % 1000));
+    if (y < 0 || y > 9999 || size < 25) {
+        snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
+                 (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+                 (int)(rem % 1000));
+        return;
+    }
+    /* The same text without snprintf, which cost ~3,500 instructions per
+     * timestamp: every stored event and operation carries one or two. */
+    char *p = buf;
+    put_digits(&p, (unsigned)y, 4, '-');
+    put_digits(&p, m, 2, '-');
+    put_digits(&p, d, 2, 'T');
+    put_digits(&p, (unsigned)(rem / 3600000), 2, ':');
+    put_digits(&p, (unsigned)(rem / 60000 % 60), 2, ':');
+    put_digits(&p, (unsigned)(rem / 1000 % 60), 2, '.');
+    put_digits(&p, (unsigned)(rem % 1000), 3, 'Z');
+    *p = '\0';
 }
 
 /* Reads exactly n digits. */

@@ -1,0 +1,259 @@
+/* durable__jout: the two outputs of the shared encoders. The text side
+ * follows cJSON 1.7's printer exactly: strings escape '"', '\\' and bytes
+ * below 0x20 (\b \f \n \r \t, else \u00xx in lower-case hex) and pass every
+ * other byte through; numbers are doubles printed "%d" when they equal
+ * their int conversion, else "%1.15g", or "%1.17g" when that does not read
+ * back, with the locale's decimal point replaced by '.'. */
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/json_out.h"
+
+void durable__jo_text(durable__jout *o, durable__strbuf *b)
+{
+    memset(o, 0, sizeof *o);
+    o->text = b;
+}
+
+void durable__jo_tree(durable__jout *o, cJSON *parent)
+{
+    memset(o, 0, sizeof *o);
+    if (parent) {
+        o->node[0] = parent;
+        o->depth = 1;
+    }
+}
+
+void durable__jo_fail(durable__jout *o, int rc)
+{
+    if (o->rc == 0 && rc < 0)
+        o->rc = rc;
+}
+
+/* ---- text ------------------------------------------------------------------- */
+
+static void put_quoted(durable__strbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    durable__strbuf_put(b, "\"", 1);
+    const char *run = s;
+    for (const unsigned char *p = (const unsigned char *)s;; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        durable__strbuf_put(b, run, (size_t)((const char *)p - run));
+        if (c == 0)
+            break;
+        char esc[6] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+            break;
+        }
+        durable__strbuf_put(b, esc, n);
+        run = (const char *)p + 1;
+    }
+    durable__strbuf_put(b, "\"", 1);
+}
+
+/* The separator and key before a member (text output). */
+static void put_key(durable__jout *o, const char *key)
+{
+    durable__strbuf *b = o->text;
+    if (o->depth > 0) {
+        if (o->more[o->depth - 1])
+            durable__strbuf_put(b, ",", 1);
+        o->more[o->depth - 1] = true;
+    }
+    if (key) {
+        put_quoted(b, key);
+        durable__strbuf_put(b, ":", 1);
+    }
+}
+
+static bool same_double(double a, double b)
+{
+    double max = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= max * DBL_EPSILON;
+}
+
+static void put_number(durable__strbuf *b, double d)
+{
+    char buf[32];
+    int n;
+    if (isnan(d) || isinf(d)) {
+        n = snprintf(buf, sizeof buf, "null");
+    } else if (d >= (double)INT_MIN && d <= (double)INT_MAX && d == (double)(int)d) {
+        /* cJSON's valueint is INT_MIN/INT_MAX beyond int, (int)d within. */
+        int v = (int)d;
+        char *p = buf + sizeof buf;
+        unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        durable__strbuf_put(b, p, (size_t)(buf + sizeof buf - p));
+        return;
+    } else {
+        double back = 0.0;
+        n = snprintf(buf, sizeof buf, "%1.15g", d);
+        if (sscanf(buf, "%lg", &back) != 1 || !same_double(back, d))
+            n = snprintf(buf, sizeof buf, "%1.17g", d);
+        const struct lconv *lc = localeconv();
+        char point = lc && lc->decimal_point ? lc->decimal_point[0] : '.';
+        for (int i = 0; i < n; i++)
+            if (buf[i] == point)
+                buf[i] = '.';
+    }
+    durable__strbuf_put(b, buf, (size_t)n);
+}
+
+/* ---- tree ------------------------------------------------------------------- */
+
+static void tree_add(durable__jout *o, const char *key, cJSON *item)
+{
+    if (!item) {
+        durable__jo_fail(o, durable__error_oom());
+        return;
+    }
+    cJSON *parent = o->depth > 0 ? o->node[o->depth - 1] : NULL;
+    bool ok = !parent ? (o->root == NULL && (o->root = item) != NULL)
+              : cJSON_IsArray(parent) ? cJSON_AddItemToArray(parent, item)
+                                      : cJSON_AddItemToObject(parent, key, item);
+    if (!ok) {
+        cJSON_Delete(item);
+        durable__jo_fail(o, durable__error_oom());
+    }
+}
+
+/* ---- members ---------------------------------------------------------------- */
+
+void durable__jo_open(durable__jout *o, const char *key, bool array)
+{
+    if (o->rc < 0)
+        return;
+    if (o->depth == DJ_OUT_DEPTH) {
+        durable__jo_fail(o, durable__error_set(DURABLE_EINVAL, "JSON output nested too deep"));
+        return;
+    }
+    if (o->text) {
+        put_key(o, key);
+        durable__strbuf_put(o->text, array ? "[" : "{", 1);
+        o->array[o->depth] = array;
+        o->more[o->depth++] = false;
+        return;
+    }
+    cJSON *c = array ? cJSON_CreateArray() : cJSON_CreateObject();
+    tree_add(o, key, c);
+    if (o->rc == 0)
+        o->node[o->depth++] = c;
+}
+
+void durable__jo_close(durable__jout *o)
+{
+    if (o->rc < 0 || o->depth == 0)
+        return;
+    o->depth--;
+    if (o->text)
+        durable__strbuf_put(o->text, o->array[o->depth] ? "]" : "}", 1);
+}
+
+void durable__jo_str(durable__jout *o, const char *key, const char *v)
+{
+    if (o->rc < 0 || !v)
+        return;
+    if (o->text) {
+        put_key(o, key);
+        put_quoted(o->text, v);
+    } else {
+        tree_add(o, key, cJSON_CreateString(v));
+    }
+}
+
+static void jo_number(durable__jout *o, const char *key, double d)
+{
+    if (o->rc < 0)
+        return;
+    if (o->text) {
+        put_key(o, key);
+        put_number(o->text, d);
+    } else {
+        tree_add(o, key, cJSON_CreateNumber(d));
+    }
+}
+
+void durable__jo_int(durable__jout *o, const char *key, int64_t v)
+{
+    jo_number(o, key, (double)v);
+}
+
+void durable__jo_bool(durable__jout *o, const char *key, bool v)
+{
+    if (o->rc < 0)
+        return;
+    if (o->text) {
+        put_key(o, key);
+        durable__strbuf_puts(o->text, v ? "true" : "false");
+    } else {
+        tree_add(o, key, cJSON_CreateBool(v));
+    }
+}
+
+void durable__jo_ts(durable__jout *o, const char *key, int64_t ms, durable_ts_format fmt)
+{
+    char buf[40];
+    switch (fmt) {
+    case DURABLE_TS_EPOCH_SECONDS:
+        jo_number(o, key, (double)ms / 1000.0);
+        break;
+    case DURABLE_TS_RFC3339:
+        durable_ts_format_rfc3339(buf, sizeof buf, ms);
+        durable__jo_str(o, key, buf);
+        break;
+    case DURABLE_TS_EPOCH_MS:
+    default:
+        jo_number(o, key, (double)ms);
+        break;
+    }
+}
+
+int durable__jo_root(cJSON **out, durable__jout *o)
+{
+    *out = NULL;
+    if (o->rc < 0) {
+        cJSON_Delete(o->root);
+        o->root = NULL;
+        return o->rc;
+    }
+    *out = o->root;
+    o->root = NULL;
+    return 0;
+}
+
+int durable__jo_take(char **out, durable__jout *o, durable__strbuf *b)
+{
+    *out = durable__strbuf_take(b);
+    if (o->rc < 0 || !*out) {
+        durable_free(*out);
+        *out = NULL;
+        return o->rc < 0 ? o->rc : durable__error_oom();
+    }
+    return 0;
+}
