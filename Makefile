@@ -165,7 +165,7 @@ valgrind: deps
 # ThreadSanitizer over the threaded suites: the server thread, parallel/map
 # workers, the batcher, and the runner (its server thread, background runs,
 # responders and time skipping) and the SDK composites run through it.
-TSAN_TESTS ?= $(filter %server %thread %batcher %parallel %concurrency %sdk_engine_composites \
+TSAN_TESTS ?= $(filter %server %thread %batcher %batcher_worker %parallel %concurrency %sdk_engine_composites \
                 %testing_runner %testing_callbacks %testing_orch %testing_time,$(TEST_BINS:$(BUILD)/%=%))
 tsan: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-tsan OPTFLAGS="-O1 -g" SANFLAGS="-fsanitize=thread" \

@@ -7,9 +7,10 @@
  * sync enqueuer, a flusher, a refresher or a stopper. That saves two thread
  * hand-offs per synchronous checkpoint and, for an invocation that never
  * queues async work (a replay that ends in a wait), the thread altogether.
- * Async updates that nobody waits for are sent by a background thread,
- * started on the first async enqueue, which honours max_delay and the
- * limits. Either way one call is in flight at a time and calls take queue
+ * Async updates that nobody waits for are sent by a background sender
+ * loop, started on the first async enqueue, which honours max_delay and
+ * the limits. The loop runs on a borrowed checkpoint worker when one was
+ * given and is idle (no thread per invocation), else on a thread of its own. Either way one call is in flight at a time and calls take queue
  * prefixes, so the order rules below do not depend on who sends.
  *
  * Locking: one mutex guards the queue, the counters, the sticky status, the
@@ -36,6 +37,7 @@
 #include "model/internal.h"
 #include "sdk/batcher.h"
 #include "sdk/batcher_internal.h"
+#include "sdk/ckpt_worker.h"
 
 /* Orphan checks walk at most this many ancestors (cyclic links are cut). */
 #define MAX_DEPTH 256
@@ -68,7 +70,10 @@ struct durable__batcher {
     pthread_cond_t cv_work; /* to the thread: work, urgency or stop */
     pthread_cond_t cv_done; /* from a sender: entries were answered, the role is free */
     pthread_t thread;
-    bool has_thread; /* the async sender thread was started */
+    bool has_thread; /* the async sender loop was started */
+    durable__ckpt_worker *worker; /* borrowed; may run the sender loop */
+    bool on_worker;  /* the loop runs on `worker` (job worker_ticket), not on `thread` */
+    uint64_t worker_ticket;
     bool join_claimed, joined;
     bool sending;    /* a call is in flight (someone holds the sender role) */
     entry **taken;   /* the entries of the call in flight (sender only) */
@@ -509,11 +514,16 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* Start the async sender on first need. Caller holds mu. */
+/* Start the async sender on first need: on the worker if it is idle, else
+ * on a thread of our own (never wait for the worker). Caller holds mu. */
 static int ensure_thread(durable__batcher *b)
 {
     if (b->has_thread)
         return 0;
+    if (durable__ckpt_worker_try_run(b->worker, run, b, &b->worker_ticket)) {
+        b->on_worker = b->has_thread = true;
+        return 0;
+    }
     if (pthread_create(&b->thread, NULL, run, b) != 0)
         return durable__error_set(DURABLE_ERROR, "checkpoint batcher: cannot start the batcher "
                                                  "thread");
@@ -823,11 +833,15 @@ void durable__batcher_stop(durable__batcher *b)
         return;
     }
     b->join_claimed = true;
+    bool on_worker = b->on_worker;
     pthread_mutex_unlock(&b->mu);
-    /* Wake the thread to see `stopping` only now, after unlocking: woken
+    /* Wake the loop to see `stopping` only now, after unlocking: woken
      * under mu it would block on mu again. b lives until the join. */
     pthread_cond_signal(&b->cv_work);
-    pthread_join(b->thread, NULL);
+    if (on_worker)
+        durable__ckpt_worker_wait(b->worker, b->worker_ticket); /* the loop returned */
+    else
+        pthread_join(b->thread, NULL);
     pthread_mutex_lock(&b->mu);
     b->joined = true;
     pthread_cond_broadcast(&b->cv_done);
@@ -859,6 +873,16 @@ void durable__batcher_set_sleep(durable__batcher *b, durable__batcher_sleep_fn f
     pthread_mutex_lock(&b->mu);
     b->sleep_fn = fn;
     b->sleep_user = user;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void durable__batcher_set_worker(durable__batcher *b, durable__ckpt_worker *w)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    if (!b->has_thread)
+        b->worker = w;
     pthread_mutex_unlock(&b->mu);
 }
 

@@ -4,7 +4,8 @@
  * sends them to the service in checkpoint calls, one call at a time. A
  * caller that must wait (sync enqueue, flush, refresh, stop) makes the call
  * on its own thread when none is in flight; async updates nobody waits for
- * are sent by a background thread started on the first async enqueue.
+ * are sent by a background loop started on the first async enqueue, on a
+ * borrowed checkpoint worker (durable__batcher_set_worker) or its own thread.
  *
  * Per call it respects a byte limit (compact JSON of every update + token
  * length + 100), an update-count limit and, for async updates, a delay that
@@ -38,6 +39,7 @@
 #include "durable/client.h"
 #include "durable/common.h"
 #include "durable/model.h"
+#include "sdk/ckpt_worker.h"
 
 typedef struct durable__batcher durable__batcher;
 
@@ -59,7 +61,8 @@ typedef void (*durable__batcher_merge_fn)(void *user, const durable_operation_li
 /* client and merge are borrowed (they must outlive the batcher); arn and
  * token are copied. opts NULL = defaults; max_bytes/max_updates 0 and
  * negative delays/counts take the default (0 ms delays and 0 retries are
- * honoured). Starts no thread: the first async enqueue does. */
+ * honoured). Starts no thread: the first async enqueue does (or hands the
+ * loop to the worker, see durable__batcher_set_worker). */
 int durable__batcher_new(durable__batcher **out, durable_client *client, const char *arn,
                          const char *checkpoint_token, const durable__batcher_options *opts,
                          durable__batcher_merge_fn merge, void *merge_user);
@@ -87,8 +90,9 @@ const char *durable__batcher_errmsg(durable__batcher *b);
 /* True once a response came back without a CheckpointToken (execution closed). */
 bool durable__batcher_closed(durable__batcher *b);
 
-/* Flush, stop and join the thread (if one was started); later enqueues are refused
- * locally (DURABLE_ESTATE). Idempotent. */
+/* Flush, stop and join the sender loop (if one was started: its thread, or its
+ * job on the worker); later enqueues are refused locally (DURABLE_ESTATE).
+ * Idempotent. */
 void durable__batcher_stop(durable__batcher *b);
 void durable__batcher_free(durable__batcher *b); /* stops first; accepts NULL */
 
@@ -101,6 +105,13 @@ void durable__batcher_free(durable__batcher *b); /* stops first; accepts NULL */
 typedef const char *(*durable__parent_lookup_fn)(void *user, const char *op_id);
 void durable__batcher_sort(durable_operation_update *updates, size_t n,
                            durable__parent_lookup_fn known_parent, void *user);
+
+/* Run the async sender loop on w (borrowed: it must outlive the batcher)
+ * instead of a thread of the batcher's own, when w is idle at the first
+ * async enqueue; when w is busy (another batcher's loop), in another
+ * process (fork) or NULL, the batcher starts its own thread as without a
+ * worker. Call before the first enqueue; ignored once the loop started. */
+void durable__batcher_set_worker(durable__batcher *b, durable__ckpt_worker *w);
 
 /* ---- test hooks (additions to the agreed API) ------------------------------------ */
 

@@ -263,7 +263,8 @@ static int finish(durable_invocation_output *out, durable__exec *ex, durable_ctx
 
 static int start(durable__exec *ex, const durable_invocation_input *in,
                  durable_operation_list *take, const durable_invocation_options *o,
-                 cJSON **input_json, durable_invocation_output *out)
+                 durable__ckpt_worker *worker, cJSON **input_json,
+                 durable_invocation_output *out)
 {
     int rc = load_state(ex, in, take);
     if (rc)
@@ -304,12 +305,14 @@ static int start(durable__exec *ex, const durable_invocation_input *in,
         return invocation_error(out, DURABLE_INVOCATION_ERROR_INTERNAL,
                                 durable_error_last()->message);
     durable__batcher_set_parent_lookup(ex->batcher, durable__exec_parent_cb, ex);
+    durable__batcher_set_worker(ex->batcher, worker);
     return 0;
 }
 
 static int handle(durable_invocation_output *out, durable_client *client,
                   const durable_invocation_input *input, durable_operation_list *take,
-                  durable_handler_fn handler, void *user, const durable_invocation_options *opts)
+                  durable_handler_fn handler, void *user, const durable_invocation_options *opts,
+                  durable__ckpt_worker *worker)
 {
     if (!out || !client || !input || !handler)
         return durable__error_set(DURABLE_EINVAL,
@@ -327,7 +330,7 @@ static int handle(durable_invocation_output *out, durable_client *client,
         return invocation_error(out, DURABLE_INVOCATION_ERROR_INTERNAL,
                                 durable_error_last()->message);
     cJSON *input_json = NULL;
-    rc = start(ex, input, take, o, &input_json, out);
+    rc = start(ex, input, take, o, worker, &input_json, out);
     if (rc == 0) {
         durable_ctx *root = NULL;
         durable_invocation_info info;
@@ -362,12 +365,14 @@ int durable_handle_invocation(durable_invocation_output *out, durable_client *cl
                               const durable_invocation_input *input, durable_handler_fn handler,
                               void *user, const durable_invocation_options *opts)
 {
-    return handle(out, client, input, NULL, handler, user, opts);
+    return handle(out, client, input, NULL, handler, user, opts, NULL);
 }
 
 int durable__handle_invocation_take(durable_invocation_output *out, durable_client *client,
                                     durable_invocation_input *input, durable_handler_fn handler,
-                                    void *user, const durable_invocation_options *opts)
+                                    void *user, const durable_invocation_options *opts,
+                                    durable__ckpt_worker *worker)
 {
-    return handle(out, client, input, input ? &input->operations : NULL, handler, user, opts);
+    return handle(out, client, input, input ? &input->operations : NULL, handler, user, opts,
+                  worker);
 }

@@ -1,6 +1,7 @@
 /* The process-wide test environment: clock, checkpoint server thread, the
- * in-process client, and the change notification runs and waiting tests
- * share (testing.h "environment"). Engine side: never includes context.h. */
+ * in-process client, the checkpoint worker of the in-process invocations,
+ * and the change notification runs and waiting tests share (testing.h
+ * "environment"). Engine side: never includes context.h. */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct tenv {
     durable_vclock *vclock;        /* NULL when time is real */
     durable_server *server;
     durable_client *client;
+    durable__ckpt_worker *worker; /* owned; its thread starts with the first invocation */
     int active_runs;
 } tenv;
 
@@ -67,6 +69,9 @@ static void env_destroy(tenv *e)
 {
     if (!e)
         return;
+    /* Idle by now (teardown refuses while runs are active); its loops talk
+     * to the server, so it goes first. */
+    durable__ckpt_worker_free(e->worker);
     durable_client_free(e->client);
     durable_server_free(e->server);
     durable_vclock_free(e->vclock);
@@ -166,6 +171,9 @@ int durable__tenv_setup(durable__tenv_cfg *cfg)
     rc = durable_engine_client_new(&e->client, e->server);
     if (rc < 0)
         goto fail;
+    rc = durable__ckpt_worker_new(&e->worker);
+    if (rc < 0)
+        goto fail;
     if (e->vclock && strcmp(e->cfg.db_path, ":memory:") != 0) {
         /* A file may hold timestamps a previous (skipping) process wrote
          * ahead of real time: never let time go backwards on resume. */
@@ -239,6 +247,12 @@ durable_client *durable__tenv_client(void)
 {
     tenv *e = g_env;
     return e ? e->client : NULL;
+}
+
+durable__ckpt_worker *durable__tenv_worker(void)
+{
+    tenv *e = g_env;
+    return e ? e->worker : NULL;
 }
 
 bool durable__tenv_is_file(void)

@@ -45,7 +45,7 @@ int durable__invoke_inprocess(durable_invocation_output *out, durable__run *run,
     durable_invocation_options o;
     invocation_options(&o, run, request_id);
     return durable__handle_invocation_take(out, client, input, (durable_handler_fn)handler, user,
-                                           &o);
+                                           &o, durable__tenv_worker());
 }
 
 /* ---- crash isolation --------------------------------------------------------- */
@@ -128,6 +128,7 @@ static void child_main(int fd, durable__run *run, const durable_invocation_input
     o.logger.sink_user = &sink;
     durable_invocation_output out;
     memset(&out, 0, sizeof out);
+    /* No checkpoint worker: the environment's has no thread in this process. */
     rc = durable_handle_invocation(&out, client, input, (durable_handler_fn)handler, user, &o);
     cJSON *json = NULL;
     char *text = NULL;

@@ -26,6 +26,7 @@
 #include "durable/clock.h"
 #include "durable/common.h"
 #include "durable/model.h"
+#include "sdk/ckpt_worker.h"
 
 struct durable_ctx;
 struct durable_plugin;
@@ -75,6 +76,11 @@ const durable__tenv_cfg *durable__tenv_config(void);
 durable_client *durable__tenv_client(void);
 /* True when the environment uses a file database. */
 bool durable__tenv_is_file(void);
+/* The checkpoint worker that runs the batcher's async sender of the
+ * in-process invocations, one after another (borrowed; owned by the
+ * environment, freed by teardown), NULL when not set up. A forked child
+ * must not use it: its thread exists in the parent only. */
+durable__ckpt_worker *durable__tenv_worker(void);
 
 /* Run registration: while a run holds the environment, teardown refuses. */
 int durable__tenv_acquire(void);
