@@ -3,7 +3,9 @@
  * 6, 7, 8, 10). */
 #include <string.h>
 
+#include "sdk/ckpt_worker.h"
 #include "test_testing_prog.h"
+#include "testing/testing_internal.h"
 
 #define CASES 100
 
@@ -684,6 +686,36 @@ static void test_deferred_history_complete(void)
     }
 }
 
+/* The environment's checkpoint worker runs the batcher's async sender of
+ * every in-process invocation: one thread for the whole run, however many
+ * invocations it takes, and none before the first. */
+static void test_invocations_share_one_checkpoint_thread(void)
+{
+    env_up(true, 0);
+    durable__ckpt_worker *w = durable__tenv_worker();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL(durable__ckpt_worker_threads(w), 0);
+    prog p;
+    memset(&p, 0, sizeof p);
+    p.n = 8;
+    for (int i = 0; i < 4; i++) {
+        p.ops[2 * i] = (prog_op){ .kind = P_STEP, .name = "step", .value = i };
+        p.ops[2 * i + 1] = (prog_op){ .kind = P_WAIT, .name = "pause", .secs = 5 };
+    }
+    durable_test_runner *r = NULL;
+    durable_test_result *res = NULL;
+    CU_ASSERT_EQUAL_FATAL(run_prog(&res, &r, &p), 0);
+    CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_SUCCEEDED);
+    CU_ASSERT_EQUAL(durable_test_result_invocation_count(res), 5);
+    /* Each of the first four invocations starts one step (an async START). */
+    CU_ASSERT(durable__ckpt_worker_served(w) >= 4);
+    CU_ASSERT_EQUAL(durable__ckpt_worker_threads(w), 1);
+    durable_test_result_free(res);
+    durable_test_runner_free(r);
+    env_down();
+    CU_ASSERT_PTR_NULL(durable__tenv_worker());
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("testing_runner");
@@ -698,5 +730,6 @@ int main(void)
     DT_ADD(s, test_prop_registered_functions);
     DT_ADD(s, test_print_table);
     DT_ADD(s, test_deferred_history_complete);
+    DT_ADD(s, test_invocations_share_one_checkpoint_thread);
     return dt_run();
 }
