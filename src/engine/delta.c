@@ -5,42 +5,54 @@
  * every operation write would have to update): an operation changes only
  * through op_save, and after the watermark was last set that is either this
  * call (e->written) or an engine change in another call, which marks the row
- * undelivered (a partial index, empty in the common case). Rows are read
- * back by primary key, so the delta is exactly what is stored. */
+ * undelivered (a partial index, empty in the common case). A row this call
+ * wrote is taken from e->written, which holds it as it reads back (its
+ * last_changed_seq is above the watermark: the change counter moved past it
+ * to write it); an undelivered row is read back by primary key. */
 #include <stdlib.h>
 
 #include "engine/engine_internal.h"
 
-static int cmp_seq(const void *a, const void *b)
+/* A delta row: its start_seq and, when this call wrote it, the index of its
+ * latest write in e->written (-1: undelivered, read from the database). */
+typedef struct cand {
+    int64_t seq;
+    ptrdiff_t w;
+} cand;
+
+/* Start order; for one row its latest write first, then the database. */
+static int cmp_cand(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    const cand *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return (x->w < y->w) - (x->w > y->w);
 }
 
-static int push(int64_t **seqs, size_t *n, size_t *cap, int64_t seq)
+static int push(cand **c, size_t *n, size_t *cap, int64_t seq, ptrdiff_t w)
 {
     if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        int64_t *s = durable__realloc(*seqs, c * sizeof *s);
-        if (!s)
+        size_t k = *cap ? *cap * 2 : 16;
+        cand *p = durable__realloc(*c, k * sizeof *p);
+        if (!p)
             return durable__error_oom();
-        *seqs = s;
-        *cap = c;
+        *c = p;
+        *cap = k;
     }
-    (*seqs)[(*n)++] = seq;
+    (*c)[(*n)++] = (cand){seq, w};
     return 0;
 }
 
-/* Start sequences of the candidate rows: written by this call, or undelivered
- * (*undelivered counts those). */
-static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size_t *n,
+/* The candidate rows: written by this call, or undelivered (*undelivered
+ * counts those), in start order. */
+static int candidates(durable_engine *e, const eng_exec *x, cand **c, size_t *n,
                       size_t *undelivered)
 {
     size_t cap = 0;
     int rc = 0;
     for (size_t i = 0; i < e->written_count && rc == 0; i++)
         if (e->written[i].exec_rowid == x->rowid)
-            rc = push(seqs, n, &cap, e->written[i].start_seq);
+            rc = push(c, n, &cap, e->written[i].start_seq, (ptrdiff_t)i);
     sqlite3_stmt *st;
     if (rc < 0 || (rc = durable__db_prepare(e, &st,
                                             "SELECT start_seq FROM operations INDEXED BY "
@@ -49,7 +61,7 @@ static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size
         return rc;
     durable__db_i64(st, 1, x->rowid);
     while ((rc = durable__db_row(e, st, "load undelivered")) == 1) {
-        if ((rc = push(seqs, n, &cap, durable__col_i64(st, 0))) < 0) {
+        if ((rc = push(c, n, &cap, durable__col_i64(st, 0), -1)) < 0) {
             durable__db_reset(st);
             return rc;
         }
@@ -58,38 +70,57 @@ static int candidates(durable_engine *e, const eng_exec *x, int64_t **seqs, size
     if (rc < 0)
         return rc;
     if (*n > 1) /* qsort of a NULL array is undefined even for 0 items */
-        qsort(*seqs, *n, sizeof **seqs, cmp_seq);
+        qsort(*c, *n, sizeof **c, cmp_cand);
     return 0;
+}
+
+/* An undelivered row, when it changed after the watermark. */
+static int read_row(durable_engine *e, const eng_exec *x, int64_t seq,
+                    durable_operation_list *out)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations WHERE "
+                                 "execution_id = ?1 AND start_seq = ?2 AND last_changed_seq > ?3");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    durable__db_i64(st, 2, seq);
+    durable__db_i64(st, 3, x->delivered_seq);
+    if ((rc = durable__db_row(e, st, "load delta")) != 1)
+        return rc; /* 0: not changed since the watermark */
+    eng_op o;
+    rc = durable__op_from_row(&o, st);
+    durable__db_reset(st);
+    if (rc == 0)
+        rc = durable_operation_list_take(out, &o.op);
+    durable__eop_clear(&o);
+    return rc;
+}
+
+/* A copy of the row this call wrote (e->written[w]). */
+static int written_row(durable_engine *e, ptrdiff_t w, durable_operation_list *out)
+{
+    durable_operation op;
+    int rc = durable_operation_copy(&op, &e->written[w].op);
+    if (rc == 0 && (rc = durable_operation_list_take(out, &op)) < 0)
+        durable_operation_clear(&op);
+    return rc;
 }
 
 int durable__delta(durable_engine *e, eng_exec *x, durable_operation_list *out)
 {
-    int64_t *seqs = NULL;
+    cand *c = NULL;
     size_t n = 0, undelivered = 0;
-    int rc = candidates(e, x, &seqs, &n, &undelivered);
-    sqlite3_stmt *st = NULL;
-    if (rc == 0 && n)
-        rc = durable__db_prepare(e, &st,
-                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations WHERE "
-                                 "execution_id = ?1 AND start_seq = ?2 AND last_changed_seq > ?3");
+    int rc = candidates(e, x, &c, &n, &undelivered);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (i > 0 && seqs[i] == seqs[i - 1])
+        if (i > 0 && c[i].seq == c[i - 1].seq)
             continue; /* written twice, or written and undelivered */
-        if (undelivered && (rc = durable__op_mark_delivered(e, x, seqs[i])) < 0)
+        if (undelivered && (rc = durable__op_mark_delivered(e, x, c[i].seq)) < 0)
             break;
-        durable__db_i64(st, 1, x->rowid);
-        durable__db_i64(st, 2, seqs[i]);
-        durable__db_i64(st, 3, x->delivered_seq);
-        if ((rc = durable__db_row(e, st, "load delta")) != 1)
-            continue; /* 0: not changed since the watermark */
-        eng_op o;
-        rc = durable__op_from_row(&o, st);
-        durable__db_reset(st);
-        if (rc == 0)
-            rc = durable_operation_list_take(out, &o.op);
-        durable__eop_clear(&o);
+        rc = c[i].w >= 0 ? written_row(e, c[i].w, out) : read_row(e, x, c[i].seq, out);
     }
-    durable_free(seqs);
+    durable_free(c);
     if (rc < 0)
         return rc;
     x->delivered_seq = x->change_seq;

@@ -57,6 +57,7 @@ void durable_engine_close(durable_engine *e)
     durable_free(e->errmsg);
     durable_free(e->errtext);
     durable__state_cache_free(e->cache);
+    durable__written_clear(e);
     durable_free(e->written);
     durable__token_cache_clear(e);
     durable_free(e);
@@ -133,7 +134,7 @@ int durable__eng_begin(durable_engine *e, bool write)
         set_messages(e, 0, "", "");
     durable_error_clear();
     e->ops_dirty = false;
-    e->written_count = 0;
+    durable__written_clear(e);
     durable__state_cache_begin(e);
     e->now = durable_clock_now(e->clock);
     int rc = write ? durable__store_begin(e->store) : durable__store_begin_read(e->store);
@@ -150,6 +151,7 @@ int durable__eng_end(durable_engine *e, int rc)
         rc = durable__store_commit(e->store);
         if (rc >= 0) {
             durable__state_cache_committed(e);
+            durable__written_clear(e);
             return 0;
         }
     }

@@ -40,10 +40,13 @@ struct durable_engine {
     char *errtext;   /* SPEC text only */
     bool ops_dirty;  /* this call wrote operations (no state caching) */
     struct durable__state_cache *cache;
-    /* Operations this call wrote (execution row, start_seq): with the
-     * undelivered rows they are the checkpoint delta (SPEC §7.3). */
+    /* Operations this call wrote (execution row, start_seq, the operation
+     * as its row reads back), in write order: with the undelivered rows
+     * they are the checkpoint delta (SPEC §7.3), and on commit they bring
+     * the state cache up to date, neither reading the rows again. */
     struct eng_written {
         int64_t exec_rowid, start_seq;
+        durable_operation op;
     } *written;
     size_t written_count, written_cap;
     /* The last token minted or decoded and what it holds: decoding is a pure
@@ -167,6 +170,8 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
  * makes SQLite collect the rows in a temporary table first, even when no
  * row matches. */
 int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq);
+/* Forgets the operations the call wrote (e->written). */
+void durable__written_clear(durable_engine *e);
 /* Column list and row decoder shared by every operation query. */
 #define DURABLE__OP_COLUMNS                                                                 \
     "op_id, parent_id, name, type, subtype, status, start_ms, end_ms, input_payload, "     \

@@ -133,8 +133,25 @@ static int bind_common(sqlite3_stmt *st, const eng_exec *x, const eng_op *o, cha
     return 0;
 }
 
-/* Remember the write for this call's checkpoint delta. */
-static int note_written(durable_engine *e, const eng_exec *x, const eng_op *o)
+/* The operation as its row reads back (durable__op_from_row): ReplayChildren
+ * stored as 0/1, the error through its stored JSON. */
+static int stored_copy(durable_operation *out, const durable_operation *op, const char *error_json)
+{
+    durable_operation plain = *op;
+    plain.error = NULL;
+    int rc = durable_operation_copy(out, &plain);
+    if (rc < 0)
+        return rc;
+    if (out->replay_children != DURABLE_ABSENT)
+        out->replay_children = out->replay_children != 0;
+    if (error_json && (rc = durable__error_parse(&out->error, error_json)) < 0)
+        durable_operation_clear(out);
+    return rc;
+}
+
+/* Remember the write for this call's checkpoint delta and the state cache. */
+static int note_written(durable_engine *e, const eng_exec *x, const eng_op *o,
+                        const char *error_json)
 {
     if (e->written_count == e->written_cap) {
         size_t cap = e->written_cap ? e->written_cap * 2 : 16;
@@ -144,8 +161,20 @@ static int note_written(durable_engine *e, const eng_exec *x, const eng_op *o)
         e->written = w;
         e->written_cap = cap;
     }
-    e->written[e->written_count++] = (struct eng_written){x->rowid, o->start_seq};
-    return 0;
+    struct eng_written *w = &e->written[e->written_count];
+    w->exec_rowid = x->rowid;
+    w->start_seq = o->start_seq;
+    int rc = stored_copy(&w->op, &o->op, error_json);
+    if (rc == 0)
+        e->written_count++;
+    return rc;
+}
+
+void durable__written_clear(durable_engine *e)
+{
+    for (size_t i = 0; i < e->written_count; i++)
+        durable_operation_clear(&e->written[i].op);
+    e->written_count = 0;
 }
 
 int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_change)
@@ -193,15 +222,16 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
     if (o->in_db)
         durable__db_text_static(st, 23, durable_op_status_name(o->stored_status));
     rc = durable__db_done(e, st, o->in_db ? "update operation" : "insert operation");
+    if (rc == 0 && o->in_db && sqlite3_changes(durable__store_db(e->store)) != 1)
+        rc = durable__eng_fail(e, DURABLE_ESTATE, "Operation changed concurrently.",
+                               "operation %s", o->op.id);
+    if (rc == 0) {
+        o->in_db = true;
+        o->stored_status = o->op.status;
+        rc = note_written(e, x, o, error_json);
+    }
     durable_free(error_json);
-    if (rc < 0)
-        return rc;
-    if (o->in_db && sqlite3_changes(durable__store_db(e->store)) != 1)
-        return durable__eng_fail(e, DURABLE_ESTATE, "Operation changed concurrently.",
-                                 "operation %s", o->op.id);
-    o->in_db = true;
-    o->stored_status = o->op.status;
-    return note_written(e, x, o);
+    return rc;
 }
 
 int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq)

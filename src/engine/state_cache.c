@@ -12,7 +12,8 @@
  * engine reports the counter moves it made (exec_row.c) and the rows it
  * wrote (op_row.c). While each move starts where the entry's `expected`
  * counter stands, every change since change_seq is this engine's own and
- * its rows are in `dirty`, read back by primary key. Any other writer
+ * its rows are in `dirty`, as each commit wrote them (e->written), so they
+ * are not read again. Any other writer
  * (another process, another engine on the file) moves the counter to a
  * value the entry does not expect; then the rows with last_changed_seq > N
  * are read and merged, a scan of the execution's key range (no index on
@@ -33,7 +34,11 @@ typedef struct cache_entry {
     int64_t exec_rowid; /* 0 = unused */
     int64_t change_seq;
     int64_t expected;   /* change_seq after this engine's commits; -1 = unknown */
-    int64_t *dirty;     /* start_seq of rows this engine wrote since change_seq */
+    struct dirty_row {  /* a row this engine wrote since change_seq */
+        int64_t seq;    /* its start_seq */
+        size_t order;   /* writes of one row: the last one counts */
+        durable_operation op; /* as written (owned) */
+    } *dirty;
     size_t dirty_count, dirty_cap;
     uint64_t used;      /* LRU stamp */
     durable_operation *ops; /* start order */
@@ -63,8 +68,16 @@ static uint64_t hash(const char *s)
     return h;
 }
 
+static void dirty_clear(cache_entry *c)
+{
+    for (size_t i = 0; i < c->dirty_count; i++)
+        durable_operation_clear(&c->dirty[i].op);
+    c->dirty_count = 0;
+}
+
 static void entry_reset(cache_entry *c)
 {
+    dirty_clear(c);
     for (size_t i = 0; i < c->count; i++)
         durable_operation_clear(&c->ops[i]);
     durable_free(c->ops);
@@ -185,34 +198,33 @@ static int load_rows(durable_engine *e, cache_entry *c, int64_t rowid, int64_t s
     return rc;
 }
 
-static int cmp_seq(const void *a, const void *b)
+/* Start order; for one row its last write first. */
+static int cmp_dirty(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    const struct dirty_row *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return (x->order < y->order) - (x->order > y->order);
 }
 
-/* Read back the rows this engine wrote, by primary key, in start order (so
- * new operations append). 1 = reload needed. */
-static int load_dirty(durable_engine *e, cache_entry *c)
+/* Take the rows this engine wrote, in start order (so new operations
+ * append). 1 = reload needed. */
+static int load_dirty(cache_entry *c)
 {
-    qsort(c->dirty, c->dirty_count, sizeof *c->dirty, cmp_seq);
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
-                                 "SELECT " DURABLE__OP_COLUMNS " FROM operations "
-                                 "WHERE execution_id = ?1 AND start_seq = ?2");
+    qsort(c->dirty, c->dirty_count, sizeof *c->dirty, cmp_dirty);
+    int rc = 0;
     for (size_t i = 0; i < c->dirty_count && rc == 0; i++) {
-        if (i && c->dirty[i] == c->dirty[i - 1])
-            continue; /* written twice */
-        durable__db_i64(st, 1, c->exec_rowid);
-        durable__db_i64(st, 2, c->dirty[i]);
-        rc = durable__db_row(e, st, "load changed operation");
-        if (rc == 0)
-            return 1; /* gone: cannot happen to a committed row, but reload */
-        if (rc == 1) {
-            rc = take_row(c, st);
-            durable__db_reset(st);
-        }
+        if (i && c->dirty[i].seq == c->dirty[i - 1].seq)
+            continue; /* an earlier write of the same row */
+        eng_op o;
+        durable__eop_init(&o);
+        o.op = c->dirty[i].op;
+        o.start_seq = c->dirty[i].seq;
+        durable_operation_init(&c->dirty[i].op);
+        rc = put(c, &o);
+        durable__eop_clear(&o);
     }
+    dirty_clear(c);
     return rc;
 }
 
@@ -245,7 +257,7 @@ static int refresh(durable_engine *e, cache_entry *c, const eng_exec *x)
     if (c->change_seq == x->change_seq)
         return 0;
     if (c->expected == x->change_seq)
-        return load_dirty(e, c); /* every change since is this engine's own */
+        return load_dirty(c); /* every change since is this engine's own */
     return load_rows(e, c, x->rowid, c->change_seq); /* merge what changed */
 }
 
@@ -271,7 +283,7 @@ int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable
     }
     c->exec_rowid = x->rowid;
     c->change_seq = c->expected = x->change_seq;
-    c->dirty_count = 0;
+    dirty_clear(c);
     *ops = c->ops;
     *seqs = c->seq;
     *sizes = c->size;
@@ -308,16 +320,18 @@ void durable__state_cache_note_move(durable_engine *e, int64_t rowid, int64_t fr
 static void distrust(cache_entry *c)
 {
     c->expected = -1;
-    c->dirty_count = 0;
+    dirty_clear(c);
 }
 
-static void add_dirty(cache_entry *c, int64_t start_seq)
+/* Moves op (as written) into the entry's dirty rows. */
+static void add_dirty(cache_entry *c, int64_t start_seq, durable_operation *op)
 {
     if (c->expected < 0)
         return;
     if (c->dirty_count == c->dirty_cap) {
         size_t cap = c->dirty_cap ? c->dirty_cap * 2 : 16;
-        int64_t *d = cap <= DIRTY_MAX ? durable__realloc(c->dirty, cap * sizeof *d) : NULL;
+        struct dirty_row *d = cap <= DIRTY_MAX ? durable__realloc(c->dirty, cap * sizeof *d)
+                                               : NULL;
         if (!d) {
             distrust(c);
             return;
@@ -325,7 +339,9 @@ static void add_dirty(cache_entry *c, int64_t start_seq)
         c->dirty = d;
         c->dirty_cap = cap;
     }
-    c->dirty[c->dirty_count++] = start_seq;
+    c->dirty[c->dirty_count] = (struct dirty_row){start_seq, c->dirty_count, *op};
+    c->dirty_count++;
+    durable_operation_init(op);
 }
 
 void durable__state_cache_committed(durable_engine *e)
@@ -347,7 +363,7 @@ void durable__state_cache_committed(durable_engine *e)
     for (size_t i = 0; i < e->written_count; i++) {
         cache_entry *c = find_entry(sc, e->written[i].exec_rowid);
         if (c)
-            add_dirty(c, e->written[i].start_seq);
+            add_dirty(c, e->written[i].start_seq, &e->written[i].op);
     }
     sc->move_count = 0;
 }
