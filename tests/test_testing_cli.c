@@ -319,10 +319,6 @@ static void build_db(void)
     CU_ASSERT_FATAL(durable_store_open(&f.store, dbpath, &so) == 0);
     durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
     eo.clock = durable_vclock_clock(f.vc);
-    /* No invocation deadline for cli-3's invocation: the runner in the child
-     * process skips its clock to the file's next due timer, whoever owns it,
-     * and could close this invocation between ef_invoke and ef_complete. */
-    eo.invocation_timeout_seconds = 0;
     CU_ASSERT_FATAL(durable_engine_open(&f.eng, f.store, &eo) == 0);
     durable_list_request lr = {0};
     lr.durable_execution_name = "cli-1";

@@ -3,6 +3,7 @@
  * (seed properties 4 and 19). */
 #include <string.h>
 
+#include "support/engine_fixture.h"
 #include "test_testing_prog.h"
 
 #define CASES 100
@@ -348,6 +349,155 @@ static void test_real_time_wait(void)
     env_down();
 }
 
+/* ---- a shared file: a run skips to and fires its own deadlines only ------------------- */
+
+#define OTHER_TYPES "ExecutionStarted,WaitStarted,CallbackStarted"
+
+/* Execution "other", started on the file at path through a second engine
+ * handle on clock c (as another runner, the CLI or a test's own engine
+ * would): its invocation stays in flight after checkpointing a wait of
+ * wait_s and a callback timing out after cb_s; its execution timeout is
+ * exec_s. Its invocation deadline (900 s) is armed too. */
+static void other_start(ef *f, const char *path, const durable_clock *c, int64_t wait_s,
+                        int64_t cb_s, int64_t exec_s)
+{
+    memset(f, 0, sizeof *f);
+    CU_ASSERT_FATAL(durable_store_open(&f->store, path, NULL) == 0);
+    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
+    eo.clock = c;
+    CU_ASSERT_FATAL(durable_engine_open(&f->eng, f->store, &eo) == 0);
+    durable_start_options o = DURABLE_START_OPTIONS_INIT;
+    o.execution_name = "other";
+    o.timeout_seconds = exec_s;
+    CU_ASSERT_FATAL(durable_engine_start_execution(&f->arn, NULL, f->eng, "other-fn", &o) == 0);
+    CU_ASSERT_FATAL(ef_invoke(f) == 0);
+    durable_operation_update u;
+    ef_wait(&u, "1", wait_s);
+    CU_ASSERT_FATAL(ef_cp1(f, &u) == 0);
+    ef_callback(&u, "2", cb_s, 0);
+    CU_ASSERT_FATAL(ef_cp1(f, &u) == 0);
+    EF_ASSERT_TYPES(f, OTHER_TYPES);
+}
+
+/* "other" is as other_start left it although its deadlines (the earliest
+ * at wait_due) passed on the run's clock: RUNNING, the same invocation in
+ * flight, wait and callback STARTED, not one event more, every timer still
+ * armed; and its invocation still ends normally. */
+static void other_untouched(ef *f, int64_t wait_due)
+{
+    durable_execution_state st;
+    memset(&st, 0, sizeof st);
+    CU_ASSERT_FATAL(durable_engine_execution_state(&st, f->eng, f->arn) == 0);
+    CU_ASSERT_EQUAL(st.status, DURABLE_EXEC_RUNNING);
+    CU_ASSERT(st.invocation_in_flight);
+    CU_ASSERT(st.inflight_invocation_id && strcmp(st.inflight_invocation_id, f->inv) == 0);
+    durable_execution_state_clear(&st);
+    durable_operation op;
+    CU_ASSERT_FATAL(ef_get_op(f, "1", &op) == 0);
+    CU_ASSERT_EQUAL(op.status, DURABLE_OP_STARTED);
+    durable_operation_clear(&op);
+    CU_ASSERT_FATAL(ef_get_op(f, "2", &op) == 0);
+    CU_ASSERT_EQUAL(op.status, DURABLE_OP_STARTED);
+    durable_operation_clear(&op);
+    EF_ASSERT_TYPES(f, OTHER_TYPES);
+    /* The run's execution is closed: the file's earliest timer is other's wait. */
+    int64_t when = 0;
+    CU_ASSERT_EQUAL(durable_engine_next_due(&when, f->eng), 0);
+    CU_ASSERT_EQUAL(when, wait_due);
+    CU_ASSERT_EQUAL(ef_complete(f, DURABLE_INVOCATION_PENDING, NULL, NULL), 0);
+    EF_ASSERT_TYPES(f, OTHER_TYPES ",InvocationCompleted");
+}
+
+static void shared_env_up(const char *path, bool skip)
+{
+    durable_test_env_config cfg = DURABLE_TEST_ENV_CONFIG_INIT;
+    cfg.db_path = path;
+    cfg.skip_time = skip;
+    cfg.deterministic_clock = skip;
+    cfg.start_time_ms = EF_T0;
+    int rc = durable_test_env_setup(&cfg);
+    if (rc != 0)
+        fprintf(stderr, "env setup: %s\n", durable_error_last()->message);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+/* Skipping a year on a file where another execution's wait (60 s), callback
+ * timeout (120 s), execution timeout (300 s) and invocation timeout (900 s)
+ * fall inside that year: the run moves its clock to its own wait only. */
+static void test_skip_time_leaves_other_executions_timers(void)
+{
+    char *path = dt_temp_path("shared-skip");
+    durable_vclock *vc = NULL;
+    CU_ASSERT_FATAL(durable_vclock_new(&vc, DURABLE_VCLOCK_FIXED, EF_T0) == 0);
+    ef other;
+    other_start(&other, path, durable_vclock_clock(vc), 60, 120, 300);
+
+    shared_env_up(path, true);
+    prog p;
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.ops[0] = (prog_op){ .kind = P_WAIT, .name = "year", .secs = 365 * 86400 };
+    durable_test_runner *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_test_runner_new(&r, prog_handler, &p, "long"), 0);
+    durable_test_result *res = NULL;
+    int rc = durable_test_runner_run(&res, r, NULL);
+    if (rc != 0)
+        fprintf(stderr, "run: %s\n", durable_error_last()->message);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_SUCCEEDED);
+    /* One invocation before the wait, one after: no stop at other's deadlines. */
+    CU_ASSERT_EQUAL(durable_test_result_invocation_count(res), 2);
+    CU_ASSERT_EQUAL(p.invocations, 2);
+    durable_test_operation *w = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_test_result_get_operation(&w, res, "year"), 0);
+    CU_ASSERT_EQUAL(durable_test_operation_status(w), DURABLE_OP_SUCCEEDED);
+    CU_ASSERT(durable_test_env_now() >= EF_T0 + 365 * 86400 * 1000LL);
+    durable_test_result_free(res);
+    durable_test_runner_free(r);
+    env_down();
+
+    other_untouched(&other, EF_T0 + 60000);
+    ef_close(&other);
+    durable_vclock_free(vc);
+    dt_remove_db(path);
+    free(path);
+}
+
+/* Real time (timer scheduler): the run waits 2 s; another execution's wait
+ * (1 s), callback timeout (1 s) and execution timeout (2 s) come due first
+ * and are not the run's to fire. */
+static void test_real_time_leaves_other_executions_timers(void)
+{
+    char *path = dt_temp_path("shared-real");
+    ef other;
+    other_start(&other, path, durable_clock_real(), 1, 1, 2);
+    int64_t wait_due = durable_clock_now(durable_clock_real()) + 1000;
+
+    shared_env_up(path, false);
+    prog p;
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.ops[0] = (prog_op){ .kind = P_WAIT, .name = "two-seconds", .secs = 2 };
+    durable_test_runner *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_test_runner_new(&r, prog_handler, &p, "realtime"), 0);
+    durable_test_result *res = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_test_runner_run(&res, r, NULL), 0);
+    CU_ASSERT_EQUAL(durable_test_result_status(res), DURABLE_EXEC_SUCCEEDED);
+    CU_ASSERT_EQUAL(durable_test_result_invocation_count(res), 2);
+    durable_test_result_free(res);
+    durable_test_runner_free(r);
+    env_down();
+
+    int64_t when = 0;
+    CU_ASSERT_EQUAL(durable_engine_next_due(&when, other.eng), 0);
+    /* Armed within a few ms of wait_due (read just after the checkpoint). */
+    CU_ASSERT(when <= wait_due && when > wait_due - 1000);
+    other_untouched(&other, when);
+    ef_close(&other);
+    dt_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("testing_time");
@@ -357,5 +507,7 @@ int main(void)
     DT_ADD(s, test_heartbeat_and_execution_timeouts);
     DT_ADD(s, test_deterministic_histories);
     DT_ADD(s, test_real_time_wait);
+    DT_ADD(s, test_skip_time_leaves_other_executions_timers);
+    DT_ADD(s, test_real_time_leaves_other_executions_timers);
     return dt_run();
 }

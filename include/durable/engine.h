@@ -278,6 +278,29 @@ int durable_engine_fire_due(int *fired_out, durable_engine *e);
  * *when_out untouched) when none is armed. */
 int durable_engine_next_due(int64_t *when_out, durable_engine *e);
 
+/*
+ * fire_due and next_due restricted to the timers of the executions named by
+ * arns[0..count): a timer of any other execution on the file is neither
+ * reported nor fired, however early it is due (a runner sharing its file
+ * with other runners, the CLI or a second engine must not fire their waits,
+ * retries, callback timeouts or invocation and execution deadlines). Across
+ * the set the firing order is fire_due's. A firing may still change an
+ * execution outside the set exactly as under fire_due (a chained target
+ * that times out completes its parent's CHAINED_INVOKE operation). A closed
+ * execution has no timers. arns and its strings are borrowed for the call;
+ * duplicates are allowed; count 0 is the empty set (nothing fires; next_due_of
+ * → DURABLE_ENOTFOUND). Errors: DURABLE_EINVAL "Execution not found." (where:
+ * "arns[i] <arn>") when an ARN names no execution of the file, and for a
+ * NULL arns with count > 0 or a NULL entry — nothing fires then; otherwise
+ * as fire_due / next_due (DURABLE_ENOTFOUND "No timer is armed." when no
+ * timer of the set is armed, *when_out untouched). Cost: one ARN lookup per
+ * entry plus the timer-index reads of the unscoped calls.
+ */
+int durable_engine_fire_due_of(int *fired_out, durable_engine *e, const char *const *arns,
+                               size_t count);
+int durable_engine_next_due_of(int64_t *when_out, durable_engine *e, const char *const *arns,
+                               size_t count);
+
 /* ---- what needs doing ---------------------------------------------------- */
 
 typedef struct durable_engine_string_list {

@@ -2,7 +2,9 @@
  * an indexed query; fire_due fires what is due at the engine clock's now in
  * deadline order, then start-sequence order, one timer at a time (each
  * firing disarms its timer, and may disarm others, e.g. closing an
- * execution). */
+ * execution). The _of variants see only the timers of a set of executions:
+ * a runner sharing its file with other runners fires its own timers only. */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine_internal.h"
@@ -17,22 +19,54 @@ enum {
     T_CB_HEARTBEAT
 };
 
-/* One row per armed timer: kind, due, start_seq, execution row, op id. */
-#define TIMER_UNION                                                                              \
+/* Where a statement looks: SCOPE_ALL every execution; SCOPE_SET only the
+ * executions whose rowids are in the JSON array bound to ?2 (the list is
+ * built once per statement run). The unary + keeps an operation or callback
+ * branch on its timer index, which holds the armed timers only; without it
+ * the planner reads every operation of the set through the primary key.
+ * Execution rows are looked up by rowid (no +). */
+#define SCOPE_ALL(col) ""
+#define SCOPE_SET(col) " AND " col " IN (SELECT value FROM json_each(?2))"
+
+/* One row per armed timer due at ?1: kind, due, start_seq, execution row,
+ * op id. */
+#define TIMER_UNION(SCOPE)                                                                       \
     "SELECT CASE type WHEN 'WAIT' THEN 4 ELSE 5 END AS kind, timer_ms AS due, start_seq AS seq, " \
-    "execution_id AS xid, op_id FROM operations WHERE timer_ms IS NOT NULL AND timer_ms <= ?1 "  \
-    "UNION ALL SELECT 6, c.timeout_deadline_ms, o.start_seq, c.execution_id, c.op_id "           \
+    "execution_id AS xid, op_id FROM operations WHERE timer_ms IS NOT NULL AND timer_ms <= ?1"   \
+    SCOPE("+execution_id")                                                                       \
+    " UNION ALL SELECT 6, c.timeout_deadline_ms, o.start_seq, c.execution_id, c.op_id "          \
     "FROM callbacks c JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id " \
-    "WHERE c.timeout_deadline_ms IS NOT NULL AND c.timeout_deadline_ms <= ?1 "                  \
-    "UNION ALL SELECT 7, c.heartbeat_deadline_ms, o.start_seq, c.execution_id, c.op_id "         \
+    "WHERE c.timeout_deadline_ms IS NOT NULL AND c.timeout_deadline_ms <= ?1"                    \
+    SCOPE("+c.execution_id")                                                                     \
+    " UNION ALL SELECT 7, c.heartbeat_deadline_ms, o.start_seq, c.execution_id, c.op_id "        \
     "FROM callbacks c JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id " \
-    "WHERE c.heartbeat_deadline_ms IS NOT NULL AND c.heartbeat_deadline_ms <= ?1 "              \
-    "UNION ALL SELECT 1, deadline_ms, 0, id, NULL FROM executions "                              \
-    "WHERE deadline_ms IS NOT NULL AND deadline_ms <= ?1 "                                       \
-    "UNION ALL SELECT 2, invocation_deadline_ms, 0, id, NULL FROM executions "                   \
-    "WHERE invocation_deadline_ms IS NOT NULL AND invocation_deadline_ms <= ?1 "                 \
-    "UNION ALL SELECT 3, retry_invocation_ms, 0, id, NULL FROM executions "                      \
-    "WHERE retry_invocation_ms IS NOT NULL AND retry_invocation_ms <= ?1"
+    "WHERE c.heartbeat_deadline_ms IS NOT NULL AND c.heartbeat_deadline_ms <= ?1"                \
+    SCOPE("+c.execution_id")                                                                     \
+    " UNION ALL SELECT 1, deadline_ms, 0, id, NULL FROM executions "                             \
+    "WHERE deadline_ms IS NOT NULL AND deadline_ms <= ?1" SCOPE("id")                            \
+    " UNION ALL SELECT 2, invocation_deadline_ms, 0, id, NULL FROM executions "                  \
+    "WHERE invocation_deadline_ms IS NOT NULL AND invocation_deadline_ms <= ?1" SCOPE("id")      \
+    " UNION ALL SELECT 3, retry_invocation_ms, 0, id, NULL FROM executions "                     \
+    "WHERE retry_invocation_ms IS NOT NULL AND retry_invocation_ms <= ?1" SCOPE("id")
+
+#define DUE_TIMERS(SCOPE) "SELECT kind, due, seq, xid, op_id FROM (" TIMER_UNION(SCOPE) ")"
+
+/* The earliest armed timer: each min() reads its timer index from the low
+ * end and stops at the first row in scope. */
+#define NEXT_DUE(SCOPE)                                                                          \
+    "SELECT min(due) FROM ("                                                                     \
+    "SELECT min(timer_ms) AS due FROM operations WHERE timer_ms IS NOT NULL"                     \
+    SCOPE("+execution_id")                                                                       \
+    " UNION ALL SELECT min(timeout_deadline_ms) FROM callbacks "                                 \
+    "WHERE timeout_deadline_ms IS NOT NULL" SCOPE("+execution_id")                               \
+    " UNION ALL SELECT min(heartbeat_deadline_ms) FROM callbacks "                               \
+    "WHERE heartbeat_deadline_ms IS NOT NULL" SCOPE("+execution_id")                             \
+    " UNION ALL SELECT min(deadline_ms) FROM executions WHERE deadline_ms IS NOT NULL"           \
+    SCOPE("id")                                                                                  \
+    " UNION ALL SELECT min(invocation_deadline_ms) FROM executions "                             \
+    "WHERE invocation_deadline_ms IS NOT NULL" SCOPE("id")                                       \
+    " UNION ALL SELECT min(retry_invocation_ms) FROM executions "                                \
+    "WHERE retry_invocation_ms IS NOT NULL" SCOPE("id") ")"
 
 typedef struct due_timer {
     int kind;
@@ -52,18 +86,20 @@ static bool fires_before(sqlite3_stmt *st, const int64_t best[4])
     return false;
 }
 
-/* 1 and *t filled when a timer is due. The due rows are few and each
+/* 1 and *t filled when a timer of the scope (NULL = every execution, else
+ * a JSON array of execution rowids) is due. The due rows are few and each
  * branch of the union reads them through its timer index; the first in
  * firing order is picked here rather than by ORDER BY ... LIMIT 1, which
  * opens a sorter on every call. */
-static int next_due_timer(durable_engine *e, due_timer *t)
+static int next_due_timer(durable_engine *e, due_timer *t, const char *scope)
 {
     sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
-                                 "SELECT kind, due, seq, xid, op_id FROM (" TIMER_UNION ")");
+    int rc = durable__db_prepare(e, &st, scope ? DUE_TIMERS(SCOPE_SET) : DUE_TIMERS(SCOPE_ALL));
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, e->now);
+    if (scope)
+        durable__db_text_static(st, 2, scope);
     int64_t best[4] = {0};
     bool found = false;
     while ((rc = durable__db_row(e, st, "find due timer")) == 1) {
@@ -223,11 +259,11 @@ static int fire_exec(durable_engine *e, eng_exec *x, const due_timer *t)
     return rc;
 }
 
-static int fire_all(durable_engine *e, int *fired)
+static int fire_all(durable_engine *e, int *fired, const char *scope)
 {
     for (;;) {
         due_timer t = {0};
-        int rc = next_due_timer(e, &t);
+        int rc = next_due_timer(e, &t, scope);
         if (rc <= 0)
             return rc;
         eng_exec x;
@@ -245,7 +281,52 @@ static int fire_all(durable_engine *e, int *fired)
     }
 }
 
-int durable_engine_fire_due(int *fired_out, durable_engine *e)
+/* *out: "[rowid,...]" of the executions arns name, for SCOPE_SET's ?2.
+ * Rowids rather than ARNs: the timer rows carry the rowid, and an ARN that
+ * names no execution is reported here instead of silently matching nothing. */
+static int scope_of(char **out, durable_engine *e, const char *const *arns, size_t count)
+{
+    *out = NULL;
+    if (count && !arns)
+        return durable__eng_fail(e, DURABLE_EINVAL, "arns is required when count > 0", NULL);
+    size_t cap = 3 + count * 21; /* brackets, NUL, and per rowid 20 digits and a comma */
+    char *json = durable__malloc(cap);
+    if (!json)
+        return durable__error_oom();
+    size_t len = 0;
+    json[len++] = '[';
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st, "SELECT id FROM executions WHERE arn = ?1");
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (!arns[i]) {
+            rc = durable__eng_fail(e, DURABLE_EINVAL, "DurableExecutionArn is required.",
+                                   "arns[%zu]", i);
+            break;
+        }
+        durable__db_text_static(st, 1, arns[i]);
+        rc = durable__db_row(e, st, "find execution");
+        if (rc == 0) {
+            rc = durable__eng_fail(e, DURABLE_EINVAL, "Execution not found.",
+                                   "arns[%zu] %s", i, arns[i]);
+        } else if (rc == 1) {
+            len += (size_t)snprintf(json + len, cap - len, "%s%lld", i ? "," : "",
+                                    (long long)durable__col_i64(st, 0));
+            durable__db_reset(st);
+            rc = 0;
+        }
+    }
+    if (rc < 0) {
+        durable_free(json);
+        return rc;
+    }
+    json[len++] = ']';
+    json[len] = '\0';
+    *out = json;
+    return 0;
+}
+
+static int fire_due(int *fired_out, durable_engine *e, bool scoped, const char *const *arns,
+                    size_t count)
 {
     if (!e)
         return durable__error_set(DURABLE_EINVAL, "engine is required");
@@ -255,45 +336,69 @@ int durable_engine_fire_due(int *fired_out, durable_engine *e)
     int rc = durable__eng_begin(e, true);
     if (rc < 0)
         return rc;
-    rc = durable__eng_end(e, fire_all(e, &fired));
+    char *scope = NULL;
+    if (scoped)
+        rc = scope_of(&scope, e, arns, count);
+    if (rc == 0)
+        rc = fire_all(e, &fired, scope);
+    durable_free(scope);
+    rc = durable__eng_end(e, rc);
     if (rc == 0 && fired_out)
         *fired_out = fired;
     return rc;
 }
 
-int durable_engine_next_due(int64_t *when_out, durable_engine *e)
+int durable_engine_fire_due(int *fired_out, durable_engine *e)
+{
+    return fire_due(fired_out, e, false, NULL, 0);
+}
+
+int durable_engine_fire_due_of(int *fired_out, durable_engine *e, const char *const *arns,
+                               size_t count)
+{
+    return fire_due(fired_out, e, true, arns, count);
+}
+
+static int next_due(int64_t *when_out, durable_engine *e, bool scoped, const char *const *arns,
+                    size_t count)
 {
     if (!when_out || !e)
         return durable__error_set(DURABLE_EINVAL, "when_out and engine are required");
     int rc = durable__eng_begin(e, false);
     if (rc < 0)
         return rc;
+    char *scope = NULL;
+    if (scoped)
+        rc = scope_of(&scope, e, arns, count);
     sqlite3_stmt *st;
-    rc = durable__db_prepare(
-        e, &st,
-        "SELECT min(due) FROM ("
-        "SELECT min(timer_ms) AS due FROM operations WHERE timer_ms IS NOT NULL "
-        "UNION ALL SELECT min(timeout_deadline_ms) FROM callbacks "
-        "WHERE timeout_deadline_ms IS NOT NULL "
-        "UNION ALL SELECT min(heartbeat_deadline_ms) FROM callbacks "
-        "WHERE heartbeat_deadline_ms IS NOT NULL "
-        "UNION ALL SELECT min(deadline_ms) FROM executions WHERE deadline_ms IS NOT NULL "
-        "UNION ALL SELECT min(invocation_deadline_ms) FROM executions "
-        "WHERE invocation_deadline_ms IS NOT NULL "
-        "UNION ALL SELECT min(retry_invocation_ms) FROM executions "
-        "WHERE retry_invocation_ms IS NOT NULL)");
+    if (rc == 0)
+        rc = durable__db_prepare(e, &st, scoped ? NEXT_DUE(SCOPE_SET) : NEXT_DUE(SCOPE_ALL));
     bool found = false;
     int64_t when = 0;
+    if (rc == 0 && scope)
+        durable__db_text_static(st, 2, scope);
     if (rc == 0 && (rc = durable__db_row(e, st, "next due timer")) == 1) {
         found = !durable__col_null(st, 0);
         when = durable__col_i64(st, 0);
         durable__db_reset(st);
         rc = 0;
     }
+    durable_free(scope);
     if (rc == 0 && !found)
         rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "No timer is armed.", NULL);
     rc = durable__eng_end(e, rc);
     if (rc == 0)
         *when_out = when;
     return rc;
+}
+
+int durable_engine_next_due(int64_t *when_out, durable_engine *e)
+{
+    return next_due(when_out, e, false, NULL, 0);
+}
+
+int durable_engine_next_due_of(int64_t *when_out, durable_engine *e, const char *const *arns,
+                               size_t count)
+{
+    return next_due(when_out, e, true, arns, count);
 }

@@ -214,6 +214,42 @@ static int discover_callbacks(durable_engine *e, disc *d)
     return 0;
 }
 
+/* The ARNs of the run's executions (borrowed from run; free the array with
+ * durable_free). Timers are looked up and fired for these only: the file
+ * may hold executions of another runner, the CLI or a test's own engine,
+ * whose deadlines are not this run's to skip to or fire. */
+static int own_arns(const char ***out, const durable__run *run)
+{
+    *out = durable__calloc(run->exec_count ? run->exec_count : 1, sizeof **out);
+    if (!*out)
+        return durable__error_oom();
+    for (size_t i = 0; i < run->exec_count; i++)
+        (*out)[i] = run->execs[i].arn;
+    return 0;
+}
+
+/* The next deadline of the run's executions. */
+static int own_next_due(int64_t *when, durable_engine *e, const durable__run *run)
+{
+    const char **arns;
+    int rc = own_arns(&arns, run);
+    if (rc == 0)
+        rc = durable_engine_next_due_of(when, e, arns, run->exec_count);
+    durable_free(arns);
+    return rc;
+}
+
+/* Fire what is due of the run's executions. */
+static int own_fire_due(durable_engine *e, const durable__run *run)
+{
+    const char **arns;
+    int rc = own_arns(&arns, run);
+    if (rc == 0)
+        rc = durable_engine_fire_due_of(NULL, e, arns, run->exec_count);
+    durable_free(arns);
+    return rc;
+}
+
 /* True when `when` is the deadline of one of the run's executions. */
 static int is_own_deadline(bool *out, durable_engine *e, const durable__run *run, int64_t when)
 {
@@ -295,7 +331,7 @@ static int discover_on_server(durable_engine *e, void *argp)
         return 0;
 
     int64_t when = 0;
-    rc = durable_engine_next_due(&when, e);
+    rc = own_next_due(&when, e, run);
     if (rc == DURABLE_ENOTFOUND) {
         rc = 0;
     } else if (rc == 0) {
@@ -565,7 +601,7 @@ static int pending_apply(durable_engine *e, durable__run *run, pending *p)
     if (p->fire) {
         rc = apply_due_actions(run, p->fire_now, e);
         if (rc == 0)
-            rc = durable_engine_fire_due(NULL, e);
+            rc = own_fire_due(e, run);
     }
     return rc;
 }

@@ -1,0 +1,268 @@
+/* Timers of a set of executions (durable_engine_next_due_of /
+ * durable_engine_fire_due_of): a timer outside the set is never reported nor
+ * fired, and across the set the firings are those of fire_due. */
+#include <string.h>
+
+#include "support/engine_fixture.h"
+#include "support/testutil.h"
+
+/* g: a second execution `name` on f's engine (g shares f's clock, store and
+ * engine; only g->arn, g->inv and g->token are g's), with its first
+ * invocation started. */
+static void start_on(ef *g, ef *f, const char *name, int64_t timeout_seconds)
+{
+    memset(g, 0, sizeof *g);
+    g->vc = f->vc;
+    g->store = f->store;
+    g->eng = f->eng;
+    durable_start_options o = DURABLE_START_OPTIONS_INIT;
+    o.execution_name = name;
+    o.timeout_seconds = timeout_seconds;
+    CU_ASSERT_FATAL(durable_engine_start_execution(&g->arn, NULL, g->eng, "fn", &o) == 0);
+    CU_ASSERT_FATAL(ef_invoke(g) == 0);
+}
+
+static void drop(ef *g)
+{
+    durable_free(g->arn);
+    durable_free(g->inv);
+    durable_free(g->token);
+    memset(g, 0, sizeof *g);
+}
+
+static durable_op_status op_status(ef *f, const char *path)
+{
+    durable_operation op;
+    if (ef_get_op(f, path, &op) != 0)
+        return (durable_op_status)0;
+    durable_op_status s = op.status;
+    durable_operation_clear(&op);
+    return s;
+}
+
+static void test_set_sees_and_fires_only_its_timers(void)
+{
+    ef f, a, b;
+    ef_open(&f);
+    start_on(&a, &f, "a", 3600);
+    start_on(&b, &f, "b", 60);
+    durable_operation_update u;
+    /* a: a 10 s wait. b: a 5 s wait and a callback timing out after 20 s;
+     * its execution times out after 60 s. */
+    ef_wait(&u, "1", 10);
+    CU_ASSERT_FATAL(ef_cp1(&a, &u) == 0);
+    CU_ASSERT_FATAL(ef_complete(&a, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+    ef_wait(&u, "1", 5);
+    CU_ASSERT_FATAL(ef_cp1(&b, &u) == 0);
+    ef_callback(&u, "2", 20, 0);
+    CU_ASSERT_FATAL(ef_cp1(&b, &u) == 0);
+    CU_ASSERT_FATAL(ef_complete(&b, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+
+    const char *only_a[] = { a.arn };
+    const char *only_b[] = { b.arn };
+    const char *both[] = { b.arn, a.arn, b.arn }; /* duplicates allowed */
+    int64_t when = 0;
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, only_a, 1), 0);
+    CU_ASSERT_EQUAL(when, EF_T0 + 10000);
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, only_b, 1), 0);
+    CU_ASSERT_EQUAL(when, EF_T0 + 5000);
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, both, 3), 0);
+    CU_ASSERT_EQUAL(when, EF_T0 + 5000);
+    int64_t all = 0;
+    CU_ASSERT_EQUAL(durable_engine_next_due(&all, f.eng), 0);
+    CU_ASSERT_EQUAL(all, when);
+
+    /* Everything of both is due: a's set fires a's wait only. */
+    ef_advance(&f, 30000);
+    char *b_before = ef_history_types(&b);
+    int fired = -1;
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, only_a, 1), 0);
+    CU_ASSERT_EQUAL(fired, 1);
+    CU_ASSERT_EQUAL(op_status(&a, "1"), DURABLE_OP_SUCCEEDED);
+    CU_ASSERT_EQUAL(op_status(&b, "1"), DURABLE_OP_STARTED);
+    CU_ASSERT_EQUAL(op_status(&b, "2"), DURABLE_OP_STARTED);
+    EF_ASSERT_TYPES(&b, b_before);
+    free(b_before);
+    /* What a has left is its execution deadline, not b's earlier timers. */
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, only_a, 1), 0);
+    CU_ASSERT_EQUAL(when, EF_T0 + 3600 * 1000LL);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, only_a, 1), 0);
+    CU_ASSERT_EQUAL(fired, 0);
+
+    /* An ARN of no execution: rejected, and nothing of the rest fires. */
+    const char *bad[] = { b.arn, "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/"
+                                 "durable-execution/nosuch/00000000-0000-0000-0000-000000000000" };
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, bad, 2), DURABLE_EINVAL);
+    CU_ASSERT_EQUAL(fired, 0);
+    CU_ASSERT(strstr(durable_engine_errmsg(f.eng), "arns[1]") != NULL);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Execution not found.");
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, bad, 2), DURABLE_EINVAL);
+    const char *null_entry[] = { NULL };
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, null_entry, 1), DURABLE_EINVAL);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, NULL, 1), DURABLE_EINVAL);
+    CU_ASSERT_EQUAL(op_status(&b, "1"), DURABLE_OP_STARTED);
+    /* The empty set has no timers. */
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, NULL, 0), DURABLE_ENOTFOUND);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, NULL, 0), 0);
+    CU_ASSERT_EQUAL(fired, 0);
+    CU_ASSERT_EQUAL(op_status(&b, "1"), DURABLE_OP_STARTED);
+
+    /* b's set: its wait, its callback timeout and its execution timeout, in
+     * deadline order. */
+    ef_advance(&f, 30000);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_of(&fired, f.eng, only_b, 1), 0);
+    CU_ASSERT_EQUAL(fired, 3);
+    CU_ASSERT_EQUAL(op_status(&b, "1"), DURABLE_OP_SUCCEEDED);
+    CU_ASSERT_EQUAL(op_status(&b, "2"), DURABLE_OP_TIMED_OUT);
+    EF_ASSERT_TYPES(&b, "ExecutionStarted,WaitStarted,CallbackStarted,InvocationCompleted,"
+                        "WaitSucceeded,CallbackTimedOut,ExecutionTimedOut");
+    /* A closed execution has no timers. */
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, only_b, 1), DURABLE_ENOTFOUND);
+    drop(&a);
+    drop(&b);
+    ef_close(&f);
+}
+
+/* ---- property: the set's firings are fire_due's ---------------------------------- */
+
+#define CASES 60
+#define EXECS 3 /* the set is the first two; the third is outside it */
+
+/* Random timers on execution g: waits, step retries, callbacks with timeout
+ * and heartbeat timeouts, all within a few seconds so that deadlines tie. */
+static void random_timers(ef *g, dt_rng *rng)
+{
+    int n = 1 + (int)dt_rng_below(rng, 5);
+    for (int i = 0; i < n; i++) {
+        char path[8];
+        snprintf(path, sizeof path, "%d", i + 1);
+        durable_operation_update u;
+        switch (dt_rng_below(rng, 3)) {
+        case 0:
+            ef_wait(&u, path, 1 + (int64_t)dt_rng_below(rng, 4));
+            break;
+        case 1:
+            ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, path);
+            CU_ASSERT_FATAL(ef_cp1(g, &u) == 0);
+            ef_retry(&u, path, 1 + (int64_t)dt_rng_below(rng, 4), "Transient");
+            break;
+        default:
+            ef_callback(&u, path, (int64_t)dt_rng_below(rng, 5), (int64_t)dt_rng_below(rng, 5));
+            break;
+        }
+        CU_ASSERT_FATAL(ef_cp1(g, &u) == 0);
+    }
+    if (dt_rng_below(rng, 2))
+        CU_ASSERT_FATAL(ef_complete(g, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+}
+
+/* Types, timestamps and op ids of g's history, then the status of each of
+ * its operations "1".."5" (random_timers' paths), as one string (malloc;
+ * free()). */
+static char *fingerprint(ef *g)
+{
+    durable_history_response h = {0};
+    if (ef_history(g, &h) != 0)
+        return strdup("<history error>");
+    size_t cap = 256 + h.count * 96;
+    char *s = malloc(cap);
+    size_t len = 0;
+    s[0] = 0;
+    for (size_t i = 0; i < h.count; i++) {
+        const durable_event *ev = &h.events[i];
+        /* Execution events carry the ARN's id, which differs between twins. */
+        bool exec_event = ev->type == DURABLE_EVENT_EXECUTION_STARTED ||
+                          ev->type == DURABLE_EVENT_EXECUTION_TIMED_OUT;
+        len += (size_t)snprintf(s + len, cap - len, "%s@%lld:%s;",
+                                durable_event_type_name(ev->type), (long long)ev->timestamp,
+                                exec_event || !ev->id ? "-" : ev->id);
+    }
+    durable_history_response_clear(&h);
+    for (int i = 1; i <= 5; i++) {
+        char path[8];
+        snprintf(path, sizeof path, "%d", i);
+        durable_operation op;
+        bool found = ef_get_op(g, path, &op) == 0;
+        len += (size_t)snprintf(s + len, cap - len, "op%d=%s;", i,
+                                found ? durable_op_status_name(op.status) : "none");
+        if (found)
+            durable_operation_clear(&op);
+    }
+    return s;
+}
+
+static void test_prop_set_fires_as_fire_due(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng rng;
+    dt_rng_init(&rng, seed ^ 0x71e5);
+    for (int c = 0; c < CASES; c++) {
+        /* Twin engines built from the same draws: `scoped` fires with the
+         * set, `whole` with fire_due. */
+        ef scoped, whole;
+        ef_open(&scoped);
+        ef_open(&whole);
+        ef sx[EXECS], wx[EXECS];
+        for (int x = 0; x < EXECS; x++) {
+            char name[8];
+            snprintf(name, sizeof name, "e%d", x);
+            int64_t timeout = 1 + (int64_t)dt_rng_below(&rng, 6);
+            dt_rng saved = rng;
+            start_on(&sx[x], &scoped, name, timeout);
+            random_timers(&sx[x], &rng);
+            rng = saved;
+            start_on(&wx[x], &whole, name, timeout);
+            random_timers(&wx[x], &rng);
+        }
+        const char *set[] = { sx[0].arn, sx[1].arn };
+        char *outside = fingerprint(&sx[2]);
+        for (int round = 0; round < 4; round++) {
+            int64_t step = (int64_t)dt_rng_below(&rng, 2500);
+            ef_advance(&scoped, step);
+            ef_advance(&whole, step);
+            /* The set's next deadline is the earlier of its members'. */
+            int64_t w_set = 0, w0 = 0, w1 = 0;
+            int rs = durable_engine_next_due_of(&w_set, scoped.eng, set, 2);
+            int r0 = durable_engine_next_due_of(&w0, scoped.eng, set, 1);
+            int r1 = durable_engine_next_due_of(&w1, scoped.eng, set + 1, 1);
+            if (r0 != 0)
+                w0 = w1;
+            if (r1 != 0)
+                w1 = w0;
+            DT_PROP(rs == (r0 == 0 || r1 == 0 ? 0 : DURABLE_ENOTFOUND), seed, c);
+            DT_PROP(rs != 0 || w_set == (w0 < w1 ? w0 : w1), seed, c);
+            int fired = 0;
+            DT_PROP(durable_engine_fire_due_of(&fired, scoped.eng, set, 2) == 0, seed, c);
+            DT_PROP(durable_engine_fire_due(NULL, whole.eng) == 0, seed, c);
+            for (int x = 0; x < 2; x++) {
+                char *a = fingerprint(&sx[x]), *b = fingerprint(&wx[x]);
+                DT_PROP(strcmp(a, b) == 0, seed, c);
+                if (strcmp(a, b) != 0)
+                    fprintf(stderr, "  set:   %s\n  whole: %s\n", a, b);
+                free(a);
+                free(b);
+            }
+            /* Nothing of the set is due any more. */
+            rs = durable_engine_next_due_of(&w_set, scoped.eng, set, 2);
+            DT_PROP(rs == DURABLE_ENOTFOUND || (rs == 0 && w_set > ef_now(&scoped)), seed, c);
+            char *now_outside = fingerprint(&sx[2]);
+            DT_PROP(strcmp(now_outside, outside) == 0, seed, c);
+            free(now_outside);
+        }
+        free(outside);
+        for (int x = 0; x < EXECS; x++) {
+            drop(&sx[x]);
+            drop(&wx[x]);
+        }
+        ef_close(&scoped);
+        ef_close(&whole);
+    }
+}
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("engine_timer_scope");
+    DT_ADD(s, test_set_sees_and_fires_only_its_timers);
+    DT_ADD(s, test_prop_set_fires_as_fire_due);
+    return dt_run();
+}
