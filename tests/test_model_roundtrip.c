@@ -743,6 +743,32 @@ static void test_text_event_details(void)
     }
 }
 
+/* The batcher sizes each update it queues from the text side; the size
+ * must be what the wire body (cJSON's compact print) will carry. */
+static void test_text_update_size(void)
+{
+    for (int c = 0; c < CASES * 2; c++) {
+        durable_operation_update u;
+        rupdate(&u);
+        if (coin()) { /* any bytes, escaped or not */
+            durable_free(u.payload);
+            u.payload = rbytes();
+        }
+        cJSON *tree = NULL;
+        size_t size = 0;
+        CU_ASSERT_EQUAL_FATAL(durable_operation_update_to_json(&tree, &u), 0);
+        CU_ASSERT_EQUAL_FATAL(durable__update_json_size(&size, &u), 0);
+        char *want = durable_json_print(tree);
+        DT_PROP(want && strlen(want) == size, SEED, c);
+        if (want && strlen(want) != size)
+            fprintf(stderr, "  case %d: cJSON %zu bytes, size %zu: %s\n", c, strlen(want), size,
+                    want);
+        durable_free(want);
+        cJSON_Delete(tree);
+        durable_operation_update_clear(&u);
+    }
+}
+
 static void test_text_error_object(void)
 {
     for (int c = 0; c < CASES; c++) {
@@ -818,6 +844,7 @@ int main(void)
     DT_ADD(s, test_text_checkpoint_response);
     DT_ADD(s, test_text_event_details);
     DT_ADD(s, test_text_error_object);
+    DT_ADD(s, test_text_update_size);
     DT_ADD(s, test_text_numbers);
     return dt_run();
 }

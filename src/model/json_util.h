@@ -146,6 +146,9 @@ int durable__event_details_text(char **out, const durable_event *e, durable_ts_f
 int durable__error_object_text(char **out, const durable_error_object *e);
 int durable__checkpoint_response_text(char **out, const durable_checkpoint_response *r,
                                       durable_ts_format fmt);
+/* The length of durable_json_print(durable_operation_update_to_json(u)),
+ * without building the tree (the batcher sizes every update it queues). */
+int durable__update_json_size(size_t *out, const durable_operation_update *u);
 int durable__execution_info_decode(durable_execution_info *out, const cJSON *json,
                                    const char *path);
 /* Operations array at key into l (appended). */

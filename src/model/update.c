@@ -3,7 +3,7 @@
  * type rules of §5 belong to the engine, which has their exact messages. */
 #include <string.h>
 
-#include "model/json_util.h"
+#include "model/json_out.h"
 
 void durable_operation_update_init(durable_operation_update *u)
 {
@@ -71,67 +71,79 @@ static const char *const options_keys[] = {NULL, "ContextOptions", "StepOptions"
                                            "CallbackOptions", "ChainedInvokeOptions"};
 #define OPTIONS_KINDS 6
 
-static int add_options(cJSON *j, const durable_operation_update *u)
+static void put_int_opt(durable__jout *o, const char *key, int64_t v)
 {
-    cJSON *o = NULL;
-    int rc;
+    if (v != DURABLE_ABSENT)
+        durable__jo_int(o, key, v);
+}
+
+static void put_options(durable__jout *o, const durable_operation_update *u)
+{
     if (u->options <= DURABLE_OPTIONS_NONE || (int)u->options >= OPTIONS_KINDS)
-        return 0;
-    if ((rc = durable__jadd_obj(&o, j, options_keys[u->options])) < 0)
-        return rc;
+        return;
+    durable__jo_open(o, options_keys[u->options], false);
     switch (u->options) {
     case DURABLE_OPTIONS_CONTEXT:
         if (u->replay_children != DURABLE_ABSENT)
-            rc = durable__jadd_bool(o, "ReplayChildren", u->replay_children != 0);
+            durable__jo_bool(o, "ReplayChildren", u->replay_children != 0);
         break;
     case DURABLE_OPTIONS_STEP:
-        if (u->next_attempt_delay_seconds != DURABLE_ABSENT)
-            rc = durable__jadd_int(o, "NextAttemptDelaySeconds", u->next_attempt_delay_seconds);
+        put_int_opt(o, "NextAttemptDelaySeconds", u->next_attempt_delay_seconds);
         break;
     case DURABLE_OPTIONS_WAIT:
-        if (u->wait_seconds != DURABLE_ABSENT)
-            rc = durable__jadd_int(o, "WaitSeconds", u->wait_seconds);
+        put_int_opt(o, "WaitSeconds", u->wait_seconds);
         break;
     case DURABLE_OPTIONS_CALLBACK:
-        if (u->timeout_seconds != DURABLE_ABSENT)
-            rc = durable__jadd_int(o, "TimeoutSeconds", u->timeout_seconds);
-        if (rc == 0 && u->heartbeat_timeout_seconds != DURABLE_ABSENT)
-            rc = durable__jadd_int(o, "HeartbeatTimeoutSeconds", u->heartbeat_timeout_seconds);
+        put_int_opt(o, "TimeoutSeconds", u->timeout_seconds);
+        put_int_opt(o, "HeartbeatTimeoutSeconds", u->heartbeat_timeout_seconds);
         break;
     case DURABLE_OPTIONS_CHAINED_INVOKE:
-        rc = durable__jadd_str(o, "FunctionName", u->function_name);
-        if (rc == 0)
-            rc = durable__jadd_str(o, "TenantId", u->tenant_id);
+        durable__jo_str(o, "FunctionName", u->function_name);
+        durable__jo_str(o, "TenantId", u->tenant_id);
         break;
     default:
         break;
     }
-    return rc;
+    durable__jo_close(o);
+}
+
+/* The one encoder of an OperationUpdate, for both outputs (json_out.h). */
+static void put_update(durable__jout *o, const durable_operation_update *u)
+{
+    durable__jo_open(o, NULL, false);
+    durable__jo_str(o, "Id", u->id);
+    durable__jo_str(o, "ParentId", u->parent_id);
+    durable__jo_str(o, "Name", u->name);
+    durable__jo_str(o, "SubType", u->subtype);
+    if (u->type != DURABLE_OP_TYPE_NONE)
+        durable__jo_str(o, "Type", durable_op_type_name(u->type));
+    if (u->action != DURABLE_ACTION_NONE)
+        durable__jo_str(o, "Action", durable_op_action_name(u->action));
+    durable__jo_str(o, "Payload", u->payload);
+    if (u->error)
+        durable__put_error(o, "Error", u->error);
+    put_options(o, u);
+    durable__jo_close(o);
 }
 
 int durable_operation_update_to_json(cJSON **out, const durable_operation_update *u)
 {
-    int rc = 0;
-    cJSON *j = cJSON_CreateObject();
-    *out = NULL;
-    if (!j)
-        return durable__error_oom();
-    DJ_TRY(durable__jadd_str(j, "Id", u->id));
-    DJ_TRY(durable__jadd_str(j, "ParentId", u->parent_id));
-    DJ_TRY(durable__jadd_str(j, "Name", u->name));
-    DJ_TRY(durable__jadd_str(j, "SubType", u->subtype));
-    if (u->type != DURABLE_OP_TYPE_NONE)
-        DJ_TRY(durable__jadd_str(j, "Type", durable_op_type_name(u->type)));
-    if (u->action != DURABLE_ACTION_NONE)
-        DJ_TRY(durable__jadd_str(j, "Action", durable_op_action_name(u->action)));
-    DJ_TRY(durable__jadd_str(j, "Payload", u->payload));
-    if (u->error)
-        DJ_TRY(durable__jadd_error(j, "Error", u->error));
-    DJ_TRY(add_options(j, u));
-    *out = j;
-    return 0;
-fail:
-    cJSON_Delete(j);
+    durable__jout o;
+    durable__jo_tree(&o, NULL);
+    put_update(&o, u);
+    return durable__jo_root(out, &o);
+}
+
+int durable__update_json_size(size_t *out, const durable_operation_update *u)
+{
+    durable__strbuf b = {0};
+    durable__jout o;
+    durable__jo_text(&o, &b);
+    put_update(&o, u);
+    char *text = NULL;
+    int rc = durable__jo_take(&text, &o, &b);
+    *out = rc == 0 ? strlen(text) : 0;
+    durable_free(text);
     return rc;
 }
 

@@ -35,6 +35,7 @@
 
 #include "durable/ids.h"
 #include "model/internal.h"
+#include "model/json_util.h"
 #include "sdk/batcher.h"
 #include "sdk/batcher_internal.h"
 #include "sdk/ckpt_worker.h"
@@ -708,18 +709,12 @@ int durable__batcher_enqueue(durable__batcher *b, const durable_operation_update
     if (!b || !u)
         return durable__error_set(DURABLE_EINVAL, "durable__batcher_enqueue: batcher and update "
                                                   "are required");
-    cJSON *json = NULL;
-    int rc = durable_operation_update_to_json(&json, u);
+    size_t bytes = 0;
+    int rc = durable__update_json_size(&bytes, u);
     if (rc) {
         durable__error_prefix("checkpoint of operation %s", u->id ? u->id : "(no Id)");
         return rc;
     }
-    char *text = durable_json_print(json);
-    cJSON_Delete(json);
-    if (!text)
-        return durable__error_oom();
-    size_t bytes = strlen(text);
-    durable_free(text);
 
     entry *e = durable__calloc(1, sizeof *e);
     if (!e)
