@@ -48,6 +48,9 @@ typedef struct durable__strbuf {
     int oom;
 } durable__strbuf;
 
+/* Room for n more bytes and a terminator at b->p + b->len (NULL once out
+ * of memory), for writers that fill it and advance b->len themselves. */
+char *durable__strbuf_room(durable__strbuf *b, size_t n);
 void durable__strbuf_put(durable__strbuf *b, const char *s, size_t n);
 void durable__strbuf_puts(durable__strbuf *b, const char *s);
 /* The finished string (never NULL on success, "" when nothing was put), now

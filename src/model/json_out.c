@@ -39,36 +39,37 @@ void durable__jo_fail(durable__jout *o, int rc)
 static void put_quoted(durable__strbuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    durable__strbuf_put(b, "\"", 1);
-    const char *run = s;
-    for (const unsigned char *p = (const unsigned char *)s;; p++) {
+    size_t n = strlen(s);
+    char *out = durable__strbuf_room(b, n * 6 + 2), *w = out; /* every byte escaped at worst */
+    if (!out)
+        return;
+    *w++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *w++ = (char)c;
             continue;
-        durable__strbuf_put(b, run, (size_t)((const char *)p - run));
-        if (c == 0)
-            break;
-        char esc[6] = {'\\', 0};
-        size_t n = 2;
+        }
+        *w++ = '\\';
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '\b': *w++ = 'b'; break;
+        case '\f': *w++ = 'f'; break;
+        case '\n': *w++ = 'n'; break;
+        case '\r': *w++ = 'r'; break;
+        case '\t': *w++ = 't'; break;
         default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
+            memcpy(w, "u00", 3);
+            w[3] = hex[c >> 4];
+            w[4] = hex[c & 15];
+            w += 5;
             break;
         }
-        durable__strbuf_put(b, esc, n);
-        run = (const char *)p + 1;
     }
-    durable__strbuf_put(b, "\"", 1);
+    *w++ = '"';
+    *w = '\0';
+    b->len += (size_t)(w - out);
 }
 
 /* The separator and key before a member (text output). */

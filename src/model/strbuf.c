@@ -3,10 +3,10 @@
 
 #include "model/internal.h"
 
-void durable__strbuf_put(durable__strbuf *b, const char *s, size_t n)
+char *durable__strbuf_room(durable__strbuf *b, size_t n)
 {
     if (b->oom)
-        return;
+        return NULL;
     if (b->len + n + 1 > b->cap) {
         /* Doubling keeps appends amortised O(1). */
         size_t cap = b->cap ? b->cap : 64;
@@ -15,12 +15,20 @@ void durable__strbuf_put(durable__strbuf *b, const char *s, size_t n)
         char *p = durable__realloc(b->p, cap);
         if (!p) {
             b->oom = 1;
-            return;
+            return NULL;
         }
         b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, s, n);
+    return b->p + b->len;
+}
+
+void durable__strbuf_put(durable__strbuf *b, const char *s, size_t n)
+{
+    char *w = durable__strbuf_room(b, n);
+    if (!w)
+        return;
+    memcpy(w, s, n);
     b->len += n;
     b->p[b->len] = '\0';
 }
