@@ -19,14 +19,16 @@ enum {
     T_CB_HEARTBEAT
 };
 
-/* Where a statement looks: SCOPE_ALL every execution; SCOPE_SET only the
- * executions whose rowids are in the JSON array bound to ?2 (the list is
- * built once per statement run). The unary + keeps an operation or callback
- * branch on its timer index, which holds the armed timers only; without it
- * the planner reads every operation of the set through the primary key.
+/* Where a statement looks: SCOPE_ALL every execution; SCOPE_ONE only the
+ * execution whose rowid is bound to ?2 (a set of executions runs the
+ * statement once per member: an IN over a bound list would rebuild the list
+ * in every branch of the union on every run, which cost more than the
+ * timers themselves). The unary + keeps an operation or callback branch on
+ * its timer index, which holds the armed timers only; without it the
+ * planner reads every operation of the execution through the primary key.
  * Execution rows are looked up by rowid (no +). */
 #define SCOPE_ALL(col) ""
-#define SCOPE_SET(col) " AND " col " IN (SELECT value FROM json_each(?2))"
+#define SCOPE_ONE(col) " AND " col " = ?2"
 
 /* One row per armed timer due at ?1: kind, due, start_seq, execution row,
  * op id. */
@@ -75,7 +77,15 @@ typedef struct due_timer {
     char *op_id;
 } due_timer;
 
-/* (due, seq, kind, xid) of a row of TIMER_UNION: the firing order. */
+/* Executions to look at: all of them (`all`), or the listed rowids. */
+typedef struct scope {
+    bool all;
+    int64_t *rowids;
+    size_t count;
+} scope;
+
+/* (due, seq, kind, xid) of a row of TIMER_UNION, the firing order, is
+ * before best's. */
 static bool fires_before(sqlite3_stmt *st, const int64_t best[4])
 {
     int64_t k[4] = {durable__col_i64(st, 1), durable__col_i64(st, 2), durable__col_i64(st, 0),
@@ -86,37 +96,50 @@ static bool fires_before(sqlite3_stmt *st, const int64_t best[4])
     return false;
 }
 
-/* 1 and *t filled when a timer of the scope (NULL = every execution, else
- * a JSON array of execution rowids) is due. The due rows are few and each
- * branch of the union reads them through its timer index; the first in
- * firing order is picked here rather than by ORDER BY ... LIMIT 1, which
- * opens a sorter on every call. */
-static int next_due_timer(durable_engine *e, due_timer *t, const char *scope)
+/* One run of the due-timer statement (?2 = rowid when scoped): keeps in
+ * best/t the first timer in firing order, of this run and earlier ones. */
+static int scan_due(durable_engine *e, sqlite3_stmt *st, due_timer *t, int64_t best[4],
+                    bool *found)
 {
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st, scope ? DUE_TIMERS(SCOPE_SET) : DUE_TIMERS(SCOPE_ALL));
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, e->now);
-    if (scope)
-        durable__db_text_static(st, 2, scope);
-    int64_t best[4] = {0};
-    bool found = false;
+    int rc;
     while ((rc = durable__db_row(e, st, "find due timer")) == 1) {
-        if (found && !fires_before(st, best))
+        if (*found && !fires_before(st, best))
             continue;
         char *op_id = durable__col_dup(st, 4);
         if (!op_id && !durable__col_null(st, 4)) {
             durable__db_reset(st);
             return durable__error_oom();
         }
-        found = true;
+        *found = true;
         best[0] = durable__col_i64(st, 1);
         best[1] = durable__col_i64(st, 2);
         best[2] = durable__col_i64(st, 0);
         best[3] = durable__col_i64(st, 3);
         durable_free(t->op_id);
         t->op_id = op_id;
+    }
+    return rc;
+}
+
+/* 1 and *t filled when a timer in the scope is due. The due rows are few
+ * and each branch of the union reads them through its timer index; the
+ * first in firing order is picked here rather than by ORDER BY ... LIMIT 1,
+ * which opens a sorter on every call. */
+static int next_due_timer(durable_engine *e, due_timer *t, const scope *sc)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st, sc->all ? DUE_TIMERS(SCOPE_ALL) : DUE_TIMERS(SCOPE_ONE));
+    if (rc < 0)
+        return rc;
+    int64_t best[4] = {0};
+    bool found = false;
+    size_t runs = sc->all ? 1 : sc->count;
+    for (size_t i = 0; i < runs && rc == 0; i++) {
+        /* (each run ends with a reset, which clears the bindings) */
+        durable__db_i64(st, 1, e->now);
+        if (!sc->all)
+            durable__db_i64(st, 2, sc->rowids[i]);
+        rc = scan_due(e, st, t, best, &found);
     }
     if (rc < 0 || !found) {
         durable_free(t->op_id);
@@ -259,11 +282,11 @@ static int fire_exec(durable_engine *e, eng_exec *x, const due_timer *t)
     return rc;
 }
 
-static int fire_all(durable_engine *e, int *fired, const char *scope)
+static int fire_all(durable_engine *e, int *fired, const scope *sc)
 {
     for (;;) {
         due_timer t = {0};
-        int rc = next_due_timer(e, &t, scope);
+        int rc = next_due_timer(e, &t, sc);
         if (rc <= 0)
             return rc;
         eng_exec x;
@@ -281,20 +304,17 @@ static int fire_all(durable_engine *e, int *fired, const char *scope)
     }
 }
 
-/* *out: "[rowid,...]" of the executions arns name, for SCOPE_SET's ?2.
- * Rowids rather than ARNs: the timer rows carry the rowid, and an ARN that
- * names no execution is reported here instead of silently matching nothing. */
-static int scope_of(char **out, durable_engine *e, const char *const *arns, size_t count)
+/* sc: the rowids of the executions arns name (each looked up once per
+ * call). Rowids rather than ARNs: the timer rows carry the rowid, and an
+ * ARN that names no execution is reported here instead of silently
+ * matching nothing. */
+static int scope_of(scope *sc, durable_engine *e, const char *const *arns, size_t count)
 {
-    *out = NULL;
+    memset(sc, 0, sizeof *sc);
     if (count && !arns)
         return durable__eng_fail(e, DURABLE_EINVAL, "arns is required when count > 0", NULL);
-    size_t cap = 3 + count * 21; /* brackets, NUL, and per rowid 20 digits and a comma */
-    char *json = durable__malloc(cap);
-    if (!json)
+    if (count && !(sc->rowids = durable__calloc(count, sizeof *sc->rowids)))
         return durable__error_oom();
-    size_t len = 0;
-    json[len++] = '[';
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st, "SELECT id FROM executions WHERE arn = ?1");
     for (size_t i = 0; i < count && rc == 0; i++) {
@@ -309,20 +329,12 @@ static int scope_of(char **out, durable_engine *e, const char *const *arns, size
             rc = durable__eng_fail(e, DURABLE_EINVAL, "Execution not found.",
                                    "arns[%zu] %s", i, arns[i]);
         } else if (rc == 1) {
-            len += (size_t)snprintf(json + len, cap - len, "%s%lld", i ? "," : "",
-                                    (long long)durable__col_i64(st, 0));
+            sc->rowids[sc->count++] = durable__col_i64(st, 0);
             durable__db_reset(st);
             rc = 0;
         }
     }
-    if (rc < 0) {
-        durable_free(json);
-        return rc;
-    }
-    json[len++] = ']';
-    json[len] = '\0';
-    *out = json;
-    return 0;
+    return rc;
 }
 
 static int fire_due(int *fired_out, durable_engine *e, bool scoped, const char *const *arns,
@@ -336,12 +348,12 @@ static int fire_due(int *fired_out, durable_engine *e, bool scoped, const char *
     int rc = durable__eng_begin(e, true);
     if (rc < 0)
         return rc;
-    char *scope = NULL;
+    scope sc = {true, NULL, 0};
     if (scoped)
-        rc = scope_of(&scope, e, arns, count);
+        rc = scope_of(&sc, e, arns, count);
     if (rc == 0)
-        rc = fire_all(e, &fired, scope);
-    durable_free(scope);
+        rc = fire_all(e, &fired, &sc);
+    durable_free(sc.rowids);
     rc = durable__eng_end(e, rc);
     if (rc == 0 && fired_out)
         *fired_out = fired;
@@ -367,23 +379,28 @@ static int next_due(int64_t *when_out, durable_engine *e, bool scoped, const cha
     int rc = durable__eng_begin(e, false);
     if (rc < 0)
         return rc;
-    char *scope = NULL;
+    scope sc = {true, NULL, 0};
     if (scoped)
-        rc = scope_of(&scope, e, arns, count);
+        rc = scope_of(&sc, e, arns, count);
     sqlite3_stmt *st;
     if (rc == 0)
-        rc = durable__db_prepare(e, &st, scoped ? NEXT_DUE(SCOPE_SET) : NEXT_DUE(SCOPE_ALL));
+        rc = durable__db_prepare(e, &st, sc.all ? NEXT_DUE(SCOPE_ALL) : NEXT_DUE(SCOPE_ONE));
     bool found = false;
     int64_t when = 0;
-    if (rc == 0 && scope)
-        durable__db_text_static(st, 2, scope);
-    if (rc == 0 && (rc = durable__db_row(e, st, "next due timer")) == 1) {
-        found = !durable__col_null(st, 0);
-        when = durable__col_i64(st, 0);
-        durable__db_reset(st);
-        rc = 0;
+    size_t runs = sc.all ? 1 : sc.count;
+    for (size_t i = 0; i < runs && rc == 0; i++) {
+        if (!sc.all)
+            durable__db_i64(st, 2, sc.rowids[i]);
+        if ((rc = durable__db_row(e, st, "next due timer")) == 1) {
+            if (!durable__col_null(st, 0) && (!found || durable__col_i64(st, 0) < when)) {
+                when = durable__col_i64(st, 0);
+                found = true;
+            }
+            durable__db_reset(st);
+            rc = 0;
+        }
     }
-    durable_free(scope);
+    durable_free(sc.rowids);
     if (rc == 0 && !found)
         rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "No timer is armed.", NULL);
     rc = durable__eng_end(e, rc);
