@@ -98,6 +98,91 @@ static void test_md5_reused_context_threads(void)
     }
 }
 
+/* Ids come from a per-thread table of remembered paths: whatever the order,
+ * the repeats, the slot collisions and evictions (many more distinct paths
+ * than slots) and the lengths around the longest remembered path, every Id
+ * is the MD5 prefix of its own path, on several threads at once. */
+typedef struct op_id_job {
+    uint64_t seed;
+    int bad;
+} op_id_job;
+
+static void random_path(char *buf, size_t cap, dt_rng *rng)
+{
+    size_t len = 0;
+    if (dt_rng_below(rng, 4) == 0) { /* any bytes, lengths 0..30 */
+        size_t n = (size_t)dt_rng_below(rng, 31);
+        for (; len < n && len + 1 < cap; len++)
+            buf[len] = (char)(1 + dt_rng_below(rng, 255));
+    } else { /* positional: "<n>-<n>-..." */
+        int parts = 1 + (int)dt_rng_below(rng, 6);
+        for (int p = 0; p < parts && len + 12 < cap; p++)
+            len += (size_t)snprintf(buf + len, cap - len, p ? "-%llu" : "%llu",
+                                    (unsigned long long)(1 + dt_rng_below(rng, 3000)));
+    }
+    buf[len] = '\0';
+}
+
+static void *op_id_worker(void *arg)
+{
+    op_id_job *job = arg;
+    dt_rng rng;
+    dt_rng_init(&rng, job->seed);
+    enum { POOL = 9000 };
+    char (*pool)[40] = malloc(POOL * sizeof(*pool));
+    if (!pool) {
+        job->bad++;
+        return NULL;
+    }
+    for (int i = 0; i < POOL; i++)
+        random_path(pool[i], sizeof pool[i], &rng);
+    for (int k = 0; k < 60000; k++) {
+        /* Mostly a small hot set (hits), sometimes anywhere (evictions). */
+        const char *path = pool[dt_rng_below(&rng, 8) ? dt_rng_below(&rng, 500)
+                                                       : dt_rng_below(&rng, POOL)];
+        char id[DURABLE_OP_ID_LEN + 1];
+        memset(id, 'x', sizeof id);
+        durable_op_id(id, path);
+        unsigned char ref[EVP_MAX_MD_SIZE];
+        unsigned int ref_len = 0;
+        char hex[33];
+        if (EVP_Digest(path, strlen(path), ref, &ref_len, EVP_md5(), NULL) != 1 || ref_len != 16) {
+            job->bad++;
+            continue;
+        }
+        hex16(hex, ref);
+        if (strlen(id) != DURABLE_OP_ID_LEN || memcmp(id, hex, DURABLE_OP_ID_LEN) != 0)
+            job->bad++;
+    }
+    free(pool);
+    return NULL;
+}
+
+static void test_op_id_remembered_paths(void)
+{
+    uint64_t seed = dt_seed();
+    enum { N = 3 };
+    pthread_t t[N];
+    op_id_job jobs[N];
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (op_id_job){ seed + (uint64_t)i, 0 };
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, op_id_worker, &jobs[i]), 0);
+    }
+    op_id_job mine = { seed + N, 0 };
+    op_id_worker(&mine);
+    DT_PROP(mine.bad == 0, seed, N);
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        DT_PROP(jobs[i].bad == 0, seed, i);
+    }
+    /* The empty path and NULL hash "" (never remembered). */
+    char a[DURABLE_OP_ID_LEN + 1], b[DURABLE_OP_ID_LEN + 1];
+    durable_op_id(a, "");
+    durable_op_id(b, NULL);
+    CU_ASSERT_STRING_EQUAL(a, "d41d8cd98f00b204");
+    CU_ASSERT_STRING_EQUAL(b, "d41d8cd98f00b204");
+}
+
 static void test_uuid_format(void)
 {
     char a[37], b[37];
@@ -401,6 +486,7 @@ int main(void)
     DT_ADD(s, test_op_id_vectors);
     DT_ADD(s, test_md5_rfc_vectors);
     DT_ADD(s, test_md5_reused_context_threads);
+    DT_ADD(s, test_op_id_remembered_paths);
     DT_ADD(s, test_uuid_format);
     DT_ADD(s, test_arn_build_and_parse);
     DT_ADD(s, test_token_round_trip);

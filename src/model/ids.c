@@ -1,5 +1,5 @@
-/* Operation ids (SPEC §4: md5 of the positional path), UUIDs (libuuid) and
- * the execution / function ARNs of SPEC §2.9. */
+/* UUIDs (libuuid) and the execution / function ARNs of SPEC §2.9
+ * (operation ids are in op_id.c). */
 #include <stdbool.h>
 #include <string.h>
 
@@ -7,27 +7,6 @@
 
 #include "durable/ids.h"
 #include "model/internal.h"
-#include "model/md5.h"
-
-void durable_op_id(char out[DURABLE_OP_ID_LEN + 1], const char *path)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[16];
-    if (!path)
-        path = "";
-    if (durable__md5(md, path, strlen(path)) != 0) {
-        /* libcrypto without md5 (FIPS mode) cannot produce wire ids at all. */
-        memset(out, '0', DURABLE_OP_ID_LEN);
-        out[DURABLE_OP_ID_LEN] = '\0';
-        durable__error_set(DURABLE_ERROR, "md5 digest unavailable in libcrypto");
-        return;
-    }
-    for (int i = 0; i < DURABLE_OP_ID_LEN / 2; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0x0f];
-    }
-    out[DURABLE_OP_ID_LEN] = '\0';
-}
 
 void durable_uuid(char out[37])
 {
