@@ -19,6 +19,12 @@ void durable__jo_text(durable__jout *o, durable__strbuf *b)
     o->text = b;
 }
 
+void durable__jo_count(durable__jout *o)
+{
+    memset(o, 0, sizeof *o);
+    o->counting = true;
+}
+
 void durable__jo_tree(durable__jout *o, cJSON *parent)
 {
     memset(o, 0, sizeof *o);
@@ -35,6 +41,46 @@ void durable__jo_fail(durable__jout *o, int rc)
 }
 
 /* ---- text ------------------------------------------------------------------- */
+
+static void put_quoted(durable__strbuf *b, const char *s);
+
+/* Text and counting outputs take the same path: emit appends or counts. */
+static bool textual(const durable__jout *o)
+{
+    return o->text || o->counting;
+}
+
+static void emit(durable__jout *o, const char *s, size_t n)
+{
+    if (o->counting)
+        o->count += n;
+    else
+        durable__strbuf_put(o->text, s, n);
+}
+
+/* Extra bytes put_quoted writes for each byte beyond the byte itself. */
+static const unsigned char escape_extra[256] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, /* \b \t \n \f \r: 1 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    0, 0, 1, ['\\'] = 1};
+
+/* Length of s as put_quoted writes it, quotes included. */
+static size_t quoted_len(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 2;
+    for (; *p; p++)
+        n += 1u + escape_extra[*p];
+    return n;
+}
+
+static void emit_quoted(durable__jout *o, const char *s)
+{
+    if (o->counting)
+        o->count += quoted_len(s);
+    else
+        put_quoted(o->text, s);
+}
 
 static void put_quoted(durable__strbuf *b, const char *s)
 {
@@ -75,15 +121,14 @@ static void put_quoted(durable__strbuf *b, const char *s)
 /* The separator and key before a member (text output). */
 static void put_key(durable__jout *o, const char *key)
 {
-    durable__strbuf *b = o->text;
     if (o->depth > 0) {
         if (o->more[o->depth - 1])
-            durable__strbuf_put(b, ",", 1);
+            emit(o, ",", 1);
         o->more[o->depth - 1] = true;
     }
     if (key) {
-        put_quoted(b, key);
-        durable__strbuf_put(b, ":", 1);
+        emit_quoted(o, key);
+        emit(o, ":", 1);
     }
 }
 
@@ -93,7 +138,7 @@ static bool same_double(double a, double b)
     return fabs(a - b) <= max * DBL_EPSILON;
 }
 
-static void put_number(durable__strbuf *b, double d)
+static void put_number(durable__jout *o, double d)
 {
     char buf[32];
     int n;
@@ -110,7 +155,7 @@ static void put_number(durable__strbuf *b, double d)
         } while (u);
         if (v < 0)
             *--p = '-';
-        durable__strbuf_put(b, p, (size_t)(buf + sizeof buf - p));
+        emit(o, p, (size_t)(buf + sizeof buf - p));
         return;
     } else {
         double back = 0.0;
@@ -123,7 +168,7 @@ static void put_number(durable__strbuf *b, double d)
             if (buf[i] == point)
                 buf[i] = '.';
     }
-    durable__strbuf_put(b, buf, (size_t)n);
+    emit(o, buf, (size_t)n);
 }
 
 /* ---- tree ------------------------------------------------------------------- */
@@ -154,9 +199,9 @@ void durable__jo_open(durable__jout *o, const char *key, bool array)
         durable__jo_fail(o, durable__error_set(DURABLE_EINVAL, "JSON output nested too deep"));
         return;
     }
-    if (o->text) {
+    if (textual(o)) {
         put_key(o, key);
-        durable__strbuf_put(o->text, array ? "[" : "{", 1);
+        emit(o, array ? "[" : "{", 1);
         o->array[o->depth] = array;
         o->more[o->depth++] = false;
         return;
@@ -172,17 +217,17 @@ void durable__jo_close(durable__jout *o)
     if (o->rc < 0 || o->depth == 0)
         return;
     o->depth--;
-    if (o->text)
-        durable__strbuf_put(o->text, o->array[o->depth] ? "]" : "}", 1);
+    if (textual(o))
+        emit(o, o->array[o->depth] ? "]" : "}", 1);
 }
 
 void durable__jo_str(durable__jout *o, const char *key, const char *v)
 {
     if (o->rc < 0 || !v)
         return;
-    if (o->text) {
+    if (textual(o)) {
         put_key(o, key);
-        put_quoted(o->text, v);
+        emit_quoted(o, v);
     } else {
         tree_add(o, key, cJSON_CreateString(v));
     }
@@ -192,9 +237,9 @@ static void jo_number(durable__jout *o, const char *key, double d)
 {
     if (o->rc < 0)
         return;
-    if (o->text) {
+    if (textual(o)) {
         put_key(o, key);
-        put_number(o->text, d);
+        put_number(o, d);
     } else {
         tree_add(o, key, cJSON_CreateNumber(d));
     }
@@ -209,9 +254,9 @@ void durable__jo_bool(durable__jout *o, const char *key, bool v)
 {
     if (o->rc < 0)
         return;
-    if (o->text) {
+    if (textual(o)) {
         put_key(o, key);
-        durable__strbuf_puts(o->text, v ? "true" : "false");
+        emit(o, v ? "true" : "false", v ? 4 : 5);
     } else {
         tree_add(o, key, cJSON_CreateBool(v));
     }

@@ -14,7 +14,9 @@
 #define DJ_OUT_DEPTH 8
 
 typedef struct durable__jout {
-    durable__strbuf *text;     /* text output; NULL for tree output */
+    durable__strbuf *text;     /* text output; NULL for tree and counting output */
+    bool counting;             /* counting output: only the text's length, in count */
+    size_t count;
     cJSON *root;               /* tree: the outermost container opened */
     cJSON *node[DJ_OUT_DEPTH]; /* tree: the open containers, innermost last */
     bool more[DJ_OUT_DEPTH];   /* text: the open container has a member already */
@@ -25,6 +27,9 @@ typedef struct durable__jout {
 
 /* Text output appended to b (borrowed; the caller takes it). */
 void durable__jo_text(durable__jout *o, durable__strbuf *b);
+/* Counting output: o->count ends as the length of the text the same calls
+ * would write, without writing it (sizing an update costs no allocation). */
+void durable__jo_count(durable__jout *o);
 /* Tree output: members go into parent (an object, borrowed) or, when it is
  * NULL, into a root the first open creates (taken with durable__jo_root). */
 void durable__jo_tree(durable__jout *o, cJSON *parent);

@@ -136,15 +136,11 @@ int durable_operation_update_to_json(cJSON **out, const durable_operation_update
 
 int durable__update_json_size(size_t *out, const durable_operation_update *u)
 {
-    durable__strbuf b = {0};
     durable__jout o;
-    durable__jo_text(&o, &b);
+    durable__jo_count(&o);
     put_update(&o, u);
-    char *text = NULL;
-    int rc = durable__jo_take(&text, &o, &b);
-    *out = rc == 0 ? strlen(text) : 0;
-    durable_free(text);
-    return rc;
+    *out = o.rc == 0 ? o.count : 0;
+    return o.rc;
 }
 
 static int decode_options(durable_operation_update *out, const cJSON *json, const char *path)
