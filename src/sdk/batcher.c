@@ -138,16 +138,26 @@ static void entry_free(entry *e)
     durable_free(e);
 }
 
+/* What a refusal names: `what`, followed by " <id>" when id is set. Kept
+ * as parts and formatted only when a refusal happens, not per update. */
+typedef struct subject {
+    const char *what;
+    const char *id;
+} subject;
+
 /* Thread-local error for a call that failed or was refused. Caller holds mu. */
-static int refuse(const durable__batcher *b, int rc, const char *what)
+static int refuse(const durable__batcher *b, int rc, subject s)
 {
     if (rc == b->status && b->errmsg)
         return durable__error_set(rc, "%s", b->errmsg);
+    const char *sep = s.id ? " " : "";
+    const char *id = s.id ? s.id : "";
     if (b->closed)
-        return durable__error_set(rc, "%s refused: the execution has closed (a checkpoint "
-                                      "response carried no CheckpointToken)",
-                                  what);
-    return durable__error_set(rc, "%s refused: the checkpoint batcher is stopped", what);
+        return durable__error_set(rc, "%s%s%.64s refused: the execution has closed (a "
+                                      "checkpoint response carried no CheckpointToken)",
+                                  s.what, sep, id);
+    return durable__error_set(rc, "%s%s%.64s refused: the checkpoint batcher is stopped", s.what,
+                              sep, id);
 }
 
 /* Why an enqueue must not queue; 0 if it may. Caller holds mu. */
@@ -631,7 +641,7 @@ static bool queue_idle(const durable__batcher *b, const void *unused)
 }
 
 /* Queue e (taken), or refuse/drop it; waits if e->sync. */
-static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, const char *what)
+static int submit(durable__batcher *b, entry *e, char **anc, size_t n_anc, subject what)
 {
     waiter w = {false, 0};
     pthread_mutex_lock(&b->mu);
@@ -732,8 +742,7 @@ int durable__batcher_enqueue(durable__batcher *b, const durable_operation_update
         entry_free(e);
         return rc;
     }
-    char what[96];
-    snprintf(what, sizeof what, "checkpoint of operation %.64s", u->id ? u->id : "(no Id)");
+    subject what = {"checkpoint of operation", u->id ? u->id : "(no Id)"};
     rc = submit(b, e, anc, n_anc, what);
     free_strs(anc, n_anc);
     return rc;
@@ -750,7 +759,8 @@ int durable__batcher_refresh(durable__batcher *b)
     if (!e)
         return durable__error_oom();
     e->sync = true;
-    return submit(b, e, NULL, 0, "state refresh");
+    subject what = {"state refresh", NULL};
+    return submit(b, e, NULL, 0, what);
 }
 
 int durable__batcher_flush(durable__batcher *b)
@@ -767,7 +777,7 @@ int durable__batcher_flush(durable__batcher *b)
     }
     int rc = b->status;
     if (rc)
-        refuse(b, rc, "checkpoint flush");
+        refuse(b, rc, (subject){"checkpoint flush", NULL});
     pthread_mutex_unlock(&b->mu);
     return rc;
 }
