@@ -88,6 +88,18 @@ bool durable__exec_get_op(durable__exec *ex, const char *id, durable_operation *
     return found;
 }
 
+bool durable__exec_view_op(durable__exec *ex, const char *id, durable_operation *out)
+{
+    pthread_mutex_lock(&ex->mu);
+    const durable_operation *op = durable__optable_get(&ex->ops, id);
+    if (op)
+        *out = *op;
+    else
+        durable_operation_init(out);
+    pthread_mutex_unlock(&ex->mu);
+    return op != NULL;
+}
+
 durable_op_status durable__exec_op_status(durable__exec *ex, const char *id)
 {
     pthread_mutex_lock(&ex->mu);

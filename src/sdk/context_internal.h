@@ -28,13 +28,13 @@
  *   int rc = durable__ctx_begin_op(ctx, &ref);          // counter, path, Id
  *   if (rc) return rc;                                   // fatal / PENDING / misuse
  *   durable_operation stored;
- *   bool found = durable__exec_get_op(ctx->ex, ref.id, &stored);   // a copy
+ *   bool found = durable__exec_view_op(ctx->ex, ref.id, &stored);  // borrowed
  *   if (found && (rc = durable__replay_validate(ctx, &ref, &stored, TYPE, name, SUBTYPE)))
  *       ...;                                             // non-determinism
  *   if (!found) durable__ctx_go_live(ctx);
  *   ... durable__checkpoint(ctx->ex, &update, sync) ...
  *   ... durable__ctx_suspend(ctx) → DURABLE_PENDING ...
- *   durable_operation_clear(&stored); durable__opref_clear(&ref);
+ *   durable__opref_clear(&ref);
  */
 #ifndef DURABLE_SRC_SDK_CONTEXT_INTERNAL_H
 #define DURABLE_SRC_SDK_CONTEXT_INTERNAL_H
@@ -73,12 +73,16 @@ typedef struct durable__exec durable__exec;
 /* ---- operation table and string set (state.c) ------------------------------ */
 
 /* Operations in first-seen order plus a hash index by Id. Not locked:
- * the exec's mutex guards it. */
+ * the exec's mutex guards it. An operation replaced by a newer copy is
+ * retired, not freed: its strings stay valid until the table is cleared,
+ * so a shallow copy of an entry (durable__exec_view_op) can be read
+ * without the lock for the rest of the invocation. */
 typedef struct durable__optable {
     durable_operation *items;
     size_t count, cap;
     size_t *slots; /* index + 1, 0 = empty */
     size_t nslots;
+    durable_operation_list retired; /* replaced entries, freed by _clear */
 } durable__optable;
 
 void durable__optable_clear(durable__optable *t);
@@ -88,7 +92,8 @@ int durable__optable_put(durable__optable *t, const durable_operation *op);
 int durable__optable_take(durable__optable *t, durable_operation *op);
 /* Room for n operations in all (no rehash until then). */
 int durable__optable_reserve(durable__optable *t, size_t n);
-/* Borrowed pointer (valid until the next put), NULL if absent. */
+/* Borrowed pointer to the entry (the entry moves on the next insert; the
+ * strings it points to stay until _clear), NULL if absent. */
 const durable_operation *durable__optable_get(const durable__optable *t, const char *id);
 
 typedef struct durable__strset {
@@ -195,6 +200,10 @@ void durable__exec_free(durable__exec *ex);
 /* Deep copy of the operation with this Id into *out (zeroed by the caller;
  * cleared by the caller when true). Thread-safe. */
 bool durable__exec_get_op(durable__exec *ex, const char *id, durable_operation *out);
+/* Like durable__exec_get_op, but *out is a shallow copy whose strings and
+ * error belong to the exec: valid, unchanged, until the invocation ends.
+ * Never clear or free it. *out is durable_operation_init'ed when absent. */
+bool durable__exec_view_op(durable__exec *ex, const char *id, durable_operation *out);
 /* Status only (NONE if absent). Thread-safe. */
 durable_op_status durable__exec_op_status(durable__exec *ex, const char *id);
 /* Cheap replay check without copying: 0 = not stored; 1 = stored with this
@@ -369,7 +378,7 @@ void durable__op_desc(durable_operation *out, const durable__opref *ref, durable
 /* One operation call: its identity, its stored copy, its descriptor. */
 typedef struct durable__op {
     durable__opref ref;
-    durable_operation stored; /* the stored copy when found */
+    durable_operation stored; /* the stored copy when found (durable__exec_view_op: borrowed) */
     durable_operation desc;   /* durable__op_desc of the call (borrows ref and the name) */
     bool found;
 } durable__op;

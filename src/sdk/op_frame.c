@@ -15,7 +15,10 @@ int durable__op_begin(durable__op *op, durable_ctx *ctx, durable_op_type type, c
     if (rc)
         return rc;
     durable__op_desc(&op->desc, &op->ref, type, name, subtype);
-    op->found = durable__exec_get_op(ctx->ex, op->ref.id, &op->stored);
+    /* Borrowed: replay reads a stored copy of every earlier operation on
+     * every invocation, and a deep copy of each cost more than the rest
+     * of its replay. */
+    op->found = durable__exec_view_op(ctx->ex, op->ref.id, &op->stored);
     if (op->found)
         return durable__replay_validate(ctx, &op->ref, &op->stored, type, name, subtype);
     return 0;
@@ -31,7 +34,7 @@ int durable__op_go_live(durable__op *op, durable_ctx *ctx)
 
 void durable__op_end(durable__op *op)
 {
-    durable_operation_clear(&op->stored);
+    durable_operation_init(&op->stored); /* borrowed: nothing to free */
     durable__opref_clear(&op->ref);
 }
 

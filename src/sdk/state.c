@@ -24,6 +24,7 @@ void durable__optable_clear(durable__optable *t)
         durable_operation_clear(&t->items[i]);
     durable__free(t->items);
     durable__free(t->slots);
+    durable_operation_list_clear(&t->retired);
     memset(t, 0, sizeof(*t));
 }
 
@@ -91,7 +92,10 @@ int durable__optable_take(durable__optable *t, durable_operation *op)
         return durable__error_set(DURABLE_EINVAL, "operation table: operation without an Id");
     size_t v = t->nslots ? *find_slot(t, op->id) : 0;
     if (v) {
-        durable_operation_clear(&t->items[v - 1]);
+        /* Retired, not freed: views of the old copy stay readable. */
+        int rc = durable_operation_list_take(&t->retired, &t->items[v - 1]);
+        if (rc)
+            return rc;
         t->items[v - 1] = *op;
         memset(op, 0, sizeof(*op));
         return 0;
