@@ -82,7 +82,7 @@ static void *md5_worker(void *arg)
     return NULL;
 }
 
-static void test_md5_reused_context_threads(void)
+static void test_md5_matches_evp_threads(void)
 {
     uint64_t seed = dt_seed();
     enum { N = 4 };
@@ -258,6 +258,28 @@ static void test_arn_build_and_parse(void)
 
 static const char *ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST"
                          "/durable-execution/n/0b6e1c8a-3c44-4f0e-9a55-1f2b1c5d7e90";
+
+/* The checksum is SHA-256 as the service has always minted it: values
+ * computed independently (Python hashlib) for a fixed token and callback id,
+ * so a change of digest code cannot change the wire format unnoticed. */
+static void test_token_golden_checksum(void)
+{
+    const char *arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/"
+                      "durable-execution/n/abc";
+    char *tok = NULL;
+    CU_ASSERT_EQUAL(durable_token_encode(&tok, arn, 42, "inv-1"), 0);
+    CU_ASSERT_STRING_EQUAL(tok, "eyJhcm4iOiJhcm46YXdzOmxhbWJkYTp1cy1lYXN0LTE6MTIzNDU2Nzg5MDEyOmZ1bmN0aW9u"
+                                "OmY6JExBVEVTVC9kdXJhYmxlLWV4ZWN1dGlvbi9uL2FiYyIsInNlcSI6NDIsImludiI6"
+                                "Imludi0xIiwic3VtIjoiNzk5M2M4Mjc0ZjFmM2NiOSJ9");
+    durable_free(tok);
+    durable_callback_ref ref;
+    CU_ASSERT_EQUAL(durable_callback_id_decode(&ref, "eyJhcm4iOiJhcm46YXdzOmxhbWJkYTp1cy1lYXN0LTE6MTIzNDU2Nzg5MDEyOmZ1bmN0aW9u"
+                                                     "OmY6JExBVEVTVC9kdXJhYmxlLWV4ZWN1dGlvbi9uL2FiYyIsIm9wIjoib3AxIiwibiI6Im5v"
+                                                     "bmNlIiwic3VtIjoiNDBmOTI2ZTRjZjY0NGE3ZCJ9"), 0);
+    CU_ASSERT_STRING_EQUAL(ref.operation_id, "op1");
+    CU_ASSERT_STRING_EQUAL(ref.nonce, "nonce");
+    durable_callback_ref_clear(&ref);
+}
 
 static void test_token_round_trip(void)
 {
@@ -485,11 +507,12 @@ int main(void)
     CU_pSuite s = dt_suite("model_ids");
     DT_ADD(s, test_op_id_vectors);
     DT_ADD(s, test_md5_rfc_vectors);
-    DT_ADD(s, test_md5_reused_context_threads);
+    DT_ADD(s, test_md5_matches_evp_threads);
     DT_ADD(s, test_op_id_remembered_paths);
     DT_ADD(s, test_uuid_format);
     DT_ADD(s, test_arn_build_and_parse);
     DT_ADD(s, test_token_round_trip);
+    DT_ADD(s, test_token_golden_checksum);
     DT_ADD(s, test_token_encodings_decode);
     DT_ADD(s, test_token_tamper_and_truncation);
     DT_ADD(s, test_callback_id_round_trip_and_tamper);

@@ -8,8 +8,7 @@
 #include <stddef.h>
 
 /* The 16-byte digest of data[0..len) into out: 0, or -1 when libcrypto
- * cannot compute MD5 (a FIPS-only configuration). Safe from any thread; each
- * thread keeps one digest context, freed when the thread exits. */
+ * fails. Safe from any thread; keeps no state. */
 int durable__md5(unsigned char out[16], const void *data, size_t len);
 
 #endif

@@ -6,12 +6,17 @@
  * authenticated (the engine still checks seq and invocation against its
  * own state). */
 #include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+/* The one-shot SHA256_Init/Update/Final functions, deprecated in OpenSSL 3
+ * but still part of libcrypto: they hash with the same block code without
+ * a provider lookup or a context allocation, which EVP_Digest does per call
+ * (about 8k instructions for a 60-byte token) and the first fetch
+ * pays once per process (about 5M). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "durable/ids.h"
 #include "model/json_util.h"
@@ -19,45 +24,26 @@
 #define TOKEN_MSG "Invalid checkpoint token"
 #define CALLBACK_MSG "Callback not found."
 
-static EVP_MD *sha256_impl;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-    sha256_impl = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-/* sha256(kind \0 a \0 b \0 c \0) as 16 lowercase hex characters. The
- * digest is fetched once: an implicit fetch per call cost more than the
- * rest of minting a token. */
+/* sha256(kind \0 a \0 b \0 c \0) as 16 lowercase hex characters. */
 static int checksum(char out[17], const char *kind, const char *a, const char *b, const char *c)
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
+    unsigned char md[SHA256_DIGEST_LENGTH];
     const char *parts[4] = {kind, a, b, c};
-    size_t lens[4], total = 0;
-    for (int i = 0; i < 4; i++)
-        total += lens[i] = strlen(parts[i]) + 1;
-    char stack[1024];
-    char *buf = total <= sizeof stack ? stack : durable__malloc(total);
-    if (!buf)
+    SHA256_CTX ctx;
+    if (!SHA256_Init(&ctx))
         return -1;
-    for (size_t i = 0, at = 0; i < 4; at += lens[i], i++)
-        memcpy(buf + at, parts[i], lens[i]);
-    pthread_once(&sha256_once, sha256_fetch);
-    int rc = -1;
-    if (sha256_impl && EVP_Digest(buf, total, md, &md_len, sha256_impl, NULL) && md_len >= 8) {
-        for (int i = 0; i < 8; i++) {
-            out[2 * i] = hex[md[i] >> 4];
-            out[2 * i + 1] = hex[md[i] & 0x0f];
-        }
-        out[16] = '\0';
-        rc = 0;
+    for (int i = 0; i < 4; i++)
+        if (!SHA256_Update(&ctx, parts[i], strlen(parts[i]) + 1))
+            return -1;
+    if (!SHA256_Final(md, &ctx))
+        return -1;
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0x0f];
     }
-    if (buf != stack)
-        durable_free(buf);
-    return rc;
+    out[16] = '\0';
+    return 0;
 }
 
 /* base64 of the compact JSON of obj (consumed). */
