@@ -652,6 +652,23 @@ static void test_stop_execution(void)
     ef_close(&f);
 }
 
+/* The status-only read agrees with the full scheduling state. */
+static void assert_status_matches(ef *f, durable_exec_status want)
+{
+    durable_execution_state st = {0};
+    CU_ASSERT_EQUAL_FATAL(durable_engine_execution_state(&st, f->eng, f->arn), 0);
+    durable_exec_status status = DURABLE_EXEC_STATUS_NONE;
+    int64_t deadline = -1;
+    CU_ASSERT_EQUAL(durable_engine_execution_status(&status, &deadline, f->eng, f->arn), 0);
+    CU_ASSERT_EQUAL(status, want);
+    CU_ASSERT_EQUAL(status, st.status);
+    CU_ASSERT_EQUAL(deadline, st.deadline_ms);
+    status = DURABLE_EXEC_STATUS_NONE;
+    CU_ASSERT_EQUAL(durable_engine_execution_status(&status, NULL, f->eng, f->arn), 0);
+    CU_ASSERT_EQUAL(status, want);
+    durable_execution_state_clear(&st);
+}
+
 static void test_execution_timeout(void)
 {
     ef f;
@@ -665,6 +682,7 @@ static void test_execution_timeout(void)
     ef_retry(&u[1], "2", 30, "E");
     CU_ASSERT_EQUAL(ef_cp(&f, u, 2, NULL), 0);
     ef_clear_updates(u, 2);
+    assert_status_matches(&f, DURABLE_EXEC_RUNNING);
     /* Still in flight when the deadline passes. */
     int64_t when;
     CU_ASSERT_EQUAL(durable_engine_next_due(&when, f.eng), 0);
@@ -679,6 +697,15 @@ static void test_execution_timeout(void)
     CU_ASSERT_STRING_EQUAL(h.events[4].error->error_message, "Execution timed out after 60 seconds.");
     durable_history_response_clear(&h);
     CU_ASSERT_EQUAL(exec_status(&f), DURABLE_EXEC_TIMED_OUT);
+    assert_status_matches(&f, DURABLE_EXEC_TIMED_OUT);
+    int64_t deadline = -1;
+    durable_exec_status status;
+    CU_ASSERT_EQUAL(durable_engine_execution_status(&status, &deadline, f.eng, f.arn), 0);
+    CU_ASSERT_EQUAL(deadline, 0); /* disarmed once closed */
+    CU_ASSERT_EQUAL(durable_engine_execution_status(&status, &deadline, f.eng, "arn:nope"),
+                    DURABLE_ENOTFOUND);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Execution not found.");
+    CU_ASSERT_EQUAL(durable_engine_execution_status(&status, NULL, f.eng, NULL), DURABLE_EINVAL);
     /* Every timer is disarmed. */
     CU_ASSERT_EQUAL(durable_engine_next_due(&when, f.eng), DURABLE_ENOTFOUND);
     durable_invocation_outcome out;

@@ -334,6 +334,11 @@ typedef struct durable_execution_state {
 void durable_execution_state_clear(durable_execution_state *s);
 int durable_engine_execution_state(durable_execution_state *out, durable_engine *e,
                                    const char *arn);
+/* Only the status and the execution deadline (0 once closed; deadline_ms_out
+ * may be NULL): one read of two columns, for loops that poll an execution
+ * every cycle. DURABLE_ENOTFOUND as durable_engine_execution_state. */
+int durable_engine_execution_status(durable_exec_status *status_out, int64_t *deadline_ms_out,
+                                    durable_engine *e, const char *arn);
 
 /* ---- chained invokes (SPEC §6.5) ------------------------------------------ */
 

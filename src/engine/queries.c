@@ -514,3 +514,53 @@ int durable_engine_execution_state(durable_execution_state *out, durable_engine 
 {
     READ_ONLY(e, out, durable_execution_state_clear, state(e, out, arn));
 }
+
+typedef struct exec_status {
+    durable_exec_status status;
+    int64_t deadline_ms;
+} exec_status;
+
+static void exec_status_clear(exec_status *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+static int status_of(durable_engine *e, exec_status *out, const char *arn)
+{
+    if (!arn || !*arn)
+        return durable__eng_fail(e, DURABLE_EINVAL, "DurableExecutionArn is required.", NULL);
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT status, deadline_ms FROM executions WHERE arn = ?1");
+    if (rc < 0)
+        return rc;
+    durable__db_text_static(st, 1, arn);
+    if ((rc = durable__db_row(e, st, "execution status")) <= 0)
+        return rc < 0 ? rc
+                      : durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
+                                          "DurableExecutionArn %s", arn);
+    const char *status = (const char *)sqlite3_column_text(st, 0);
+    rc = durable_exec_status_parse(&out->status, status ? status : "");
+    out->deadline_ms = durable__col_i64(st, 1);
+    durable__db_reset(st);
+    return rc < 0 ? durable__error_set(DURABLE_EDB, "executions row has an unknown status") : 0;
+}
+
+static int status_read(durable_engine *e, exec_status *out, const char *arn)
+{
+    READ_ONLY(e, out, exec_status_clear, status_of(e, out, arn));
+}
+
+int durable_engine_execution_status(durable_exec_status *status_out, int64_t *deadline_ms_out,
+                                    durable_engine *e, const char *arn)
+{
+    if (!status_out || !e)
+        return durable__error_set(DURABLE_EINVAL, "durable_engine_execution_status: status_out "
+                                                  "and engine are required");
+    exec_status s;
+    int rc = status_read(e, &s, arn);
+    *status_out = s.status;
+    if (deadline_ms_out)
+        *deadline_ms_out = s.deadline_ms;
+    return rc;
+}

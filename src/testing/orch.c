@@ -255,14 +255,12 @@ static int is_own_deadline(bool *out, durable_engine *e, const durable__run *run
 {
     *out = false;
     for (size_t i = 0; i < run->exec_count && !*out; i++) {
-        durable_execution_state st;
-        memset(&st, 0, sizeof st);
-        int rc = durable_engine_execution_state(&st, e, run->execs[i].arn);
+        durable_exec_status status;
+        int64_t deadline = 0;
+        int rc = durable_engine_execution_status(&status, &deadline, e, run->execs[i].arn);
         if (rc < 0)
             return rc;
-        if (st.status == DURABLE_EXEC_RUNNING && st.deadline_ms == when)
-            *out = true;
-        durable_execution_state_clear(&st);
+        *out = status == DURABLE_EXEC_RUNNING && deadline == when;
     }
     return 0;
 }
@@ -274,11 +272,7 @@ static int discover_on_server(durable_engine *e, void *argp)
     int rc = d->pre ? pending_apply(e, run, d->pre) : 0;
     if (rc < 0)
         return rc;
-    durable_execution_state st;
-    memset(&st, 0, sizeof st);
-    rc = durable_engine_execution_state(&st, e, run->root_arn);
-    d->root_status = st.status;
-    durable_execution_state_clear(&st);
+    rc = durable_engine_execution_status(&d->root_status, NULL, e, run->root_arn);
     if (rc < 0 || d->root_status != DURABLE_EXEC_RUNNING)
         return rc;
 
