@@ -60,6 +60,7 @@ void durable_engine_close(durable_engine *e)
     durable__written_clear(e);
     durable_free(e->written);
     durable__token_cache_clear(e);
+    durable__exec_sql_clear(e);
     durable_free(e);
 }
 

@@ -56,6 +56,8 @@ struct durable_engine {
         char *text;
         durable_token fields;
     } token;
+    /* The executions UPDATE per set of changed bookkeeping columns (exec_row.c). */
+    char **exec_sql;
 };
 
 /* ---- call frame, errors (engine.c) ---- */
@@ -134,6 +136,7 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn);
 int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid);
 /* Write the columns that changed since the load (or the last save). */
 int durable__exec_save(durable_engine *e, eng_exec *x);
+void durable__exec_sql_clear(durable_engine *e);
 void durable__exec_clear(eng_exec *x);
 /* Insert a new RUNNING execution with its EXECUTION operation and event 1. */
 int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_name,

@@ -1,4 +1,5 @@
 /* Execution rows: load, save the bookkeeping columns, create (SPEC §8.1). */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine_internal.h"
@@ -62,14 +63,33 @@ static bool str_same(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static bool cold_changed(const eng_exec *x)
+/* The bookkeeping columns a save may write; bit i of a change mask is
+ * cold_columns[i], bound as ?(i + 2). */
+static const char *const cold_columns[] = {
+    "status",           "end_ms",           "deadline_ms",         "inflight_invocation",
+    "needs_invocation", "terminal_pending", "failed_invocations",  "retry_invocation_ms",
+    "invocation_deadline_ms",
+};
+#define COLD_COUNT (sizeof cold_columns / sizeof *cold_columns)
+
+static unsigned cold_mask(const eng_exec *x)
 {
     const struct eng_exec_cold *c = &x->stored;
-    return c->status != x->status || c->end_ms != x->end_ms || c->deadline_ms != x->deadline_ms ||
-           c->retry_ms != x->retry_ms || c->inv_deadline_ms != x->inv_deadline_ms ||
-           c->needs_invocation != x->needs_invocation ||
-           c->terminal_pending != x->terminal_pending ||
-           c->failed_invocations != x->failed_invocations || !str_same(c->inflight, x->inflight);
+    bool changed[COLD_COUNT] = {
+        c->status != x->status,
+        c->end_ms != x->end_ms,
+        c->deadline_ms != x->deadline_ms,
+        !str_same(c->inflight, x->inflight),
+        c->needs_invocation != x->needs_invocation,
+        c->terminal_pending != x->terminal_pending,
+        c->failed_invocations != x->failed_invocations,
+        c->retry_ms != x->retry_ms,
+        c->inv_deadline_ms != x->inv_deadline_ms,
+    };
+    unsigned mask = 0;
+    for (unsigned i = 0; i < COLD_COUNT; i++)
+        mask |= (unsigned)changed[i] << i;
+    return mask;
 }
 
 static int from_row(eng_exec *x, sqlite3_stmt *st)
@@ -157,66 +177,77 @@ int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
     return rc;
 }
 
-/* Only the counters changed (the common checkpoint): none of them is indexed. */
-static int save_counters(durable_engine *e, const eng_exec *x)
+void durable__exec_sql_clear(durable_engine *e)
 {
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
-                                 "UPDATE executions SET token_seq = ?2, change_seq = ?3, "
-                                 "delivered_seq = ?4, last_event_id = ?5, last_start_seq = ?6 "
-                                 "WHERE id = ?1");
-    if (rc < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    durable__db_i64(st, 2, x->token_seq);
-    durable__db_i64(st, 3, x->change_seq);
-    durable__db_i64(st, 4, x->delivered_seq);
-    durable__db_i64(st, 5, x->last_event_id);
-    durable__db_i64(st, 6, x->last_start_seq);
-    return durable__db_done(e, st, "save execution");
+    if (e->exec_sql)
+        for (size_t i = 0; i < (size_t)1 << COLD_COUNT; i++)
+            durable_free(e->exec_sql[i]);
+    durable_free(e->exec_sql);
+    e->exec_sql = NULL;
 }
 
-static int save_all(durable_engine *e, const eng_exec *x)
+/* The UPDATE that writes the counters and the columns in mask, built once
+ * per engine and mask (the statement cache then finds it by address). An
+ * UPDATE rewrites every index whose columns it sets, changed or not: the
+ * common saves (a checkpoint: counters only; starting an invocation: the
+ * in-flight id and its deadline) touch one index or none instead of five. */
+static const char *save_sql(durable_engine *e, unsigned mask)
 {
+    if (!e->exec_sql && !(e->exec_sql = durable__calloc((size_t)1 << COLD_COUNT, sizeof(char *))))
+        return NULL;
+    if (e->exec_sql[mask])
+        return e->exec_sql[mask];
+    durable__strbuf b = {0};
+    durable__strbuf_puts(&b, "UPDATE executions SET token_seq = ?11, change_seq = ?12, "
+                             "delivered_seq = ?13, last_event_id = ?14, last_start_seq = ?15");
+    for (unsigned i = 0; i < COLD_COUNT; i++) {
+        char set[64];
+        if (mask & (1u << i)) {
+            snprintf(set, sizeof set, ", %s = ?%u", cold_columns[i], i + 2);
+            durable__strbuf_puts(&b, set);
+        }
+    }
+    durable__strbuf_puts(&b, " WHERE id = ?1");
+    return e->exec_sql[mask] = durable__strbuf_take(&b);
+}
+
+static int save(durable_engine *e, const eng_exec *x, unsigned mask)
+{
+    const char *sql = save_sql(e, mask);
+    if (!sql)
+        return durable__error_oom();
     sqlite3_stmt *st;
-    int rc = durable__db_prepare(
-        e, &st,
-        "UPDATE executions SET status = ?2, end_ms = ?3, deadline_ms = ?4, token_seq = ?5, "
-        "inflight_invocation = ?6, needs_invocation = ?7, change_seq = ?8, delivered_seq = ?9, "
-        "last_event_id = ?10, last_start_seq = ?11, terminal_pending = ?12, "
-        "failed_invocations = ?13, retry_invocation_ms = ?14, invocation_deadline_ms = ?15 "
-        "WHERE id = ?1");
+    int rc = durable__db_prepare(e, &st, sql);
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
-    durable__db_text_static(st, 2, durable_exec_status_name(x->status));
-    durable__db_i64_or_null(st, 3, x->end_ms);
-    durable__db_i64_or_null(st, 4, x->deadline_ms);
-    durable__db_i64(st, 5, x->token_seq);
-    durable__db_text_static(st, 6, x->inflight);
-    durable__db_i64(st, 7, x->needs_invocation ? 1 : 0);
-    durable__db_i64(st, 8, x->change_seq);
-    durable__db_i64(st, 9, x->delivered_seq);
-    durable__db_i64(st, 10, x->last_event_id);
-    durable__db_i64(st, 11, x->last_start_seq);
-    durable__db_i64(st, 12, x->terminal_pending ? 1 : 0);
-    durable__db_i64(st, 13, x->failed_invocations);
-    durable__db_i64_or_null(st, 14, x->retry_ms);
-    durable__db_i64_or_null(st, 15, x->inv_deadline_ms);
+    if (mask) {
+        durable__db_text_static(st, 2, durable_exec_status_name(x->status));
+        durable__db_i64_or_null(st, 3, x->end_ms);
+        durable__db_i64_or_null(st, 4, x->deadline_ms);
+        durable__db_text_static(st, 5, x->inflight);
+        durable__db_i64(st, 6, x->needs_invocation ? 1 : 0);
+        durable__db_i64(st, 7, x->terminal_pending ? 1 : 0);
+        durable__db_i64(st, 8, x->failed_invocations);
+        durable__db_i64_or_null(st, 9, x->retry_ms);
+        durable__db_i64_or_null(st, 10, x->inv_deadline_ms);
+    }
+    durable__db_i64(st, 11, x->token_seq);
+    durable__db_i64(st, 12, x->change_seq);
+    durable__db_i64(st, 13, x->delivered_seq);
+    durable__db_i64(st, 14, x->last_event_id);
+    durable__db_i64(st, 15, x->last_start_seq);
     return durable__db_done(e, st, "save execution");
 }
 
 int durable__exec_save(durable_engine *e, eng_exec *x)
 {
-    int rc = 0;
     int64_t now[5];
     counters(now, x);
-    if (cold_changed(x))
-        rc = save_all(e, x);
-    else if (memcmp(now, x->stored_counters, sizeof now) != 0)
-        rc = save_counters(e, x);
-    else
+    unsigned mask = cold_mask(x);
+    if (!mask && memcmp(now, x->stored_counters, sizeof now) == 0)
         return 0;
+    int rc = save(e, x, mask);
     if (rc == 0)
         durable__state_cache_note_move(e, x->rowid, x->stored_counters[1], x->change_seq);
     return rc < 0 ? rc : snapshot(x);
