@@ -620,21 +620,36 @@ static void test_state_cache_random_writers(void)
     durable_checkpoint_response_clear(&lr);
     durable_invocation_input_clear(&in);
     int next_path = 1, started_step = 0;
+    char kind[256] = {0}; /* kind[path]: 'S' step, 'W' wait */
     for (int c = 0; c < 150; c++) {
         durable_engine *w = eng[dt_rng_below(&rng, 2)];
         uint64_t action = dt_rng_below(&rng, 5);
+        /* Now and then the START of an existing operation with the other
+         * type: validation must see every operation either engine created
+         * (the state cache or the rows), and reject it changing nothing. */
+        int bad = action <= 2 && next_path > 1 && dt_rng_below(&rng, 4) == 0
+                      ? 1 + (int)dt_rng_below(&rng, (uint64_t)next_path - 1)
+                      : 0;
         if (action <= 2) { /* a checkpoint: new step, succeed the started one, or a wait */
             durable_operation_update u;
             char p[16];
-            if (action == 1 && started_step) {
+            if (bad) {
+                snprintf(p, sizeof p, "%d", bad);
+                if (kind[bad] == 'S')
+                    ef_wait(&u, p, 1);
+                else
+                    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, p);
+            } else if (action == 1 && started_step) {
                 snprintf(p, sizeof p, "%d", started_step);
                 ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, p);
                 u.payload = durable__sprintf("%d", c);
                 started_step = 0;
             } else if (action == 2) {
+                kind[next_path] = 'W';
                 snprintf(p, sizeof p, "%d", next_path++);
                 ef_wait(&u, p, 1 + (int64_t)dt_rng_below(&rng, 3));
             } else {
+                kind[next_path] = 'S';
                 snprintf(p, sizeof p, "%d", next_path++);
                 ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_START, p);
                 if (!started_step)
@@ -647,8 +662,15 @@ static void test_state_cache_random_writers(void)
             req.update_count = 1;
             durable_checkpoint_response r = {0};
             int rc = durable_engine_checkpoint(&r, w, &req);
-            DT_PROP(rc == 0, seed, c);
-            if (rc != 0)
+            if (bad) {
+                DT_PROP(rc == DURABLE_EINVAL, seed, c);
+                DT_PROP(strcmp(durable_engine_error_text(w), "Inconsistent operation type.") == 0,
+                        seed, c);
+                rc = 1; /* the token stays current */
+            } else {
+                DT_PROP(rc == 0, seed, c);
+            }
+            if (rc < 0)
                 fprintf(stderr, "checkpoint: %s\n", durable_engine_errmsg(w));
             durable_operation_update_clear(&u);
             if (rc == 0) {

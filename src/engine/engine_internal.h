@@ -278,6 +278,13 @@ typedef struct durable__state_cache durable__state_cache;
  * call. Only for calls with !e->ops_dirty. */
 int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable_operation **ops,
                              const int64_t **seqs, const size_t **sizes, size_t *count);
+/* Operation `id` of x as of x->change_seq, from the cache alone: 1 with
+ * *op (borrowed until the next cache call), 0 when x has no such operation,
+ * DURABLE__CACHE_UNKNOWN when the cache cannot tell without reading rows
+ * (then ask the database). Only for calls with !e->ops_dirty. */
+#define DURABLE__CACHE_UNKNOWN 2
+int durable__state_cache_find(durable_engine *e, const eng_exec *x, const char *id,
+                              const durable_operation **op);
 void durable__state_cache_free(durable__state_cache *sc);
 /* The call's frame: begin forgets the moves of an earlier (rolled back)
  * call; note_move records that this call moved an execution's change_seq

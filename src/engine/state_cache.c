@@ -291,6 +291,34 @@ int durable__state_cache_get(durable_engine *e, const eng_exec *x, const durable
     return 0;
 }
 
+int durable__state_cache_find(durable_engine *e, const eng_exec *x, const char *id,
+                              const durable_operation **op)
+{
+    *op = NULL;
+    cache_entry *c = (e->cache && !e->ops_dirty) ? find_entry(e->cache, x->rowid) : NULL;
+    /* Only an entry that is current or made current from this engine's own
+     * writes: a merge or a reload reads the execution's whole key range,
+     * more than the lookups it saves. */
+    if (!c || c->change_seq > x->change_seq ||
+        (c->change_seq < x->change_seq && c->expected != x->change_seq))
+        return DURABLE__CACHE_UNKNOWN;
+    if (c->change_seq < x->change_seq) {
+        if (load_dirty(c) != 0) {
+            entry_reset(c); /* out of memory or out of order: the next get reloads */
+            return DURABLE__CACHE_UNKNOWN;
+        }
+        c->change_seq = x->change_seq;
+    }
+    if (!c->slots)
+        return DURABLE__CACHE_UNKNOWN;
+    c->used = ++e->cache->clock;
+    size_t slot = *slot_for(c, id);
+    if (!slot)
+        return 0;
+    *op = &c->ops[slot - 1];
+    return 1;
+}
+
 void durable__state_cache_begin(durable_engine *e)
 {
     if (e->cache) {

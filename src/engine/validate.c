@@ -58,14 +58,30 @@ static void map_free(scratch_map *m)
     durable_free(m->slots);
 }
 
-/* Bring the stored operation (if any) into the scratch entry. */
+/* Bring the stored operation (if any) into the scratch entry: from the
+ * state cache when it is current (every START of a new operation asks,
+ * and most batches create operations), else from its row. */
 static int load(durable_engine *e, const eng_exec *x, scratch *s)
 {
     if (s->loaded)
         return 0;
     s->loaded = true;
+    const durable_operation *op;
+    int rc = durable__state_cache_find(e, x, s->id, &op);
+    if (rc == 0)
+        return 0;
+    if (rc == 1) {
+        s->type = op->type;
+        s->status = op->status;
+        s->exists = true;
+        if ((op->subtype && !(s->subtype = durable__strdup(op->subtype))) ||
+            (op->name && !(s->name = durable__strdup(op->name))) ||
+            (op->parent_id && !(s->parent_id = durable__strdup(op->parent_id))))
+            return durable__error_oom();
+        return 0;
+    }
     sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
+    rc = durable__db_prepare(e, &st,
                                  "SELECT type, status, subtype, name, parent_id FROM operations "
                                  "WHERE execution_id = ?1 AND op_id = ?2");
     if (rc < 0)
