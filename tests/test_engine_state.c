@@ -566,6 +566,30 @@ static bool same_ops(const durable_operation_list *x, const durable_operation_li
     return true;
 }
 
+/* Every operation of the execution listed through e equals, field for
+ * field, what a fresh engine (empty cache) lists from the file. */
+static bool list_matches_file(durable_engine *e, const char *path, durable_vclock *vc,
+                              const char *arn)
+{
+    durable_store *s = NULL;
+    CU_ASSERT_FATAL(durable_store_open(&s, path, NULL) == 0);
+    durable_engine_options o = DURABLE_ENGINE_OPTIONS_INIT;
+    o.clock = durable_vclock_clock(vc);
+    durable_engine *fresh = NULL;
+    CU_ASSERT_FATAL(durable_engine_open(&fresh, s, &o) == 0);
+    durable_operation_list got = {0}, want = {0};
+    bool ok = durable_engine_list_operations(&got, e, arn) == 0 &&
+              durable_engine_list_operations(&want, fresh, arn) == 0 && got.count == want.count &&
+              got.count > 0;
+    for (size_t i = 0; ok && i < got.count; i++)
+        ok = durable_operation_equal(&got.items[i], &want.items[i]);
+    durable_operation_list_clear(&got);
+    durable_operation_list_clear(&want);
+    durable_engine_close(fresh);
+    durable_store_close(s);
+    return ok;
+}
+
 /* The state as a fresh engine (no cache) reads it from the file. */
 static void oracle_state(durable_state_response *out, const char *path, durable_vclock *vc,
                          const durable_state_request *req)
@@ -712,6 +736,7 @@ static void test_state_cache_random_writers(void)
         oracle_state(&want, path, vc, &sreq);
         DT_PROP(same_ops(&got.operations, &want.operations), seed, c);
         DT_PROP(want.operations.count >= (size_t)next_path / 2, seed, c);
+        DT_PROP(list_matches_file(eng[dt_rng_below(&rng, 2)], path, vc, arn), seed, c);
         durable_state_response_clear(&got);
         durable_state_response_clear(&want);
     }
