@@ -138,25 +138,14 @@ static bool same_double(double a, double b)
     return fabs(a - b) <= max * DBL_EPSILON;
 }
 
-static void put_number(durable__jout *o, double d)
+/* "null", or "%1.15g" ("%1.17g" when that does not read back) with the
+ * locale's decimal point replaced by '.'. */
+static void put_number_general(durable__jout *o, double d)
 {
     char buf[32];
     int n;
     if (isnan(d) || isinf(d)) {
         n = snprintf(buf, sizeof buf, "null");
-    } else if (d >= (double)INT_MIN && d <= (double)INT_MAX && d == (double)(int)d) {
-        /* cJSON's valueint is INT_MIN/INT_MAX beyond int, (int)d within. */
-        int v = (int)d;
-        char *p = buf + sizeof buf;
-        unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-        do {
-            *--p = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            *--p = '-';
-        emit(o, p, (size_t)(buf + sizeof buf - p));
-        return;
     } else {
         double back = 0.0;
         n = snprintf(buf, sizeof buf, "%1.15g", d);
@@ -169,6 +158,114 @@ static void put_number(durable__jout *o, double d)
                 buf[i] = '.';
     }
     emit(o, buf, (size_t)n);
+}
+
+static void put_number(durable__jout *o, double d)
+{
+    char buf[32];
+    if (!isnan(d) && !isinf(d) && d >= (double)INT_MIN && d <= (double)INT_MAX &&
+        d == (double)(int)d) {
+        /* cJSON's valueint is INT_MIN/INT_MAX beyond int, (int)d within. */
+        int v = (int)d;
+        char *p = buf + sizeof buf;
+        unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        emit(o, p, (size_t)(buf + sizeof buf - p));
+        return;
+    }
+    put_number_general(o, d);
+}
+
+/* ---- printing a cJSON tree ---------------------------------------------------- */
+
+/* A number as cJSON 1.7's printer writes it: "%1.15g", or "%1.17g" when that
+ * does not read back, "null" for NaN and infinities. An integral value below
+ * 1e15 prints its digits either way (15 significant digits hold it), so it
+ * skips the printf and scanf round trip; -0 keeps the general path ("-0"). */
+static void put_tree_number(durable__strbuf *b, double d)
+{
+    if (d == d && fabs(d) < 1e15 && d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
+        char buf[24];
+        char *p = buf + sizeof buf;
+        int64_t v = (int64_t)d;
+        uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        durable__strbuf_put(b, p, (size_t)(buf + sizeof buf - p));
+        return;
+    }
+    durable__jout o;
+    durable__jo_text(&o, b);
+    put_number_general(&o, d);
+}
+
+/* cJSON_PrintUnformatted's text of v appended to b, recursively like
+ * cJSON's printer (no depth limit of its own); false where cJSON's printer
+ * fails: an item of no valid type, or a raw item without text. */
+static bool put_tree(durable__strbuf *b, const cJSON *v)
+{
+    switch (v->type & 0xFF) {
+    case cJSON_NULL:
+        durable__strbuf_put(b, "null", 4);
+        return true;
+    case cJSON_False:
+        durable__strbuf_put(b, "false", 5);
+        return true;
+    case cJSON_True:
+        durable__strbuf_put(b, "true", 4);
+        return true;
+    case cJSON_Number:
+        put_tree_number(b, v->valuedouble);
+        return true;
+    case cJSON_Raw:
+        if (!v->valuestring)
+            return false;
+        durable__strbuf_puts(b, v->valuestring);
+        return true;
+    case cJSON_String:
+        put_quoted(b, v->valuestring ? v->valuestring : "");
+        return true;
+    case cJSON_Array:
+    case cJSON_Object: {
+        bool object = (v->type & 0xFF) == cJSON_Object;
+        durable__strbuf_put(b, object ? "{" : "[", 1);
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (c != v->child)
+                durable__strbuf_put(b, ",", 1);
+            if (object) {
+                put_quoted(b, c->string ? c->string : "");
+                durable__strbuf_put(b, ":", 1);
+            }
+            if (!put_tree(b, c))
+                return false;
+        }
+        durable__strbuf_put(b, object ? "}" : "]", 1);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+char *durable__json_text(const cJSON *v)
+{
+    if (!v)
+        return NULL;
+    durable__strbuf b = {0};
+    if (!put_tree(&b, v)) {
+        durable__free(b.p);
+        return NULL;
+    }
+    return durable__strbuf_take(&b);
 }
 
 /* ---- tree ------------------------------------------------------------------- */

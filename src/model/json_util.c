@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/json_out.h"
 #include "model/json_util.h"
 
 /* ---- paths and errors ----------------------------------------------------- */
@@ -488,9 +489,9 @@ int durable__error_copy(durable_error_object **out, const durable_error_object *
 
 char *durable_json_print(const cJSON *json)
 {
-    /* cJSON allocates through the library hooks (alloc.c), so durable_free
-     * releases the text. */
-    return json ? cJSON_PrintUnformatted(json) : NULL;
+    /* cJSON_PrintUnformatted's text (json_out.c), through the library's
+     * allocator, so durable_free releases it. */
+    return durable__json_text(json);
 }
 
 int durable_json_parse(cJSON **out, const char *text, size_t len)
