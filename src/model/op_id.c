@@ -4,8 +4,9 @@
  * (1,000 waits replay ~500,000 Ids over 1,000 distinct paths), and one MD5
  * through EVP costs ~1,500 instructions, mostly EVP's per-call overhead. The
  * Id of a path never changes, so each thread remembers the Ids of the short
- * paths it hashed last in a direct-mapped table: a hit costs one pass over
- * the path. A miss, a path too long for a slot, or a thread whose table
+ * paths it hashed last in a 4-way set-associative table: a hit costs one
+ * pass over the path. (Direct-mapped, the ~20 % of 1,000 paths that share
+ * a slot with another evicted each other on every replay.) A miss, a path too long for a slot, or a thread whose table
  * cannot be allocated hashes as before; the Id is the same either way. */
 #include <pthread.h>
 #include <stdint.h>
@@ -16,10 +17,10 @@
 #include "model/internal.h"
 #include "model/md5.h"
 
-/* 4,096 slots of 40 bytes (160 KiB per thread that computes Ids, allocated
- * on first use): room for the paths of a long replay. Paths of 1..23
- * characters are remembered ("1" .. "999-999-999-999-999" fit). */
-enum { MEMO_SLOTS = 4096, MEMO_PATH = 24 };
+/* 1,024 sets of 4 slots of 40 bytes (160 KiB per thread that computes Ids,
+ * allocated on first use): room for the paths of a long replay. Paths of
+ * 1..23 characters are remembered ("1" .. "999-999-999-999-999" fit). */
+enum { MEMO_SETS = 1024, MEMO_WAYS = 4, MEMO_PATH = 24 };
 
 typedef struct memo_slot {
     char path[MEMO_PATH]; /* NUL-terminated; "" marks an empty slot */
@@ -49,7 +50,7 @@ static memo_slot *thread_memo(void)
     if (!memo_key_ok)
         return NULL;
     memo_slot *t = pthread_getspecific(memo_key);
-    if (!t && (t = calloc(MEMO_SLOTS, sizeof(*t))) != NULL &&
+    if (!t && (t = calloc((size_t)MEMO_SETS * MEMO_WAYS, sizeof(*t))) != NULL &&
         pthread_setspecific(memo_key, t) != 0) {
         free(t);
         t = NULL;
@@ -87,12 +88,20 @@ void durable_op_id(char out[DURABLE_OP_ID_LEN + 1], const char *path)
     if (len > 0 && len < MEMO_PATH) {
         memo_slot *t = thread_memo();
         if (t) {
-            slot = &t[(h ^ (h >> 16)) & (MEMO_SLOTS - 1)];
-            if (memcmp(slot->path, path, len + 1) == 0) {
-                memcpy(out, slot->id, DURABLE_OP_ID_LEN);
-                out[DURABLE_OP_ID_LEN] = '\0';
-                return;
+            memo_slot *set = &t[((h ^ (h >> 16)) & (MEMO_SETS - 1)) * MEMO_WAYS];
+            for (int w = 0; w < MEMO_WAYS; w++) {
+                if (memcmp(set[w].path, path, len + 1) == 0) {
+                    memcpy(out, set[w].id, DURABLE_OP_ID_LEN);
+                    out[DURABLE_OP_ID_LEN] = '\0';
+                    return;
+                }
+                if (!slot && set[w].path[0] == '\0')
+                    slot = &set[w];
             }
+            /* A full set: the path's own choice of way (other bits of its
+             * hash), so paths of one set do not all evict the same one. */
+            if (!slot)
+                slot = &set[(h >> 26) & (MEMO_WAYS - 1)];
         }
     } else {
         len += strlen(path + len);
