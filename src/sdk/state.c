@@ -105,23 +105,24 @@ int durable__optable_take(durable__optable *t, durable_operation *op)
 {
     if (!op->id)
         return durable__error_set(DURABLE_EINVAL, "operation table: operation without an Id");
-    size_t v = t->nslots ? *find_slot(t, op->id) : 0;
+    /* Room first, so the slot found stays the slot to fill (one lookup). */
+    int rc = reserve(t);
+    if (rc)
+        return rc;
+    size_t *slot = find_slot(t, op->id);
+    size_t v = *slot;
     if (v) {
         /* Retired, not freed: views of the old copy stay readable. */
-        int rc = durable_operation_list_take(&t->retired, &t->items[v - 1]);
+        rc = durable_operation_list_take(&t->retired, &t->items[v - 1]);
         if (rc)
             return rc;
         t->items[v - 1] = *op;
         memset(op, 0, sizeof(*op));
         return 0;
     }
-    int rc = reserve(t);
-    if (rc)
-        return rc;
     t->items[t->count] = *op;
     memset(op, 0, sizeof(*op));
-    t->count++;
-    *find_slot(t, t->items[t->count - 1].id) = t->count;
+    *slot = ++t->count;
     return 0;
 }
 
