@@ -821,6 +821,78 @@ static void test_child_context_failure_and_replay(void)
     fx_free(&f);
 }
 
+/* Nesting deep enough that positional paths outgrow the operation's inline
+ * path buffer (40 bytes): every level still checkpoints under the Id of its
+ * own path, with its parent's Id, on either side of that length. */
+enum { DEEP_LEVELS = 30 };
+
+typedef struct deep_state {
+    int level;
+    int step_runs;
+} deep_state;
+
+static int deep_step_body(durable_step_ctx *sctx, cJSON **result, void *user)
+{
+    (void)sctx;
+    ((deep_state *)user)->step_runs++;
+    *result = cJSON_CreateNumber(1);
+    return 0;
+}
+
+static int deep_fn(durable_ctx *child, cJSON **result, void *user)
+{
+    deep_state *s = user;
+    int rc = durable_step(child, NULL, NULL, deep_step_body, s, NULL);
+    if (rc == 0 && ++s->level < DEEP_LEVELS)
+        rc = durable_run_in_child_context(child, NULL, NULL, deep_fn, s, NULL);
+    if (rc == 0)
+        *result = cJSON_CreateNumber(s->level);
+    return rc;
+}
+
+static int deep_handler(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
+{
+    (void)input;
+    (void)out;
+    return durable_run_in_child_context(ctx, NULL, NULL, deep_fn, user, NULL);
+}
+
+static void test_deep_paths_keep_their_ids(void)
+{
+    fixture f;
+    fx_init(&f, NULL);
+    durable_mock_client_queue_default(f.mock, 200);
+    deep_state s = {0};
+    fx_run(&f, deep_handler, &s);
+    CU_ASSERT_EQUAL(f.out.status, DURABLE_INVOCATION_SUCCEEDED);
+    CU_ASSERT_EQUAL(s.step_runs, DEEP_LEVELS);
+    const durable_operation_update *u[256];
+    size_t n = updates(&f, u, 256);
+    /* Context level k has path "1-2-2-…" (k twos), its step that path + "-1". */
+    char ctx_path[256] = "1", step_path[256], id[DURABLE_OP_ID_LEN + 1],
+         parent[DURABLE_OP_ID_LEN + 1];
+    size_t longest = 0;
+    for (int k = 0; k < DEEP_LEVELS; k++) {
+        if (k > 0)
+            strcat(ctx_path, "-2");
+        snprintf(step_path, sizeof step_path, "%s-1", ctx_path);
+        longest = strlen(step_path);
+        durable_op_id(parent, ctx_path);
+        durable_op_id(id, step_path);
+        bool ctx_seen = false, step_seen = false;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(u[i]->id, parent) == 0 && u[i]->type == DURABLE_OP_CONTEXT)
+                ctx_seen = true;
+            if (strcmp(u[i]->id, id) == 0 && u[i]->type == DURABLE_OP_STEP &&
+                u[i]->parent_id && strcmp(u[i]->parent_id, parent) == 0)
+                step_seen = true;
+        }
+        CU_ASSERT_TRUE(ctx_seen && step_seen);
+    }
+    CU_ASSERT(longest > 40);
+    fx_free(&f);
+}
+
 static void test_child_context_large_result_replays_children(void)
 {
     fixture f;
@@ -1240,6 +1312,7 @@ int main(void)
     DT_ADD(s, test_child_context_checkpoints_and_parent_ids);
     DT_ADD(s, test_child_context_failure_and_replay);
     DT_ADD(s, test_child_context_large_result_replays_children);
+    DT_ADD(s, test_deep_paths_keep_their_ids);
     DT_ADD(s, test_large_result_goes_through_execution_checkpoint);
     DT_ADD(s, test_parent_context_used_inside_child_is_refused);
     DT_ADD(s, test_plugins_fire_and_failures_are_isolated);

@@ -511,7 +511,8 @@ void durable__opref_clear(durable__opref *r)
 {
     if (!r)
         return;
-    durable__free(r->path);
+    if (r->path != r->path_buf)
+        durable__free(r->path);
     memset(r, 0, sizeof(*r));
 }
 
@@ -560,7 +561,11 @@ static int begin(durable_ctx *ctx, durable__opref *ref, bool check_busy)
     if (rc)
         return rc;
     ctx->counter++;
-    ref->path = op_path(ctx, ctx->counter);
+    if (format_path(ctx, ctx->counter, ref->path_buf, sizeof ref->path_buf) <
+        sizeof ref->path_buf)
+        ref->path = ref->path_buf;
+    else
+        ref->path = op_path(ctx, ctx->counter);
     if (!ref->path || op_id_of(ctx, ctx->counter, ref->id) != 0)
         return durable__error_oom();
     ref->parent_id = ctx->child_parent_id;

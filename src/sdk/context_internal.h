@@ -290,11 +290,14 @@ int durable__ctx_new_child(durable_ctx **out, durable_ctx *parent, const char *p
 /* The root context (context.c; invocation.c only). */
 int durable__ctx_new_root(durable_ctx **out, durable__exec *ex);
 
-/* One operation's identity. */
+/* One operation's identity. path points into path_buf when it fits (no
+ * allocation per operation), so an opref must not be copied or moved
+ * between durable__ctx_begin_op and durable__opref_clear. */
 typedef struct durable__opref {
-    char *path;                        /* "2-1" */
+    char *path;                        /* "2-1": path_buf, or the heap when longer */
     char id[DURABLE_OP_ID_LEN + 1];    /* md5 prefix of path */
     const char *parent_id;             /* borrowed from the ctx; NULL at the root */
+    char path_buf[40];
 } durable__opref;
 
 void durable__opref_clear(durable__opref *r);
