@@ -273,7 +273,19 @@ int durable_engine_list_chained_waiting(durable_chained_invoke_list *out, durabl
     int rc = durable__eng_begin(e, false);
     if (rc < 0)
         return rc;
+    /* Runners ask every cycle and nearly always none is waiting: one probe
+     * of the state index first, since the join below opens a sorter for
+     * its ORDER BY even when it finds no row. */
     sqlite3_stmt *st;
+    rc = durable__db_prepare(e, &st,
+                             "SELECT EXISTS (SELECT 1 FROM chained_invokes WHERE state = 'WAITING')");
+    if (rc == 0 && (rc = durable__db_row(e, st, "find chained invokes")) == 1) {
+        bool any = durable__col_i64(st, 0) != 0;
+        durable__db_reset(st);
+        rc = any ? 0 : 1;
+    }
+    if (rc != 0)
+        return durable__eng_end(e, rc < 0 ? rc : 0);
     rc = durable__db_prepare(
         e, &st,
         "SELECT x.arn, c.op_id, c.function_name, c.resolved_function, c.qualifier, "
