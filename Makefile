@@ -35,9 +35,12 @@ layer_srcs = $(sort $(wildcard src/$(1)/*.c))
 layer_objs = $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
 GEN_SCHEMA := $(BUILD)/gen/schema_sql.c
 GEN_OBJ    := $(BUILD)/gen/schema_sql.o
+GEN_IMAGE  := $(BUILD)/gen/schema_image.c
+GEN_IMAGE_OBJ := $(BUILD)/gen/schema_image.o
+GEN_IMAGE_TOOL := $(BUILD)/gen/gen_schema_image
 
 OBJS_model   := $(call layer_objs,model)
-OBJS_store   := $(OBJS_model) $(call layer_objs,store) $(GEN_OBJ)
+OBJS_store   := $(OBJS_model) $(call layer_objs,store) $(GEN_OBJ) $(GEN_IMAGE_OBJ)
 OBJS_engine  := $(OBJS_store) $(call layer_objs,engine)
 OBJS_sdk     := $(OBJS_engine) $(call layer_objs,sdk)
 OBJS_testing := $(OBJS_sdk) $(call layer_objs,testing)
@@ -96,6 +99,18 @@ $(GEN_SCHEMA): schema/latest.sql $(sort $(wildcard schema/[0-9]*.sql)) tools/gen
 	sh tools/gen_schema.sh schema/latest.sql $(sort $(wildcard schema/[0-9]*.sql)) > $@.tmp && mv $@.tmp $@
 
 $(GEN_OBJ): $(GEN_SCHEMA)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The image of a new database (schema/latest.sql at the latest version) for
+# new in-memory stores; made by a host tool over the same libsqlite3.
+$(GEN_IMAGE_TOOL): tools/gen_schema_image.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(GEN_IMAGE): $(GEN_IMAGE_TOOL) schema/latest.sql $(sort $(wildcard schema/[0-9]*.sql))
+	$(GEN_IMAGE_TOOL) schema/latest.sql $(words $(wildcard schema/[0-9]*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(GEN_IMAGE_OBJ): $(GEN_IMAGE)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(STATIC_LIB): $(LIB_OBJS)

@@ -544,6 +544,45 @@ static void test_new_file_schema_equals_migrated(void)
     free(old_path);
 }
 
+/* A new ":memory:" store is a copy of the build-time image: the same
+ * schema, text for text, version, application id and page size as a new
+ * file made by running schema/latest.sql, and it works as a database. */
+static void test_memory_store_equals_new_file(void)
+{
+    char *path = dt_temp_path("fresh-file");
+    durable_store *f = NULL, *m = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&f, path, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&m, ":memory:", NULL), 0);
+    sqlite3 *df = durable__store_db(f), *dm = durable__store_db(m);
+    char *sf = schema_of(df), *sm = schema_of(dm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    CU_ASSERT_STRING_EQUAL(sm, sf);
+    CU_ASSERT_EQUAL(query_int(dm, "PRAGMA user_version"), durable_store_latest_schema_version());
+    CU_ASSERT_EQUAL(durable_store_schema_version(m), durable_store_latest_schema_version());
+    CU_ASSERT_EQUAL(query_int(dm, "PRAGMA application_id"), query_int(df, "PRAGMA application_id"));
+    CU_ASSERT_EQUAL(query_int(dm, "PRAGMA page_size"), 2048);
+    CU_ASSERT_EQUAL(query_int(dm, "PRAGMA page_size"), query_int(df, "PRAGMA page_size"));
+    CU_ASSERT_EQUAL(query_int(dm, "PRAGMA foreign_keys"), 1);
+    char *ok = query_text(dm, "PRAGMA integrity_check");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+    CU_ASSERT_STRING_EQUAL(ok, "ok");
+    free(ok);
+    /* Writable, and rolled back like any other database. */
+    CU_ASSERT_EQUAL(durable__store_begin(m), 0);
+    CU_ASSERT_EQUAL(durable__store_exec(m, INSERT_EXEC), 0);
+    durable__store_rollback(m);
+    CU_ASSERT_EQUAL(query_int(dm, "SELECT count(*) FROM executions"), 0);
+    CU_ASSERT_EQUAL(durable__store_exec(m, INSERT_EXEC), 0);
+    CU_ASSERT_EQUAL(query_int(dm, "SELECT count(*) FROM executions"), 1);
+    free(sf);
+    free(sm);
+    durable_store_close(f);
+    durable_store_close(m);
+    dt_remove_db(path);
+    free(path);
+}
+
 static void test_sqlite3_cli_shows_schema(void)
 {
     if (system("command -v sqlite3 >/dev/null 2>&1") != 0) {
@@ -591,6 +630,7 @@ int main(void)
     DT_ADD(s, test_memory_store);
     DT_ADD(s, test_concurrent_first_open);
     DT_ADD(s, test_new_file_schema_equals_migrated);
+    DT_ADD(s, test_memory_store_equals_new_file);
     DT_ADD(s, test_sqlite3_cli_shows_schema);
     DT_ADD(s, test_version_1_file_with_rows_is_migrated);
     return dt_run();

@@ -223,6 +223,11 @@ static int open_connection(durable_store *s, const durable_store_options *o)
             return rc;
         if (!is_memory(s->path) && (rc = set_wal(s)) != 0)
             return rc;
+        if (version == 0 && is_memory(s->path)) {
+            if ((rc = durable__store_load_image(s)) != 0)
+                return rc;
+            version = durable__migration_count;
+        }
         /* Up to date: no write lock needed, so opening never waits on a writer. */
         if (version < durable__migration_count && (rc = durable__store_migrate(s)) != 0)
             return rc;

@@ -34,6 +34,9 @@ struct durable_store {
 
 /* Apply every migration above the file's user_version (migrate.c). */
 int durable__store_migrate(durable_store *s);
+/* A brand-new in-memory database becomes a copy of the prebuilt image of a
+ * new database at the latest version (image.c). */
+int durable__store_load_image(durable_store *s);
 /* Finalize every cached statement (stmt_cache.c). */
 void durable__stmt_cache_clear(durable_store *s);
 /* Reset statements a caller left mid-iteration: an active statement keeps its
