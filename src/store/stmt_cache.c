@@ -81,6 +81,12 @@ void durable__stmt_cache_clear(durable_store *s)
 
 void durable__stmt_reset_active(durable_store *s)
 {
+    /* Outside a transaction, a statement left mid-result holds a read
+     * transaction open, and only such a statement matters here (any other
+     * is reset when it is next handed out): with none open, skip the walk
+     * over every cached statement, which each BEGIN otherwise paid. */
+    if (sqlite3_get_autocommit(s->db) && sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_NONE)
+        return;
     for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
         if (sqlite3_stmt_busy(st))
             sqlite3_reset(st);
