@@ -82,13 +82,17 @@ static void emit_quoted(durable__jout *o, const char *s)
         put_quoted(o->text, s);
 }
 
-static void put_quoted(durable__strbuf *b, const char *s)
+/* s quoted, with `before` and `after` around it when not '\0' (a member's
+ * comma and colon go in the same reservation as its key). */
+static void put_quoted_between(durable__strbuf *b, char before, const char *s, char after)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = strlen(s);
-    char *out = durable__strbuf_room(b, n * 6 + 2), *w = out; /* every byte escaped at worst */
+    char *out = durable__strbuf_room(b, n * 6 + 4), *w = out; /* every byte escaped at worst */
     if (!out)
         return;
+    if (before)
+        *w++ = before;
     *w++ = '"';
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
@@ -114,18 +118,32 @@ static void put_quoted(durable__strbuf *b, const char *s)
         }
     }
     *w++ = '"';
+    if (after)
+        *w++ = after;
     *w = '\0';
     b->len += (size_t)(w - out);
+}
+
+static void put_quoted(durable__strbuf *b, const char *s)
+{
+    put_quoted_between(b, '\0', s, '\0');
 }
 
 /* The separator and key before a member (text output). */
 static void put_key(durable__jout *o, const char *key)
 {
+    char comma = '\0';
     if (o->depth > 0) {
         if (o->more[o->depth - 1])
-            emit(o, ",", 1);
+            comma = ',';
         o->more[o->depth - 1] = true;
     }
+    if (key && !o->counting) {
+        put_quoted_between(o->text, comma, key, ':');
+        return;
+    }
+    if (comma)
+        emit(o, ",", 1);
     if (key) {
         emit_quoted(o, key);
         emit(o, ":", 1);
