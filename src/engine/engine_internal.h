@@ -39,6 +39,7 @@ struct durable_engine {
     char *errmsg;    /* "<where>: <text>" */
     char *errtext;   /* SPEC text only */
     bool ops_dirty;  /* this call wrote operations (no state caching) */
+    bool armed_due;  /* a save armed a timer due at or before now (timers.c) */
     struct durable__state_cache *cache;
     /* Operations this call wrote (execution row, start_seq, the operation
      * as its row reads back), in write order: with the undelivered rows

@@ -247,6 +247,13 @@ int durable__exec_save(durable_engine *e, eng_exec *x)
     unsigned mask = cold_mask(x);
     if (!mask && memcmp(now, x->stored_counters, sizeof now) == 0)
         return 0;
+    /* A timer column written with a time already reached (cold_columns 2, 7, 8). */
+    const int64_t timers[3] = {mask & (1u << 2) ? x->deadline_ms : 0,
+                               mask & (1u << 7) ? x->retry_ms : 0,
+                               mask & (1u << 8) ? x->inv_deadline_ms : 0};
+    for (int i = 0; i < 3; i++)
+        if (timers[i] && timers[i] <= e->now)
+            e->armed_due = true;
     int rc = save(e, x, mask);
     if (rc == 0)
         durable__state_cache_note_move(e, x->rowid, x->stored_counters[1], x->change_seq);

@@ -189,6 +189,8 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
     o->exists = true;
     if (o->defer)
         return 0;
+    if (o->timer_ms && o->timer_ms <= e->now)
+        e->armed_due = true;
     char *error_json = NULL;
     int rc = durable__error_json(&error_json, o->op.error);
     if (rc < 0)

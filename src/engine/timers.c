@@ -75,6 +75,7 @@ typedef struct due_timer {
     int64_t due;
     int64_t exec_rowid;
     char *op_id;
+    size_t seen; /* due rows the scan saw, this one included */
 } due_timer;
 
 /* Executions to look at: all of them (`all`), or the listed rowids. */
@@ -103,6 +104,7 @@ static int scan_due(durable_engine *e, sqlite3_stmt *st, due_timer *t, int64_t b
 {
     int rc;
     while ((rc = durable__db_row(e, st, "find due timer")) == 1) {
+        t->seen++;
         if (*found && !fires_before(st, best))
             continue;
         char *op_id = durable__col_dup(st, 4);
@@ -290,6 +292,7 @@ static int fire_all(durable_engine *e, int *fired, const scope *sc)
         if (rc <= 0)
             return rc;
         eng_exec x;
+        e->armed_due = false;
         rc = durable__exec_load_rowid(e, &x, t.exec_rowid);
         if (rc == 0) {
             rc = t.op_id ? fire_op(e, &x, &t) : fire_exec(e, &x, &t);
@@ -301,6 +304,11 @@ static int fire_all(durable_engine *e, int *fired, const scope *sc)
         if (rc < 0)
             return rc;
         (*fired)++;
+        /* Firing disarms the timer it fires. When it was the only one due
+         * and firing armed none due by now, nothing in scope is due: the
+         * scan that would find nothing is skipped. */
+        if (t.seen == 1 && !e->armed_due)
+            return 0;
     }
 }
 
