@@ -436,7 +436,7 @@ typedef struct merged {
     size_t ops;
 } merged;
 
-static void merge_count(void *user, const durable_operation_list *ops)
+static void merge_count(void *user, durable_operation_list *ops)
 {
     merged *m = user;
     pthread_mutex_lock(&m->mu);

@@ -209,7 +209,7 @@ typedef struct senders {
     int unlocked; /* written by merges without mu: ordered by the batcher */
 } senders;
 
-static void record_sender(void *user, const durable_operation_list *ops)
+static void record_sender(void *user, durable_operation_list *ops)
 {
     (void)ops;
     senders *s = user;

@@ -55,8 +55,10 @@ typedef struct durable__batcher_options {
 
 /* Called (on the thread that made the call) with each response's NewExecutionState
  * operations (a delta) so the SDK merges them into its state, before any
- * sync waiter of that batch is woken. ops is borrowed for the call. */
-typedef void (*durable__batcher_merge_fn)(void *user, const durable_operation_list *ops);
+ * sync waiter of that batch is woken. ops belongs to the batcher, which
+ * clears it after the call: the callee may move operations out of it
+ * (leaving them zeroed) instead of copying them. */
+typedef void (*durable__batcher_merge_fn)(void *user, durable_operation_list *ops);
 
 /* client and merge are borrowed (they must outlive the batcher); arn and
  * token are copied. opts NULL = defaults; max_bytes/max_updates 0 and

@@ -136,18 +136,22 @@ size_t durable__exec_op_count(durable__exec *ex)
     return n;
 }
 
-void durable__exec_merge(durable__exec *ex, const durable_operation_list *ops, bool notify)
+/* may_take: ops may be moved from, unless the hooks read it afterwards. */
+static void merge(durable__exec *ex, durable_operation_list *ops, bool may_take, bool notify)
 {
     if (!ops)
         return;
+    bool hooks = notify && durable__plugins_enabled(ex);
+    bool take = may_take && !hooks;
     pthread_mutex_lock(&ex->mu);
     for (size_t i = 0; i < ops->count; i++)
-        if (durable__optable_put(&ex->ops, &ops->items[i]) != 0)
+        if ((take ? durable__optable_take(&ex->ops, &ops->items[i])
+                  : durable__optable_put(&ex->ops, &ops->items[i])) != 0)
             break; /* out of memory: the next state read retries */
     ex->merge_seq++;
     pthread_cond_broadcast(&ex->changed);
     pthread_mutex_unlock(&ex->mu);
-    if (!notify || !durable__plugins_enabled(ex))
+    if (!hooks)
         return;
     durable__plugins_op_change(ex, ops);
     for (size_t i = 0; i < ops->count; i++)
@@ -155,9 +159,20 @@ void durable__exec_merge(durable__exec *ex, const durable_operation_list *ops, b
             durable__plugins_op_end(ex, &ops->items[i]);
 }
 
-void durable__exec_merge_cb(void *user, const durable_operation_list *ops)
+void durable__exec_merge(durable__exec *ex, const durable_operation_list *ops, bool notify)
 {
-    durable__exec_merge((durable__exec *)user, ops, true);
+    /* put copies: ops is only read. */
+    merge(ex, (durable_operation_list *)ops, false, notify);
+}
+
+void durable__exec_merge_take(durable__exec *ex, durable_operation_list *ops, bool notify)
+{
+    merge(ex, ops, true, notify);
+}
+
+void durable__exec_merge_cb(void *user, durable_operation_list *ops)
+{
+    durable__exec_merge_take((durable__exec *)user, ops, true);
 }
 
 const char *durable__exec_parent_cb(void *user, const char *op_id)

@@ -218,8 +218,11 @@ size_t durable__exec_op_count(durable__exec *ex);
  * with notify, run the operation_change / operation_end hooks and wake
  * waiters. The batcher's merge callback. Thread-safe. */
 void durable__exec_merge(durable__exec *ex, const durable_operation_list *ops, bool notify);
-/* The batcher merge callback signature, user = the exec. */
-void durable__exec_merge_cb(void *user, const durable_operation_list *ops);
+/* Same, moving the operations out of ops (left zeroed) instead of copying
+ * them, unless the hooks still need them (notify with plugins on). */
+void durable__exec_merge_take(durable__exec *ex, durable_operation_list *ops, bool notify);
+/* The batcher merge callback signature, user = the exec (takes). */
+void durable__exec_merge_cb(void *user, durable_operation_list *ops);
 /* The batcher's parent lookup (user = the exec): the stored ParentId of an
  * operation, interned so the pointer lives as long as the exec. */
 const char *durable__exec_parent_cb(void *user, const char *op_id);

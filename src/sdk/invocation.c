@@ -97,7 +97,7 @@ static int load_state(durable__exec *ex, const durable_invocation_input *in,
                                     "GetDurableExecutionState returned an empty page with a "
                                     "NextMarker");
         if (rc == 0) {
-            durable__exec_merge(ex, &resp.operations, false);
+            durable__exec_merge_take(ex, &resp.operations, false);
             durable__free(marker);
             marker = resp.next_marker;
             resp.next_marker = NULL;
