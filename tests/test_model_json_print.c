@@ -2,7 +2,8 @@
  * byte, for any tree: every value type, numbers of every kind (integral,
  * beyond int, beyond 1e15, -0, subnormal, NaN, infinities, random bit
  * patterns), strings and keys of any bytes 1-255, NULL strings and keys,
- * raw items, nesting, and the trees cJSON cannot print. */
+ * raw items, nesting, and the trees cJSON cannot print. durable_json_parse
+ * builds what cJSON's parser builds, its plain-integer shortcut included. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,9 +161,84 @@ static void test_print_matches_cjson(void)
     CU_ASSERT_PTR_NULL(durable_json_print(NULL));
 }
 
+/* The parse durable_json_parse made before its plain-integer shortcut:
+ * cJSON's parser, then nothing but whitespace (or NULs) after the value. */
+static cJSON *reference_parse(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j)
+        return NULL;
+    for (size_t i = (size_t)(end - text); i < len; i++) {
+        char c = text[i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\0') {
+            cJSON_Delete(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
+static bool same_item(const cJSON *a, const cJSON *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->type != b->type || a->valueint != b->valueint || a->child || b->child)
+        return cJSON_Compare(a, b, true);
+    return memcmp(&a->valuedouble, &b->valuedouble, sizeof(double)) == 0 &&
+           ((!a->valuestring && !b->valuestring) ||
+            (a->valuestring && b->valuestring && strcmp(a->valuestring, b->valuestring) == 0));
+}
+
+/* Integer-like texts, valid or nearly so: the shortcut takes only what the
+ * parser would read as that exact number, and the item is the same (type,
+ * valuedouble to the bit, valueint saturated alike). */
+static void test_parse_integers_match_cjson(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng_init(&rng, seed);
+    static const char *fixed[] = {"0",  "-0", "00", "01", "-01", "+1", "1 ", " 1", "1\n", "1e3",
+                                  "1.0", "-", "", "123456789012345", "-123456789012345",
+                                  "1234567890123456", "2147483647", "2147483648", "-2147483648",
+                                  "-2147483649", "999999999999999", "9007199254740993", "1x",
+                                  "0x1", "--1"};
+    size_t nfixed = sizeof fixed / sizeof fixed[0];
+    int ok_count = 0;
+    for (int c = 0; c < 20000; c++) {
+        char buf[40];
+        size_t len;
+        if ((size_t)c < nfixed) {
+            len = strlen(fixed[c]);
+            memcpy(buf, fixed[c], len + 1);
+        } else {
+            len = 0;
+            if (dt_rng_below(&rng, 3) == 0)
+                buf[len++] = "-+ 0"[dt_rng_below(&rng, 4)];
+            size_t digits = 1 + (size_t)dt_rng_below(&rng, 18);
+            for (size_t i = 0; i < digits; i++)
+                buf[len++] = (char)('0' + dt_rng_below(&rng, 10));
+            if (dt_rng_below(&rng, 6) == 0) /* a stray byte somewhere */
+                buf[dt_rng_below(&rng, len + 1) % (len + 1)] = " .e-x\0"[dt_rng_below(&rng, 6)];
+            buf[len] = '\0';
+        }
+        cJSON *got = NULL;
+        int rc = durable_json_parse(&got, buf, len);
+        cJSON *want = reference_parse(buf, len);
+        bool same = (rc == 0) == (want != NULL) && same_item(got, want);
+        ok_count += rc == 0;
+        DT_PROP(same, seed, c);
+        if (!same)
+            fprintf(stderr, "  case %d: \"%.*s\" rc %d\n", c, (int)len, buf, rc);
+        cJSON_Delete(got);
+        cJSON_Delete(want);
+    }
+    CU_ASSERT(ok_count > 5000 && ok_count < 19000); /* both outcomes reached */
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("model_json_print");
     DT_ADD(s, test_print_matches_cjson);
+    DT_ADD(s, test_parse_integers_match_cjson);
     return dt_run();
 }

@@ -494,11 +494,38 @@ char *durable_json_print(const cJSON *json)
     return durable__json_text(json);
 }
 
+/* A text that is exactly a plain integer of at most 15 digits ("0", "-7",
+ * "42"; no sign on zero, no leading zero, nothing around it): its value,
+ * which a double holds exactly, so the item is the one cJSON's parser would
+ * build (strtod gives the same double). Replay parses a stored result per
+ * operation, and numbers are common results: this skips the parser's
+ * buffer copy, strtod and locale lookup. false for anything else. */
+static bool plain_integer(double *out, const char *text, size_t len)
+{
+    size_t i = text[0] == '-';
+    size_t digits = len - i;
+    if (digits == 0 || digits > 15 || (text[i] == '0' && (digits > 1 || i)))
+        return false;
+    int64_t v = 0;
+    for (; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        v = v * 10 + (text[i] - '0');
+    }
+    *out = text[0] == '-' ? -(double)v : (double)v;
+    return true;
+}
+
 int durable_json_parse(cJSON **out, const char *text, size_t len)
 {
     *out = NULL;
     if (!text)
         return durable__error_set(DURABLE_EPARSE, "JSON: no text");
+    double number;
+    if (len > 0 && len <= 16 && plain_integer(&number, text, len)) {
+        *out = cJSON_CreateNumber(number);
+        return *out ? 0 : durable__error_oom();
+    }
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!j) {
