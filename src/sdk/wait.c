@@ -21,12 +21,16 @@ int durable_wait(durable_ctx *ctx, const char *name, int64_t seconds)
     int rc = durable__ctx_begin_op(ctx, &ref);
     if (rc)
         return rc;
+    /* A copy is made only on the rare paths below (a mismatch, plugins on),
+     * so replaying a wait never inits or clears one. */
     durable_operation stored;
-    durable_operation_init(&stored);
+    bool copied = false;
     durable_op_status status = DURABLE_OP_STATUS_NONE;
     int seen = durable__exec_peek(ctx->ex, ref.id, DURABLE_OP_WAIT, name, DURABLE__ST_WAIT, &status);
     if (seen < 0) {
         /* Recorded as something else: the copy names the difference. */
+        durable_operation_init(&stored);
+        copied = true;
         if (durable__exec_get_op(ctx->ex, ref.id, &stored))
             rc = durable__replay_validate(ctx, &ref, &stored, DURABLE_OP_WAIT, name,
                                           DURABLE__ST_WAIT);
@@ -34,8 +38,12 @@ int durable_wait(durable_ctx *ctx, const char *name, int64_t seconds)
         if (durable_op_status_is_terminal(status)) {
             rc = 0; /* SUCCEEDED (or CANCELLED): the wait is over */
         } else {
-            if (durable__plugins_enabled(ctx->ex) && durable__exec_get_op(ctx->ex, ref.id, &stored))
-                durable__plugins_op_start(ctx->ex, &stored, true);
+            if (durable__plugins_enabled(ctx->ex)) {
+                durable_operation_init(&stored);
+                copied = true;
+                if (durable__exec_get_op(ctx->ex, ref.id, &stored))
+                    durable__plugins_op_start(ctx->ex, &stored, true);
+            }
             rc = durable__ctx_suspend(ctx);
         }
     } else if ((rc = durable__ctx_go_live(ctx, &ref)) == 0) {
@@ -53,7 +61,8 @@ int durable_wait(durable_ctx *ctx, const char *name, int64_t seconds)
                      ? 0
                      : durable__ctx_suspend(ctx);
     }
-    durable_operation_clear(&stored);
+    if (copied)
+        durable_operation_clear(&stored);
     durable__opref_clear(&ref);
     return rc;
 }
