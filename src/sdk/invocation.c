@@ -58,10 +58,16 @@ static int take_first_page(durable__exec *ex, durable_operation_list *ops)
 {
     pthread_mutex_lock(&ex->mu);
     int rc = durable__optable_reserve(&ex->ops, ex->ops.count + ops->count);
-    for (size_t i = 0; i < ops->count && rc == 0; i++)
-        rc = durable__optable_take(&ex->ops, &ops->items[i]);
+    size_t taken = 0;
+    while (rc == 0 && taken < ops->count &&
+           (rc = durable__optable_take(&ex->ops, &ops->items[taken])) == 0)
+        taken++;
     ex->merge_seq++;
     pthread_mutex_unlock(&ex->mu);
+    /* The taken operations are empty shells: clear only what is left. */
+    for (size_t i = taken; i < ops->count; i++)
+        durable_operation_clear(&ops->items[i]);
+    ops->count = 0;
     durable_operation_list_clear(ops);
     return rc;
 }
