@@ -12,6 +12,7 @@
 
 #include "durable/client.h"
 #include "model/internal.h"
+#include "model/json_util.h"
 #include "sdk/batcher.h"
 #include "support/testutil.h"
 
@@ -540,6 +541,80 @@ static bool call_ok(const durable_mock_call *c, const durable__batcher_options *
             return false;
     }
     return true;
+}
+
+/* A queued update keeps every field it had: strings (any bytes 1-255, empty
+ * or absent), the error with its stack trace, every options kind. Each one
+ * reaches the call equal to what was enqueued, and the caller's copy can be
+ * freed right after the enqueue. */
+static char *rstr(dt_rng *r)
+{
+    if (dt_rng_below(r, 4) == 0)
+        return NULL;
+    size_t n = (size_t)dt_rng_below(r, 40);
+    char *t = durable__malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        t[i] = (char)(1 + dt_rng_below(r, 255));
+    t[n] = '\0';
+    return t;
+}
+
+static void test_every_field_reaches_the_call(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng r;
+    dt_rng_init(&r, seed ^ 0x7f);
+    enum { N = 60 };
+    durable_operation_update want[N];
+    durable__batcher_options o = fast_opts();
+    fx f;
+    fx_open(&f, &o, N + 2);
+    for (int i = 0; i < N; i++) {
+        durable_operation_update u;
+        durable_operation_update_init(&u);
+        char id[24];
+        snprintf(id, sizeof id, "op-%d", i);
+        u.id = durable__strdup(id);
+        u.parent_id = rstr(&r);
+        u.name = rstr(&r);
+        u.subtype = rstr(&r);
+        u.payload = rstr(&r);
+        u.function_name = rstr(&r);
+        u.tenant_id = rstr(&r);
+        u.type = DURABLE_OP_STEP;
+        u.action = DURABLE_ACTION_SUCCEED;
+        u.options = (durable_update_options_kind)dt_rng_below(&r, 6);
+        u.next_attempt_delay_seconds = (int64_t)dt_rng_below(&r, 100);
+        u.wait_seconds = (int64_t)dt_rng_below(&r, 100);
+        if (dt_rng_below(&r, 2)) {
+            char *type = rstr(&r), *msg = rstr(&r), *data = rstr(&r);
+            CU_ASSERT_EQUAL_FATAL(durable_error_object_new(&u.error, type, msg, data), 0);
+            durable_free(type);
+            durable_free(msg);
+            durable_free(data);
+            if (dt_rng_below(&r, 2)) {
+                const char *frames[] = {"a.c:1", "", "b.c:2"};
+                CU_ASSERT_EQUAL_FATAL(
+                    durable__str_array_copy(&u.error->stack_trace, frames, 3), 0);
+                u.error->stack_trace_count = 3;
+            }
+        }
+        CU_ASSERT_EQUAL_FATAL(durable_operation_update_copy(&want[i], &u), 0);
+        DT_PROP(durable__batcher_enqueue(f.b, &u, dt_rng_below(&r, 3) == 0) == 0, seed, i);
+        durable_operation_update_clear(&u); /* the batcher keeps its own copy */
+    }
+    DT_PROP(durable__batcher_flush(f.b) == 0, seed, 0);
+    size_t k = 0;
+    for (size_t c = 0; c < durable_mock_client_call_count(f.mock); c++) {
+        const durable_mock_call *mc = call(f.mock, c);
+        for (size_t i = 0; i < mc->update_count; i++, k++)
+            DT_PROP(k < N && durable_operation_update_equal(&mc->updates[i], &want[k]), seed,
+                    (int)k);
+    }
+    DT_PROP(k == N, seed, N);
+    for (int i = 0; i < N; i++)
+        durable_operation_update_clear(&want[i]);
+    fx_close(&f);
 }
 
 static void test_limits_and_preservation_across_calls(void)
@@ -1156,5 +1231,6 @@ int main(void)
     DT_ADD(s, test_response_without_token_closes);
     DT_ADD(s, test_stop_flushes_then_refuses);
     DT_ADD(s, test_bad_arguments);
+    DT_ADD(s, test_every_field_reaches_the_call);
     return dt_run();
 }

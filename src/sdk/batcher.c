@@ -52,6 +52,7 @@ typedef struct entry {
     struct entry *next;
     durable_operation_update u;
     bool has_update; /* false: a refresh marker (empty call) */
+    bool packed;     /* u's strings live in this allocation (entry_pack); u.error apart */
     bool sync;
     size_t bytes;    /* compact JSON length of u */
     uint64_t seq;
@@ -134,8 +135,49 @@ static void entry_free(entry *e)
 {
     if (!e)
         return;
-    durable_operation_update_clear(&e->u);
+    if (e->packed)
+        durable_error_object_free(e->u.error);
+    else
+        durable_operation_update_clear(&e->u);
     durable_free(e);
+}
+
+/* A queued entry for a copy of u in one allocation: the strings of the
+ * update follow the entry (a queued update is never modified, so they need
+ * no allocation and no free of their own); only an error object is copied
+ * apart. Every string field of durable_operation_update is listed here. */
+static entry *entry_pack(const durable_operation_update *u)
+{
+    enum { N = 7 };
+    const char *const src[N] = {u->id,      u->parent_id,     u->name,     u->subtype,
+                                u->payload, u->function_name, u->tenant_id};
+    size_t len[N], total = sizeof(entry);
+    for (int i = 0; i < N; i++) {
+        len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+        total += len[i];
+    }
+    entry *e = durable__malloc(total);
+    if (!e) {
+        durable__error_oom();
+        return NULL;
+    }
+    memset(e, 0, sizeof *e);
+    e->u = *u;
+    e->u.error = NULL;
+    char **const dst[N] = {&e->u.id,      &e->u.parent_id,     &e->u.name,     &e->u.subtype,
+                           &e->u.payload, &e->u.function_name, &e->u.tenant_id};
+    char *p = (char *)(e + 1);
+    for (int i = 0; i < N; i++) {
+        *dst[i] = src[i] ? memcpy(p, src[i], len[i]) : NULL;
+        p += len[i];
+    }
+    if (durable__error_copy(&e->u.error, u->error) != 0) {
+        durable_free(e);
+        durable__error_oom();
+        return NULL;
+    }
+    e->packed = true;
+    return e;
 }
 
 /* What a refusal names: `what`, followed by " <id>" when id is set. Kept
@@ -726,13 +768,9 @@ int durable__batcher_enqueue(durable__batcher *b, const durable_operation_update
         return rc;
     }
 
-    entry *e = durable__calloc(1, sizeof *e);
+    entry *e = entry_pack(u);
     if (!e)
-        return durable__error_oom();
-    if ((rc = durable_operation_update_copy(&e->u, u)) != 0) {
-        durable_free(e);
-        return rc;
-    }
+        return DURABLE_ENOMEM;
     e->has_update = true;
     e->sync = sync;
     e->bytes = bytes;
