@@ -461,6 +461,83 @@ static void test_error_location_format(void)
     ef_close(&f);
 }
 
+/* A batch larger than the validation map kept on the stack (more than 31
+ * updates): START + SUCCEED pairs apply in update order with their events;
+ * a later batch whose last update is invalid is rejected whole (nothing
+ * written, no event, token still current); so is START + SUCCEED + RETRY of
+ * one id. */
+static void fill_pairs(durable_operation_update *u, int first, int pairs)
+{
+    for (int k = 0; k < pairs; k++) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", first + k);
+        ef_upd(&u[2 * k], DURABLE_OP_STEP, DURABLE_ACTION_START, p);
+        ef_upd(&u[2 * k + 1], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, p);
+        u[2 * k + 1].payload = durable__sprintf("%d", first + k);
+    }
+}
+
+static size_t op_count(ef *f)
+{
+    durable_operation_list l = {0};
+    CU_ASSERT_EQUAL_FATAL(durable_engine_list_operations(&l, f->eng, f->arn), 0);
+    size_t n = l.count;
+    durable_operation_list_clear(&l);
+    return n;
+}
+
+static void test_large_batch_and_whole_rejection(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    enum { PAIRS = 20 };
+    durable_operation_update u[2 * PAIRS + 1];
+    fill_pairs(u, 1, PAIRS);
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 2 * PAIRS, NULL), 0);
+    ef_clear_updates(u, 2 * PAIRS);
+    char want[2048] = "ExecutionStarted";
+    for (int k = 0; k < PAIRS; k++)
+        strcat(want, ",StepStarted,StepSucceeded");
+    EF_ASSERT_TYPES(&f, want);
+    CU_ASSERT_EQUAL(op_count(&f), 1 + PAIRS);
+    durable_operation op;
+    CU_ASSERT_EQUAL_FATAL(durable_engine_get_operation(&op, f.eng, f.arn, ef_id("7")), 0);
+    CU_ASSERT_EQUAL(op.status, DURABLE_OP_SUCCEEDED);
+    CU_ASSERT_STRING_EQUAL(op.result, "7");
+    durable_operation_clear(&op);
+
+    /* 20 valid pairs, then a WAIT for an existing step id: all rejected. */
+    fill_pairs(u, PAIRS + 1, PAIRS);
+    ef_wait(&u[2 * PAIRS], "2", 1);
+    char *token = durable__strdup(f.token);
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 2 * PAIRS + 1, NULL), DURABLE_EINVAL);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Inconsistent operation type.");
+    CU_ASSERT_STRING_EQUAL(f.token, token);
+    EF_ASSERT_TYPES(&f, want);
+    CU_ASSERT_EQUAL(op_count(&f), 1 + PAIRS);
+    /* The same 40 valid updates then apply with the unchanged token. */
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 2 * PAIRS, NULL), 0);
+    ef_clear_updates(u, 2 * PAIRS + 1);
+    CU_ASSERT_EQUAL(op_count(&f), 1 + 2 * PAIRS);
+
+    /* START + SUCCEED + RETRY of one new id in one batch: rejected whole. */
+    char *types = ef_history_types(&f);
+    ef_upd(&u[0], DURABLE_OP_STEP, DURABLE_ACTION_START, "99");
+    ef_upd(&u[1], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "99");
+    ef_retry(&u[2], "99", 5, "E");
+    CU_ASSERT_EQUAL(ef_cp(&f, u, 3, NULL), DURABLE_EINVAL);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng),
+                           "Cannot update the same operation twice in a single request.");
+    ef_clear_updates(u, 3);
+    EF_ASSERT_TYPES(&f, types);
+    CU_ASSERT_EQUAL(op_count(&f), 1 + 2 * PAIRS);
+    CU_ASSERT_EQUAL(durable_engine_get_operation(&op, f.eng, f.arn, ef_id("99")), DURABLE_ENOTFOUND);
+    free(types);
+    durable_free(token);
+    ef_close(&f);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_checkpoint");
@@ -480,5 +557,6 @@ int main(void)
     DT_ADD(s, test_unknown_execution);
     DT_ADD(s, test_execution_update_any_id);
     DT_ADD(s, test_error_location_format);
+    DT_ADD(s, test_large_batch_and_whole_rejection);
     return dt_run();
 }

@@ -48,14 +48,15 @@ static scratch *map_get(scratch_map *m, const char *id)
     return &m->slots[i];
 }
 
-static void map_free(scratch_map *m)
+static void map_free(scratch_map *m, const scratch *on_stack)
 {
     for (size_t i = 0; i < m->cap; i++) {
         durable_free(m->slots[i].subtype);
         durable_free(m->slots[i].name);
         durable_free(m->slots[i].parent_id);
     }
-    durable_free(m->slots);
+    if (m->slots != on_stack)
+        durable_free(m->slots);
 }
 
 /* Bring the stored operation (if any) into the scratch entry: from the
@@ -396,16 +397,22 @@ int durable__validate_batch(durable_engine *e, const eng_exec *x,
     size_t n = req->update_count;
     if (n == 0)
         return 0; /* B5: a state refresh */
+    /* The common batch's map lives on the stack (a heap block of this size
+     * cost more to get and clear than the whole lookup work). */
+    scratch few[128];
     scratch_map m = {0};
     m.cap = 16;
     while (m.cap < 4 * n + 4)
         m.cap <<= 1;
-    m.slots = durable__calloc(m.cap, sizeof *m.slots);
-    if (!m.slots)
+    if (m.cap <= sizeof few / sizeof *few) {
+        memset(few, 0, m.cap * sizeof *few);
+        m.slots = few;
+    } else if (!(m.slots = durable__calloc(m.cap, sizeof *m.slots))) {
         return durable__error_oom();
+    }
     int rc = check_batch(e, &m, req);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = check_update(e, x, &m, i, &req->updates[i], absent);
-    map_free(&m);
+    map_free(&m, few);
     return rc;
 }
