@@ -118,6 +118,9 @@ typedef struct eng_exec {
     int failed_invocations;
     int64_t retry_ms;        /* 0 = none */
     int64_t inv_deadline_ms; /* 0 = none */
+    /* Start of the in-flight invocation when this call already read its
+     * open row (invocation.c), so closing it need not read it again; 0 = not read. */
+    int64_t inflight_start_ms;
     /* The indexed or rarely changing columns as last loaded or saved, so a
      * save that changed only the counters rewrites just those (no index of
      * executions is touched by an ordinary checkpoint). */

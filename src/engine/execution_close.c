@@ -139,19 +139,23 @@ int durable__invocation_close(durable_engine *e, eng_exec *x, const char *outcom
     if (!x->inflight)
         return 0;
     sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
+    int rc = 0;
+    int64_t start_ms = x->inflight_start_ms;
+    if (!start_ms) {
+        rc = durable__db_prepare(e, &st,
                                  "SELECT start_ms FROM invocations WHERE invocation_id = ?1 "
                                  "AND end_ms IS NULL");
-    if (rc < 0)
-        return rc;
-    durable__db_text(st, 1, x->inflight);
-    if ((rc = durable__db_row(e, st, "load invocation")) < 0)
-        return rc;
-    if (rc == 0)
-        return durable__eng_fail(e, DURABLE_ESTATE, "Invocation already completed.",
-                                 "invocation %s", x->inflight);
-    int64_t start_ms = durable__col_i64(st, 0);
-    durable__db_reset(st);
+        if (rc < 0)
+            return rc;
+        durable__db_text(st, 1, x->inflight);
+        if ((rc = durable__db_row(e, st, "load invocation")) < 0)
+            return rc;
+        if (rc == 0)
+            return durable__eng_fail(e, DURABLE_ESTATE, "Invocation already completed.",
+                                     "invocation %s", x->inflight);
+        start_ms = durable__col_i64(st, 0);
+        durable__db_reset(st);
+    }
     char *error_json = NULL;
     if ((rc = durable__error_json(&error_json, err)) < 0)
         return rc;
@@ -166,8 +170,12 @@ int durable__invocation_close(durable_engine *e, eng_exec *x, const char *outcom
         rc = durable__db_done(e, st, "close invocation");
     }
     durable_free(error_json);
+    if (rc == 0 && sqlite3_changes(durable__store_db(e->store)) != 1)
+        rc = durable__eng_fail(e, DURABLE_ESTATE, "Invocation already completed.",
+                               "invocation %s", x->inflight);
     if (rc < 0)
         return rc;
+    x->inflight_start_ms = 0;
     durable_event ev;
     durable__event_prepare(&ev, DURABLE_EVENT_INVOCATION_COMPLETED, NULL);
     ev.invocation_start_timestamp = start_ms;

@@ -143,7 +143,7 @@ int durable_engine_start_invocation(durable_invocation_input *out, char **out_in
 
 /* 1 = the invocation is open and in flight; 0 = the engine closed it (stop,
  * timeout): its output is ignored. */
-static int check_invocation(durable_engine *e, const eng_exec *x, const char *inv_id)
+static int check_invocation(durable_engine *e, eng_exec *x, const char *inv_id)
 {
     if (!inv_id || !*inv_id)
         return durable__eng_fail(e, DURABLE_EINVAL, "Invocation id is required.", "execution %s",
@@ -152,7 +152,7 @@ static int check_invocation(durable_engine *e, const eng_exec *x, const char *in
     int rc = durable__db_prepare(e, &st,
                                  "SELECT end_ms IS NOT NULL, outcome = 'STOPPED' OR (outcome = "
                                  "'ERROR' AND json_extract(error, '$.ErrorType') = "
-                                 "'Sandbox.Timedout') FROM invocations "
+                                 "'Sandbox.Timedout'), start_ms FROM invocations "
                                  "WHERE execution_id = ?1 AND invocation_id = ?2");
     if (rc < 0)
         return rc;
@@ -167,12 +167,14 @@ static int check_invocation(durable_engine *e, const eng_exec *x, const char *in
     /* Closed by the engine (stop, execution timeout, invocation timeout):
      * the abandoned handler's output is ignored (§8.3 step 1, §8.4). */
     bool abandoned = durable__col_i64(st, 1) != 0;
+    int64_t start_ms = durable__col_i64(st, 2);
     durable__db_reset(st);
     if (ended && abandoned)
         return 0;
     if (ended || !x->inflight || strcmp(x->inflight, inv_id) != 0)
         return durable__eng_fail(e, DURABLE_ESTATE, "Invocation already completed.",
                                  "invocation %s of %s", inv_id, x->arn);
+    x->inflight_start_ms = start_ms; /* open and in flight: closing it reads it no more */
     return 1;
 }
 
