@@ -652,6 +652,38 @@ static void test_stop_execution(void)
     ef_close(&f);
 }
 
+/* An invocation completes once: completing, failing or crashing it again
+ * is rejected and changes nothing; its InvocationCompleted event carries the
+ * start read when it was checked. */
+static void test_invocation_completes_once(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    durable_operation_update u;
+    ef_wait(&u, "1", 10);
+    CU_ASSERT_EQUAL(ef_cp1(&f, &u), 0);
+    ef_advance(&f, 2000);
+    durable_invocation_outcome out;
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, &out), 0);
+    CU_ASSERT_FALSE(out.ignored);
+    char *types = ef_history_types(&f);
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, &out), DURABLE_ESTATE);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Invocation already completed.");
+    CU_ASSERT_EQUAL(durable_engine_crash_invocation(&out, f.eng, f.arn, f.inv, NULL), DURABLE_ESTATE);
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Invocation already completed.");
+    EF_ASSERT_TYPES(&f, types);
+    durable_history_response h;
+    get_history(&f, &h);
+    durable_event *last = &h.events[h.count - 1];
+    CU_ASSERT_EQUAL(last->type, DURABLE_EVENT_INVOCATION_COMPLETED);
+    CU_ASSERT_EQUAL(last->invocation_start_timestamp, EF_T0);
+    CU_ASSERT_EQUAL(last->invocation_end_timestamp, EF_T0 + 2000);
+    durable_history_response_clear(&h);
+    free(types);
+    ef_close(&f);
+}
+
 /* The status-only read agrees with the full scheduling state. */
 static void assert_status_matches(ef *f, durable_exec_status want)
 {
@@ -945,6 +977,7 @@ int main(void)
     DT_ADD(s, test_list_callbacks);
     DT_ADD(s, test_stop_execution);
     DT_ADD(s, test_execution_timeout);
+    DT_ADD(s, test_invocation_completes_once);
     DT_ADD(s, test_chained_invoke_child_execution);
     DT_ADD(s, test_chained_invoke_failed_child_and_not_found);
     DT_ADD(s, test_chained_cancel_stops_child);
