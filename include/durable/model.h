@@ -552,10 +552,10 @@ int durable_stop_response_from_json(durable_stop_response *out, const cJSON *jso
 
 /* ---- text helpers ------------------------------------------------------------ */
 
-/* Compact JSON text of a tree, byte for byte what cJSON_PrintUnformatted
- * prints (written by the library, through its allocator); free with
- * durable_free. NULL on allocation failure or for a tree cJSON cannot print
- * (an item of no valid type, a raw item without text). */
+/* Compact JSON text of a tree (cJSON_PrintUnformatted through the library
+ * allocator); free with durable_free. NULL on allocation failure or for a
+ * tree cJSON cannot print (an item of no valid type, a raw item without
+ * text). */
 char *durable_json_print(const cJSON *json);
 
 /* Parse JSON text; DURABLE_EPARSE with the byte offset of the error. The

@@ -51,12 +51,6 @@ int durable__jo_root(cJSON **out, durable__jout *o);
 /* Text output: *out = b's text, taken (NULL and the error on failure). */
 int durable__jo_take(char **out, durable__jout *o, durable__strbuf *b);
 
-/* The text cJSON_PrintUnformatted prints for v, byte for byte (cJSON 1.7),
- * without its printf and scanf round trip per number: a new string (free
- * with durable_free), NULL when v is NULL, cJSON's printer would fail, or
- * out of memory. */
-char *durable__json_text(const cJSON *v);
-
 /* Shapes (put functions): each writes one value at key. */
 void durable__put_error(durable__jout *o, const char *key, const durable_error_object *e);
 void durable__put_operation(durable__jout *o, const char *key, const durable_operation *op,

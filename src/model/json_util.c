@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/json_out.h"
 #include "model/json_util.h"
 
 /* ---- paths and errors ----------------------------------------------------- */
@@ -489,9 +488,9 @@ int durable__error_copy(durable_error_object **out, const durable_error_object *
 
 char *durable_json_print(const cJSON *json)
 {
-    /* cJSON_PrintUnformatted's text (json_out.c), through the library's
-     * allocator, so durable_free releases it. */
-    return durable__json_text(json);
+    /* cJSON allocates through the library hooks (alloc.c), so durable_free
+     * releases the text. */
+    return json ? cJSON_PrintUnformatted(json) : NULL;
 }
 
 /* A text that is exactly a plain integer of at most 15 digits ("0", "-7",
