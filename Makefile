@@ -15,22 +15,31 @@ SOMAJOR   := 0
 
 PKGS      := sqlite3 libcjson uuid libcrypto yaml-0.1
 TEST_PKGS := cunit
-DEB_PKGS  := libsqlite3-dev libcjson-dev libcunit1-dev uuid-dev libssl-dev libyaml-dev pkg-config sqlite3
+# The upper layers' own libraries: only what links them pays for them
+# (DESIGN.md: a core-only program links neither).
+HTTP_PKGS := libmicrohttpd
+AWS_PKGS  := libcurl
+DEB_PKGS  := libsqlite3-dev libcjson-dev libcunit1-dev uuid-dev libssl-dev libyaml-dev pkg-config sqlite3 \
+             libmicrohttpd-dev libcurl4-openssl-dev
 
 # Recursive (=) so pkg-config runs only in recipes, after `deps`.
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CUNIT_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
 CUNIT_LIBS   = $(shell pkg-config --libs $(TEST_PKGS))
+HTTP_CFLAGS  = $(shell pkg-config --cflags $(HTTP_PKGS))
+HTTP_LIBS    = $(shell pkg-config --libs $(HTTP_PKGS))
+AWS_CFLAGS   = $(shell pkg-config --cflags $(AWS_PKGS))
+AWS_LIBS     = $(shell pkg-config --libs $(AWS_PKGS))
 
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation
 DEFS      := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CFLAGS_ALL = $(WARN) $(DEFS) $(OPTFLAGS) $(SANFLAGS) -fPIC -Iinclude -Isrc -Itests -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL = $(WARN) $(DEFS) $(OPTFLAGS) $(SANFLAGS) -fPIC -Iinclude -Isrc -Itests -I$(BUILD)/gen $(PKG_CFLAGS) $(HTTP_CFLAGS) $(AWS_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 # Layers, lowest first. A test tests/test_<layer>*.c links the layers up to
 # its own, so a half-written upper layer never breaks a lower layer's tests.
-LAYERS    := model store engine sdk testing
+LAYERS    := model store engine sdk testing http aws
 layer_srcs = $(sort $(wildcard src/$(1)/*.c))
 layer_objs = $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
 GEN_SCHEMA := $(BUILD)/gen/schema_sql.c
@@ -45,8 +54,19 @@ OBJS_engine  := $(OBJS_store) $(call layer_objs,engine)
 OBJS_sdk     := $(OBJS_engine) $(call layer_objs,sdk)
 OBJS_testing := $(OBJS_sdk) $(call layer_objs,testing)
 LIB_OBJS     := $(OBJS_testing)
+# http (the front) and aws (client, runtime loop, cloud runner) are their own
+# libraries on top of the core: libdurable-http, libdurable-aws.
+HTTP_OBJS    := $(call layer_objs,http)
+AWS_OBJS     := $(call layer_objs,aws)
+OBJS_http    := $(OBJS_testing) $(HTTP_OBJS)
+# aws tests talk to a real front, so they link it too.
+OBJS_aws     := $(OBJS_testing) $(HTTP_OBJS) $(AWS_OBJS)
+LIBS_http     = $(HTTP_LIBS)
+LIBS_aws      = $(AWS_LIBS) $(HTTP_LIBS)
 
 STATIC_LIB := $(BUILD)/libdurable.a
+HTTP_LIB   := $(BUILD)/libdurable-http.a
+AWS_LIB    := $(BUILD)/libdurable-aws.a
 SHARED_LIB := $(BUILD)/libdurable.so.$(VERSION)
 SONAME     := libdurable.so.$(SOMAJOR)
 
@@ -69,13 +89,13 @@ all: deps
 
 build-all: lib $(TOOL_BIN) $(EXAMPLE_BINS) $(BENCH_BINS)
 
-lib: $(STATIC_LIB) $(SHARED_LIB)
+lib: $(STATIC_LIB) $(SHARED_LIB) $(HTTP_LIB) $(AWS_LIB)
 
 # ---- dependencies ---------------------------------------------------------
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
-	  if pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null; then exit 0; fi; \
-	  echo "deps: not a Debian system; install: $(PKGS) $(TEST_PKGS) (pkg-config names)" >&2; exit 1; \
+	  if pkg-config --exists $(PKGS) $(TEST_PKGS) $(HTTP_PKGS) $(AWS_PKGS) 2>/dev/null; then exit 0; fi; \
+	  echo "deps: not a Debian system; install: $(PKGS) $(TEST_PKGS) $(HTTP_PKGS) $(AWS_PKGS) (pkg-config names)" >&2; exit 1; \
 	fi; \
 	missing=""; \
 	for p in $(DEB_PKGS); do \
@@ -117,6 +137,14 @@ $(STATIC_LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(HTTP_LIB): $(HTTP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(AWS_LIB): $(AWS_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(SHARED_LIB): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 	ln -sf libdurable.so.$(VERSION) $(BUILD)/$(SONAME)
@@ -130,11 +158,12 @@ test_layer = $(firstword $(foreach l,$(LAYERS),$(if $(filter test_$(l)%,$(1)),$(
 $(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJS) $$(OBJS_$$(call test_layer,$$*)) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(CUNIT_CFLAGS) -Itests -o $@ $< $(SUPPORT_OBJS) \
-	  $(OBJS_$(call test_layer,$*)) $(LDFLAGS_ALL) $(CUNIT_LIBS) $(PKG_LIBS)
+	  $(OBJS_$(call test_layer,$*)) $(LDFLAGS_ALL) $(CUNIT_LIBS) $(LIBS_$(call test_layer,$*)) $(PKG_LIBS)
 
-$(BUILD)/durable: $(TOOL_SRCS) $(STATIC_LIB) $(HEADERS)
+# The CLI serves (durable serve), so it links the front as well.
+$(BUILD)/durable: $(TOOL_SRCS) $(STATIC_LIB) $(HTTP_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $(TOOL_SRCS) $(STATIC_LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $(TOOL_SRCS) $(HTTP_LIB) $(STATIC_LIB) $(LDFLAGS_ALL) $(HTTP_LIBS) $(PKG_LIBS)
 
 $(BUILD)/bench/%: tools/bench/%.c $(STATIC_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
