@@ -226,6 +226,23 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/order_workflow
 	@$(BUILD)/examples/order_workflow demo.db
 
+# ---- npm packages for the interop tests (issue 12) ------------------------
+# The official JS clients, installed into the build folder only (never
+# globally). The stamp makes it run once per build folder; delete it (or the
+# folder) to reinstall. client-lambda has no version: the registry does not
+# serve every number.
+NPM_DIR   := $(BUILD)/npm
+NPM_PKGS  := @aws/durable-execution-sdk-js@2.4.0 @aws/durable-execution-sdk-js-testing@1.1.4 @aws-sdk/client-lambda
+NPM_STAMP := $(NPM_DIR)/.installed
+.PHONY: npm-deps
+npm-deps: $(NPM_STAMP)
+$(NPM_DIR)/node_modules: $(NPM_STAMP)
+$(NPM_STAMP):
+	@mkdir -p $(NPM_DIR)
+	@echo "npm: installing into $(NPM_DIR)"
+	@npm install --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error $(NPM_PKGS) >/dev/null
+	@touch $@
+
 # ---- install --------------------------------------------------------------
 $(BUILD)/libdurable.pc: Makefile
 	@mkdir -p $(dir $@)
