@@ -1,0 +1,227 @@
+/* AWS Signature Version 4 (HTTP_API.md §6.1), computed here rather than by
+ * libcurl: curl 7.88 (Debian 12) signs the path as sent and the query in the
+ * order sent, while AWS (and botocore, and `durable serve --auth`) encode the
+ * path a second time and sort the query, so curl's signature fails for every
+ * route whose path holds an encoded ARN or callback id. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "aws/aws_internal.h"
+
+static void hex(char *out, const unsigned char *d, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static void sha256_hex(char out[65], const void *data, size_t n)
+{
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256(data ? data : (const void *)"", n, d);
+    hex(out, d, sizeof d);
+}
+
+static void hmac(unsigned char out[32], const void *key, size_t key_len, const char *msg)
+{
+    unsigned int len = 32;
+    HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, strlen(msg), out, &len);
+}
+
+void durable__aws_amz_date(char out[17], int64_t epoch_seconds)
+{
+    time_t t = (time_t)epoch_seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+/* The path as AWS canonicalizes it: every byte outside unreserved and '/'
+ * encoded, so the '%' of an encoded segment becomes "%25" (double encoding). */
+static void canonical_uri(durable__strbuf *b, const char *path)
+{
+    if (!path || !*path) {
+        durable__strbuf_put(b, "/", 1);
+        return;
+    }
+    for (const char *seg = path;;) {
+        const char *slash = strchr(seg, '/');
+        size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
+        durable__aws_pct(b, seg, n);
+        if (!slash)
+            break;
+        durable__strbuf_put(b, "/", 1);
+        seg = slash + 1;
+    }
+}
+
+typedef struct pair {
+    const char *p;
+    size_t key_len, len;
+} pair;
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const pair *x = a, *y = b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->p, y->p, n);
+    if (c || x->key_len != y->key_len)
+        return c ? c : (x->key_len < y->key_len ? -1 : 1);
+    /* Same key (a repeated list parameter): order by value. */
+    size_t xv = x->len - x->key_len, yv = y->len - y->key_len;
+    n = xv < yv ? xv : yv;
+    c = memcmp(x->p + x->key_len, y->p + y->key_len, n);
+    return c ? c : (xv < yv ? -1 : xv > yv);
+}
+
+/* The query sorted by key, then value. Its parts are already encoded with
+ * the unreserved-only rule (encode.c), which is the canonical encoding. */
+static int canonical_query(durable__strbuf *b, const char *query)
+{
+    if (!query || !*query)
+        return 0;
+    size_t n = 1;
+    for (const char *q = query; *q; q++)
+        n += *q == '&';
+    pair *pairs = durable__calloc(n, sizeof *pairs);
+    if (!pairs)
+        return DURABLE_ENOMEM;
+    size_t k = 0;
+    for (const char *q = query;;) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        if (len)
+            pairs[k++] = (pair){q, eq ? (size_t)(eq - q) : len, len};
+        if (!amp)
+            break;
+        q = amp + 1;
+    }
+    qsort(pairs, k, sizeof *pairs, pair_cmp);
+    for (size_t i = 0; i < k; i++) {
+        if (i)
+            durable__strbuf_put(b, "&", 1);
+        durable__strbuf_put(b, pairs[i].p, pairs[i].len);
+        if (pairs[i].key_len == pairs[i].len)
+            durable__strbuf_put(b, "=", 1);
+    }
+    durable_free(pairs);
+    return 0;
+}
+
+typedef struct hdr {
+    char *name; /* lower-cased copy */
+    const char *value;
+} hdr;
+
+static int hdr_cmp(const void *a, const void *b)
+{
+    return strcmp(((const hdr *)a)->name, ((const hdr *)b)->name);
+}
+
+static void put_trimmed(durable__strbuf *b, const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    durable__strbuf_put(b, v, n);
+}
+
+char *durable__aws_sigv4(const durable__aws_sign_input *in)
+{
+    size_t nh = in->header_count + 1;
+    hdr *hs = durable__calloc(nh, sizeof *hs);
+    if (!hs)
+        return NULL;
+    hs[0] = (hdr){durable__strdup("host"), in->host};
+    for (size_t i = 0; i < in->header_count; i++) {
+        hs[i + 1].name = durable__strdup(in->headers[i].name);
+        hs[i + 1].value = in->headers[i].value;
+    }
+    char *result = NULL;
+    durable__strbuf creq = {0}, signed_headers = {0}, sts = {0};
+    for (size_t i = 0; i < nh; i++) {
+        if (!hs[i].name)
+            goto done;
+        for (char *p = hs[i].name; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    }
+    qsort(hs, nh, sizeof *hs, hdr_cmp);
+
+    durable__strbuf_puts(&creq, in->method);
+    durable__strbuf_put(&creq, "\n", 1);
+    canonical_uri(&creq, in->path);
+    durable__strbuf_put(&creq, "\n", 1);
+    if (canonical_query(&creq, in->query) != 0)
+        goto done;
+    durable__strbuf_put(&creq, "\n", 1);
+    for (size_t i = 0; i < nh; i++) {
+        durable__strbuf_puts(&creq, hs[i].name);
+        durable__strbuf_put(&creq, ":", 1);
+        put_trimmed(&creq, hs[i].value ? hs[i].value : "");
+        durable__strbuf_put(&creq, "\n", 1);
+        if (i)
+            durable__strbuf_put(&signed_headers, ";", 1);
+        durable__strbuf_puts(&signed_headers, hs[i].name);
+    }
+    durable__strbuf_put(&creq, "\n", 1);
+    durable__strbuf_puts(&creq, signed_headers.p ? signed_headers.p : "");
+    durable__strbuf_put(&creq, "\n", 1);
+    char digest[65];
+    sha256_hex(digest, in->body, in->body_len);
+    durable__strbuf_puts(&creq, digest);
+    if (creq.oom || signed_headers.oom)
+        goto done;
+
+    char date8[9];
+    memcpy(date8, in->amz_date, 8);
+    date8[8] = '\0';
+    char *scope = durable__sprintf("%s/%s/%s/aws4_request", date8, in->region, in->service);
+    if (!scope)
+        goto done;
+    sha256_hex(digest, creq.p, creq.len);
+    durable__strbuf_puts(&sts, "AWS4-HMAC-SHA256\n");
+    durable__strbuf_puts(&sts, in->amz_date);
+    durable__strbuf_put(&sts, "\n", 1);
+    durable__strbuf_puts(&sts, scope);
+    durable__strbuf_put(&sts, "\n", 1);
+    durable__strbuf_puts(&sts, digest);
+
+    char *secret = durable__sprintf("AWS4%s", in->secret_access_key);
+    if (secret && !sts.oom) {
+        unsigned char k[32];
+        hmac(k, secret, strlen(secret), date8);
+        hmac(k, k, 32, in->region);
+        hmac(k, k, 32, in->service);
+        hmac(k, k, 32, "aws4_request");
+        unsigned char sig[32];
+        hmac(sig, k, 32, sts.p);
+        char sig_hex[65];
+        hex(sig_hex, sig, 32);
+        result = durable__sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
+                                  "Signature=%s",
+                                  in->access_key_id, scope, signed_headers.p, sig_hex);
+        OPENSSL_cleanse(k, sizeof k);
+        OPENSSL_cleanse(secret, strlen(secret));
+    }
+    durable_free(secret);
+    durable_free(scope);
+done:
+    for (size_t i = 0; i < nh; i++)
+        durable_free(hs[i].name);
+    durable_free(hs);
+    durable_free(creq.p);
+    durable_free(signed_headers.p);
+    durable_free(sts.p);
+    return result;
+}
