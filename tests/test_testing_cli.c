@@ -24,49 +24,20 @@
 
 #include "durable/context.h"
 #include "durable/testing.h"
+#include "support/cli_run.h"
 #include "support/engine_fixture.h"
 
-static char dir[256], dbpath[300], bin[512];
+static char dir[256], dbpath[300];
 static char *arn1, *arn2, *arn3, *cb_id, *cb2_id;
 
 /* Runs `durable ARGS` (ARGS are shell words); captures stdout and stderr. */
 static int run(char **out, char **err, const char *fmt, ...)
 {
-    char args[2048], cmd[4096], errpath[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int rc = dt_cli_vrun(out, err, fmt, ap);
     va_end(ap);
-    snprintf(errpath, sizeof errpath, "%s/stderr", dir);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>'%s'", bin, args, errpath);
-    FILE *p = popen(cmd, "r");
-    CU_ASSERT_FATAL(p != NULL);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (len + 1 >= cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = 0;
-    int st = pclose(p);
-    FILE *e = fopen(errpath, "r");
-    char *ebuf = calloc(1, 1 << 16);
-    if (e) {
-        size_t el = fread(ebuf, 1, (1 << 16) - 1, e);
-        ebuf[el] = 0;
-        fclose(e);
-    }
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    if (err)
-        *err = ebuf;
-    else
-        free(ebuf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 /* SHA-256 of the database file and its WAL (if any), as hex. */
@@ -868,15 +839,16 @@ static void test_error_table(void)
         {"show '%s' x y", "1unexpected argument 'y'"},
         {"show '%s' x --tree", "1unknown option '--tree'"},
         {"show '%s' ''", "1@empty execution reference"},
-        {"show '%s' arn", "1@'arn' is ambiguous (3 executions match)"},
-        {"history '%s' arn:aws", "1@'arn:aws' is ambiguous (3 executions match)"},
+        {"show '%s' arn", "1@'arn' is ambiguous (3 executions match by prefix)"},
+        {"history '%s' arn:aws", "1@'arn:aws' is ambiguous (3 executions match by prefix)"},
         {"history", "1missing DB and EXEC"},
         {"history '%s' x --all", "1unknown option '--all'"},
         {"history '%s' x y", "1unexpected argument 'y'"},
         {"history '%s' zzzz", "2no execution matches 'zzzz'"},
         {"callbacks", "1missing DB"},
         {"callbacks '%s' --open", "1unknown option '--open'"},
-        {"callbacks '%s' extra", "1unexpected argument 'extra'"},
+        {"callbacks '%s' x extra", "1unexpected argument 'extra'"},
+        {"callbacks '%s' zzzz", "2no execution matches 'zzzz'"},
         {"callback '%s' succeed", "1missing DB, action or CALLBACK_ID"},
         {"callback '%s' explode id", "1unknown action 'explode'"},
         {"callback '%s' succeed id --error-type T", "1--error-* options only go with 'fail'"},
@@ -985,8 +957,6 @@ static void test_schema_matches_sql(void)
 
 int main(void)
 {
-    const char *b = getenv("DURABLE_BUILD");
-    snprintf(bin, sizeof bin, "%s/durable", b ? b : "build");
     snprintf(dir, sizeof dir, "/tmp/durable_cli_XXXXXX");
     if (!mkdtemp(dir))
         return 1;

@@ -39,8 +39,10 @@ void cli_db_close(cli_db *db);
 /* Maps an engine failure to an exit code and prints it on stderr. */
 int cli_engine_fail(cli_db *db, int rc, const char *what);
 
-/* Resolves EXEC (ARN, EXECUTION op id, or an unambiguous prefix of either)
- * to a full ARN (*out, freed with free()). Returns an exit code. */
+/* Resolves EXEC to a full ARN (*out, freed with free()): an exact ARN or
+ * EXECUTION op id first, then an exact DurableExecutionName, then an
+ * unambiguous prefix of an ARN or op id. Ambiguity prints the matching ARNs
+ * and returns CLI_USAGE. Returns an exit code. */
 int cli_resolve_exec(char **out, cli_db *db, const char *exec);
 
 /* Formatting helpers: ISO 8601 UTC text ("" for 0) and durations. */

@@ -6,7 +6,7 @@
 
 int cmd_callbacks(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *exec = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
@@ -15,6 +15,8 @@ int cmd_callbacks(int argc, char **argv)
             return cli_usage("callbacks", "unknown option '%s'", argv[i]);
         else if (!path)
             path = argv[i];
+        else if (!exec)
+            exec = argv[i];
         else
             return cli_usage("callbacks", "unexpected argument '%s'", argv[i]);
     }
@@ -24,8 +26,14 @@ int cmd_callbacks(int argc, char **argv)
     int rc = cli_db_open(&db, path, true);
     if (rc != CLI_OK)
         return rc;
+    char *arn = NULL;
+    if (exec && (rc = cli_resolve_exec(&arn, &db, exec)) != CLI_OK) {
+        cli_db_close(&db);
+        return rc;
+    }
     durable_callback_info_list l = {0};
-    int erc = durable_engine_list_callbacks(&l, db.engine, NULL);
+    int erc = durable_engine_list_callbacks(&l, db.engine, arn);
+    free(arn);
     if (erc < 0)
         rc = cli_engine_fail(&db, erc, "listing callbacks");
     else if (json) {

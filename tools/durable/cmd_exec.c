@@ -44,13 +44,54 @@ static int each_execution(cli_db *db, durable_list_request *req, exec_visit fn, 
     }
 }
 
+/* What an EXEC reference matched, by kind: an exact ARN or operation id
+ * wins, then an exact DurableExecutionName, then a prefix of an ARN or
+ * operation id. Names are what people know ("order-1001"); the same name
+ * may be used by two functions, so a name can be ambiguous too. */
+typedef struct exec_match {
+    char *arn;
+    char *name;
+    durable_exec_status status;
+} exec_match;
+
+typedef struct match_list {
+    exec_match *items;
+    size_t count;
+} match_list;
+
 typedef struct resolve_ctx {
     const char *want;
     size_t want_len;
-    char *found;
-    int matches;
-    bool exact;
+    char *exact;
+    match_list by_name, by_prefix;
+    int oom;
 } resolve_ctx;
+
+static void match_add(resolve_ctx *c, match_list *l, const durable_execution_info *x)
+{
+    exec_match *n = realloc(l->items, (l->count + 1) * sizeof *n);
+    if (!n) {
+        c->oom = 1;
+        return;
+    }
+    l->items = n;
+    exec_match *m = &n[l->count++];
+    m->arn = strdup(x->durable_execution_arn);
+    m->name = strdup(x->durable_execution_name ? x->durable_execution_name : "");
+    m->status = x->status;
+    c->oom |= !m->arn || !m->name;
+}
+
+static void match_list_clear(match_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].arn);
+        free(l->items[i].name);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
 
 static int resolve_visit(void *vctx, const durable_execution_info *x)
 {
@@ -59,17 +100,29 @@ static int resolve_visit(void *vctx, const durable_execution_info *x)
     const char *slash = strrchr(arn, '/');
     const char *op_id = slash ? slash + 1 : arn;
     if (strcmp(arn, c->want) == 0 || strcmp(op_id, c->want) == 0) {
-        free(c->found);
-        c->found = strdup(arn);
-        c->matches = 1;
-        c->exact = true;
+        c->exact = strdup(arn);
+        c->oom |= !c->exact;
         return 1;
     }
-    if (strncmp(arn, c->want, c->want_len) == 0 || strncmp(op_id, c->want, c->want_len) == 0) {
-        if (c->matches++ == 0)
-            c->found = strdup(arn);
-    }
-    return 0;
+    if (x->durable_execution_name && strcmp(x->durable_execution_name, c->want) == 0)
+        match_add(c, &c->by_name, x);
+    else if (strncmp(arn, c->want, c->want_len) == 0 ||
+             strncmp(op_id, c->want, c->want_len) == 0)
+        match_add(c, &c->by_prefix, x);
+    return c->oom;
+}
+
+/* Lists the candidates so the user can pick one (at most 20 lines). */
+static void print_ambiguous(const cli_db *db, const char *exec, const match_list *l,
+                            const char *how)
+{
+    fprintf(stderr, "durable: %s: '%s' is ambiguous (%zu executions match %s):\n", db->path,
+            exec, l->count, how);
+    for (size_t i = 0; i < l->count && i < 20; i++)
+        fprintf(stderr, "  %s  %s  %s\n", l->items[i].arn, l->items[i].name,
+                durable_exec_status_name(l->items[i].status));
+    if (l->count > 20)
+        fprintf(stderr, "  ... and %zu more\n", l->count - 20);
 }
 
 int cli_resolve_exec(char **out, cli_db *db, const char *exec)
@@ -80,23 +133,33 @@ int cli_resolve_exec(char **out, cli_db *db, const char *exec)
         return CLI_USAGE;
     }
     durable_list_request req = {0};
-    resolve_ctx c = {exec, strlen(exec), NULL, 0, false};
+    resolve_ctx c = {exec, strlen(exec), NULL, {NULL, 0}, {NULL, 0}, 0};
     int rc = each_execution(db, &req, resolve_visit, &c);
+    if (rc == CLI_OK && c.oom) {
+        fprintf(stderr, "durable: out of memory\n");
+        rc = CLI_DBERR;
+    }
+    const match_list *l = c.by_name.count ? &c.by_name : &c.by_prefix;
+    if (rc != CLI_OK || c.exact) {
+        /* found, or failed */
+    } else if (l->count == 0) {
+        fprintf(stderr, "durable: %s: no execution matches '%s' (an ARN, execution name, "
+                        "operation id or a prefix of an ARN or id)\n", db->path, exec);
+        rc = CLI_NOTFOUND;
+    } else if (l->count > 1) {
+        print_ambiguous(db, exec, l, l == &c.by_name ? "by name" : "by prefix");
+        rc = CLI_USAGE;
+    } else {
+        c.exact = l->items[0].arn;
+        l->items[0].arn = NULL;
+    }
+    match_list_clear(&c.by_name);
+    match_list_clear(&c.by_prefix);
     if (rc != CLI_OK) {
-        free(c.found);
+        free(c.exact);
         return rc;
     }
-    if (c.matches == 0) {
-        fprintf(stderr, "durable: %s: no execution matches '%s'\n", db->path, exec);
-        return CLI_NOTFOUND;
-    }
-    if (c.matches > 1 && !c.exact) {
-        fprintf(stderr, "durable: %s: '%s' is ambiguous (%d executions match)\n", db->path, exec,
-                c.matches);
-        free(c.found);
-        return CLI_USAGE;
-    }
-    *out = c.found;
+    *out = c.exact;
     return CLI_OK;
 }
 

@@ -21,12 +21,14 @@ static const command COMMANDS[] = {
     {"show", cmd_show, "durable show DB EXEC [--json]",
      "One execution: status, input, result or error, timestamps, invocation count and its\n"
      "operations as a tree (children indented under their context). EXEC is the ARN, the\n"
-     "EXECUTION operation id, or an unambiguous prefix of either."},
+     "EXECUTION operation id, the execution's name (DurableExecutionName), or an unambiguous\n"
+     "prefix of an ARN or id; an ambiguous EXEC lists the ARNs it matches (exit 1)."},
     {"history", cmd_history, "durable history DB EXEC [--include-data] [--json]",
      "History events in EventId order. --json prints GetDurableExecutionHistory's shape\n"
      "({\"Events\":[...]}, timestamps ISO 8601); --include-data includes Input/Result payloads."},
-    {"callbacks", cmd_callbacks, "durable callbacks DB [--json]",
-     "Open callbacks with id, execution, name, start and timeout/heartbeat deadlines."},
+    {"callbacks", cmd_callbacks, "durable callbacks DB [EXEC] [--json]",
+     "Open callbacks with id, execution, name, start and timeout/heartbeat deadlines;\n"
+     "with EXEC, only that execution's."},
     {"callback", cmd_callback,
      "durable callback DB succeed|fail|heartbeat CALLBACK_ID [PAYLOAD | --error-type T "
      "--error-message M [--error-data D]]",
