@@ -85,6 +85,7 @@
 #include <cjson/cJSON.h>
 
 #include "durable/client.h"
+#include "durable/clock.h"
 #include "durable/common.h"
 #include "durable/model.h"
 
@@ -724,7 +725,9 @@ const char *durable_ctx_operation_id(const durable_ctx *ctx);
 
 /* ==== plugins ================================================================ */
 
-/* Hook infos are borrowed and valid only during the hook call. */
+/* Hook infos, and everything they point to, are borrowed and valid only
+ * during the hook call: copy what must outlive it. Timestamps are epoch
+ * milliseconds (0 = absent). Fields are only ever appended. */
 typedef struct durable_invocation_info {
     const char *execution_arn;
     const char *request_id;
@@ -737,21 +740,52 @@ typedef struct durable_invocation_info {
     durable_invocation_status status;  /* NONE for an invocation error */
     const durable_error_object *error; /* FAILED output or invocation error; else NULL */
     durable_logger *logger;
+    /* The operations of updated_operation_ids, same count and index, as
+     * stored when the hook runs (Type, Status, timestamps, Result, Error…),
+     * so a plugin can tell a finished wait from a completed callback. An
+     * Id the state does not hold gets an entry with only its Id set and
+     * status NONE. NULL when updated_operation_count is 0. Both invocation
+     * hooks (at the end: as stored then). */
+    const durable_operation *updated_operations;
 } durable_invocation_info;
+
+/* What one attempt came to (attempt_end hooks). */
+typedef enum durable_attempt_outcome {
+    DURABLE_ATTEMPT_NONE = 0,  /* not an attempt_end hook */
+    DURABLE_ATTEMPT_SUCCEEDED, /* the body returned a result and the operation goes on */
+    DURABLE_ATTEMPT_FAILED,    /* the attempt failed and none follows: the operation fails */
+    DURABLE_ATTEMPT_WILL_RETRY /* another attempt follows after next_attempt_delay_seconds */
+} durable_attempt_outcome;
 
 typedef struct durable_operation_info {
     const char *execution_arn;
-    /* The operation as known: the stored/merged one, or (for a live start
-     * that is not yet acknowledged) one with Id, ParentId, Name, SubType,
-     * Type and status NONE. Result/Error are the raw checkpointed ones. */
+    /* The operation as known when the hook runs: the stored/merged one
+     * whenever the state holds it (Status, StartTimestamp, EndTimestamp,
+     * Attempt, NextAttemptTimestamp… as the service recorded them: e.g. a
+     * step's attempt 2 after a retry, any replay, an AT_MOST_ONCE attempt
+     * whose START was acknowledged first); otherwise (a live operation not
+     * yet acknowledged, such as an AT_LEAST_ONCE step's first attempt) a
+     * descriptor with Id, ParentId, Name, SubType, Type, status NONE and
+     * both timestamps 0. Result/Error are the raw checkpointed ones. */
     const durable_operation *operation;
     bool is_replay;             /* seen in the state on replay (non-terminal) */
     bool is_replaying_children; /* user-function hooks of a ReplayChildren context */
     int attempt;                /* attempt hooks: 1-based attempt; else 0 */
     /* attempt-end / user-function-end: the outcome */
     durable_op_status outcome;  /* SUCCEEDED or FAILED (NONE when suspended) */
-    const durable_error_object *error; /* FAILED outcome */
+    const durable_error_object *error; /* FAILED outcome (attempt_end: this attempt's error) */
     durable_logger *logger;
+    /* Attempt hooks only (0 / NONE in every other hook). Times come from
+     * the invocation's clock (durable_invocation_options.clock), the one
+     * the service stamps operations with, so they compare with the
+     * operation's timestamps. */
+    int64_t attempt_start_timestamp; /* ms: when this attempt's body began (both hooks) */
+    int64_t attempt_end_timestamp;   /* ms: attempt_end: when the body returned */
+    /* attempt_end: SUCCEEDED, FAILED or WILL_RETRY (a failed step attempt
+     * the retry strategy retries; a waitForCondition poll whose strategy
+     * continues, with outcome SUCCEEDED: the check itself passed). */
+    durable_attempt_outcome attempt_outcome;
+    int64_t next_attempt_delay_seconds; /* WILL_RETRY: the delay asked for; else 0 */
 } durable_operation_info;
 
 typedef struct durable_operation_change_info {
@@ -779,7 +813,11 @@ typedef struct durable_operation_change_info {
  *    observed (a merged checkpoint response, or an operation the service
  *    completed between invocations).
  *  - operation_change: after each merge of a checkpoint response delta.
- *  - attempt_start / attempt_end: around each step body attempt.
+ *  - attempt_start / attempt_end: around each step body attempt (and each
+ *    waitForCondition check), with the attempt's start and end times, its
+ *    outcome and error. attempt_end of attempt N comes before
+ *    attempt_start of attempt N+1, and an attempt's end time is never
+ *    before its start time.
  *  - user_function_start / user_function_end: around each child-context,
  *    branch or map-item function run.
  */
@@ -820,9 +858,14 @@ typedef struct durable_invocation_options {
     const durable_plugin *plugins;       /* called in array order */
     size_t plugin_count;
     durable_checkpoint_options checkpoint;
+    /* The clock of the attempt times handed to plugins: pass the one the
+     * service stamps operations with (a test runner's virtual clock) so
+     * they line up with the operations' timestamps. NULL: the real clock.
+     * Borrowed for the call; now_ms may be called from any SDK thread. */
+    const durable_clock *clock;
 } durable_invocation_options;
 #define DURABLE_INVOCATION_OPTIONS_INIT                                                       \
-    { NULL, DURABLE_LOGGER_OPTIONS_INIT, NULL, 0, DURABLE_CHECKPOINT_OPTIONS_INIT }
+    { NULL, DURABLE_LOGGER_OPTIONS_INIT, NULL, 0, DURABLE_CHECKPOINT_OPTIONS_INIT, NULL }
 
 /* Invocation-error ErrorTypes reported in out->error (SPEC §8.4, §10.13). */
 #define DURABLE_INVOCATION_ERROR_TOKEN "CheckpointUnrecoverableInvocationError"

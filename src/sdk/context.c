@@ -45,6 +45,7 @@ int durable__exec_new(durable__exec **out, durable_client *client, const char *a
     if (opts) {
         ex->plugins = opts->plugins;
         ex->plugin_count = opts->plugins ? opts->plugin_count : 0;
+        ex->clock = opts->clock;
     }
     *out = ex;
     return 0;
@@ -67,6 +68,7 @@ void durable__exec_free(durable__exec *ex)
     for (size_t i = 0; i < ex->updated_count; i++)
         durable__free(ex->updated_ids[i]);
     durable__free(ex->updated_ids);
+    durable__free(ex->updated_views); /* shallow views: the table owns their contents */
     durable__logger_destroy(&ex->logger);
     durable__free(ex->fatal_kind);
     durable_error_object_free(ex->fatal_error);

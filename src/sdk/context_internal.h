@@ -163,6 +163,9 @@ struct durable__exec {
     durable__strset updated; /* UpdatedOperationIds of the input (immutable) */
     char **updated_ids;      /* same, in input order */
     size_t updated_count;
+    /* updated_count shallow views (durable__exec_view_op) for the
+     * invocation hooks, refreshed before each of them. */
+    durable_operation *updated_views;
 
     /* Immutable after setup. */
     char *arn;
@@ -177,6 +180,7 @@ struct durable__exec {
     const durable_plugin *plugins;
     size_t plugin_count;
     pthread_mutex_t plugin_mu; /* serializes hook calls */
+    const durable_clock *clock; /* attempt times for plugins; NULL = real (borrowed) */
 
     durable__scope root_scope;
 
@@ -435,10 +439,25 @@ void durable__plugins_op_start(durable__exec *ex, const durable_operation *op, b
 /* operation_end once per Id (checks and records ex->ended). */
 void durable__plugins_op_end(durable__exec *ex, const durable_operation *op);
 void durable__plugins_op_change(durable__exec *ex, const durable_operation_list *delta);
-/* attempt_start (end=false) / attempt_end. */
-void durable__plugins_attempt(durable__exec *ex, bool end, const durable_operation *op,
-                              int attempt, durable_op_status outcome,
-                              const durable_error_object *err);
+/* One attempt of a step body or waitForCondition check, as the attempt
+ * hooks report it. desc is the live descriptor (borrowed), reported until
+ * the state holds the operation. Times are 0 when no plugin is set. */
+typedef struct durable__attempt {
+    const durable_operation *desc;
+    int number; /* 1-based */
+    int64_t start_ms, end_ms;
+} durable__attempt;
+/* Start timing attempt `number` and run attempt_start. */
+void durable__plugins_attempt_start(durable__exec *ex, durable__attempt *a,
+                                    const durable_operation *desc, int number);
+/* The body returned: stamp the attempt's end time. */
+void durable__plugins_attempt_returned(durable__exec *ex, durable__attempt *a);
+/* attempt_end: err NULL means the body succeeded (outcome SUCCEEDED) even
+ * when the result is WILL_RETRY (a waitForCondition poll that continues);
+ * delay_s is the retry delay of WILL_RETRY. */
+void durable__plugins_attempt_end(durable__exec *ex, const durable__attempt *a,
+                                  durable_attempt_outcome result, const durable_error_object *err,
+                                  int64_t delay_s);
 void durable__plugins_user_fn(durable__exec *ex, bool end, const durable_operation *op,
                               bool replaying_children, durable_op_status outcome,
                               const durable_error_object *err);

@@ -153,6 +153,12 @@ static int copy_updated(durable__exec *ex, const durable_invocation_input *in)
     ex->updated_ids = durable__calloc(in->updated_operation_id_count, sizeof(char *));
     if (!ex->updated_ids)
         return durable__error_oom();
+    /* Room for the invocation hooks' views now, so a hook never meets an
+     * allocation failure. */
+    if (durable__plugins_enabled(ex) &&
+        !(ex->updated_views =
+              durable__calloc(in->updated_operation_id_count, sizeof(durable_operation))))
+        return durable__error_oom();
     for (size_t i = 0; i < in->updated_operation_id_count; i++) {
         const char *id = in->updated_operation_ids[i];
         if (!id)

@@ -31,12 +31,28 @@ static void hook_failed(durable__exec *ex, const durable_plugin *p, const char *
         pthread_mutex_unlock(&(ex)->plugin_mu);                                           \
     } while (0)
 
+/* The updated operations as stored now: shallow views whose contents the
+ * table keeps until the invocation ends. An Id the state lacks keeps just
+ * its Id, so the array stays parallel to updated_operation_ids. */
+static const durable_operation *updated_views(durable__exec *ex)
+{
+    if (!ex->updated_views)
+        return NULL;
+    for (size_t k = 0; k < ex->updated_count; k++) {
+        durable_operation *v = &ex->updated_views[k];
+        if (!durable__exec_view_op(ex, ex->updated_ids[k], v))
+            v->id = ex->updated_ids[k];
+    }
+    return ex->updated_views;
+}
+
 void durable__plugins_invocation(durable__exec *ex, bool end, const durable_invocation_info *info)
 {
     if (!durable__plugins_enabled(ex))
         return;
     durable_invocation_info i = *info;
     i.logger = &ex->logger;
+    i.updated_operations = updated_views(ex);
     if (end)
         DISPATCH(ex, invocation_end, "invocation-end", &i);
     else
@@ -121,22 +137,61 @@ void durable__plugins_op_change(durable__exec *ex, const durable_operation_list 
     durable_operation_list_clear(&all);
 }
 
-void durable__plugins_attempt(durable__exec *ex, bool end, const durable_operation *op,
-                              int attempt, durable_op_status outcome,
-                              const durable_error_object *err)
+static int64_t now_ms(const durable__exec *ex)
+{
+    return durable_clock_now(ex->clock);
+}
+
+/* The attempt's operation as stored now, or its live descriptor until
+ * the service has acknowledged it. *view is a shallow view (the table
+ * keeps its contents until the invocation ends). */
+static const durable_operation *attempt_op(durable__exec *ex, const durable__attempt *a,
+                                           durable_operation *view)
+{
+    return durable__exec_view_op(ex, a->desc->id, view) ? view : a->desc;
+}
+
+void durable__plugins_attempt_start(durable__exec *ex, durable__attempt *a,
+                                    const durable_operation *desc, int number)
+{
+    memset(a, 0, sizeof(*a));
+    a->desc = desc;
+    a->number = number;
+    if (!durable__plugins_enabled(ex))
+        return;
+    a->start_ms = now_ms(ex);
+    durable_operation view;
+    durable_operation_info i = op_info(ex, attempt_op(ex, a, &view));
+    i.attempt = number;
+    i.attempt_start_timestamp = a->start_ms;
+    DISPATCH(ex, attempt_start, "attempt-start", &i);
+}
+
+void durable__plugins_attempt_returned(durable__exec *ex, durable__attempt *a)
 {
     if (!durable__plugins_enabled(ex))
         return;
-    durable_operation_info i = op_info(ex, op);
-    i.attempt = attempt;
-    i.is_replay = false;
-    if (end) {
-        i.outcome = outcome;
-        i.error = err;
-        DISPATCH(ex, attempt_end, "attempt-end", &i);
-    } else {
-        DISPATCH(ex, attempt_start, "attempt-start", &i);
-    }
+    /* Never before the start, even if the real clock is set back. */
+    int64_t t = now_ms(ex);
+    a->end_ms = t > a->start_ms ? t : a->start_ms;
+}
+
+void durable__plugins_attempt_end(durable__exec *ex, const durable__attempt *a,
+                                  durable_attempt_outcome result, const durable_error_object *err,
+                                  int64_t delay_s)
+{
+    if (!durable__plugins_enabled(ex))
+        return;
+    durable_operation view;
+    durable_operation_info i = op_info(ex, attempt_op(ex, a, &view));
+    i.attempt = a->number;
+    i.outcome = err ? DURABLE_OP_FAILED : DURABLE_OP_SUCCEEDED;
+    i.error = err;
+    i.attempt_start_timestamp = a->start_ms;
+    i.attempt_end_timestamp = a->end_ms;
+    i.attempt_outcome = result;
+    i.next_attempt_delay_seconds = result == DURABLE_ATTEMPT_WILL_RETRY ? delay_s : 0;
+    DISPATCH(ex, attempt_end, "attempt-end", &i);
 }
 
 void durable__plugins_user_fn(durable__exec *ex, bool end, const durable_operation *op,

@@ -77,18 +77,17 @@ typedef struct step_call {
     const cJSON **out;
 } step_call;
 
-/* A failed attempt: ask the strategy; RETRY (synchronously, then suspend)
- * or FAIL with the original error. */
-static int attempt_failed(const step_call *c, int attempt, const durable_error_object *err)
+/* A failed attempt, given the strategy's decision d for it: RETRY
+ * (synchronously, then suspend) or FAIL with the original error. */
+static int attempt_failed(const step_call *c, int attempt, const durable_error_object *err,
+                          const durable_retry_decision *d)
 {
-    durable_retry_decision d;
-    durable_retry_strategy_decide(&d, c->opts->retry, err, attempt);
     durable_operation_update u;
-    step_update(&u, c->ref, c->name, d.should_retry ? DURABLE_ACTION_RETRY : DURABLE_ACTION_FAIL);
+    step_update(&u, c->ref, c->name, d->should_retry ? DURABLE_ACTION_RETRY : DURABLE_ACTION_FAIL);
     u.error = (durable_error_object *)err;
-    if (d.should_retry) {
+    if (d->should_retry) {
         u.options = DURABLE_OPTIONS_STEP;
-        u.next_attempt_delay_seconds = d.delay_seconds;
+        u.next_attempt_delay_seconds = d->delay_seconds;
         int rc = durable__checkpoint(c->ctx->ex, &u, true);
         return rc ? rc : durable__ctx_suspend(c->ctx);
     }
@@ -113,12 +112,14 @@ static int run_attempt(const step_call *c, int attempt, bool send_start)
             return rc;
     }
     durable_step_ctx sctx = {c->ctx, c->ref->id, attempt, NULL};
-    durable__plugins_attempt(ex, false, c->desc, attempt, DURABLE_OP_STATUS_NONE, NULL);
+    durable__attempt a;
+    durable__plugins_attempt_start(ex, &a, c->desc, attempt);
     cJSON *result = NULL;
     durable_error_clear();
     int brc = c->fn(&sctx, &result, c->user);
+    durable__plugins_attempt_returned(ex, &a);
     if (brc == 0) {
-        durable__plugins_attempt(ex, true, c->desc, attempt, DURABLE_OP_SUCCEEDED, NULL);
+        durable__plugins_attempt_end(ex, &a, DURABLE_ATTEMPT_SUCCEEDED, NULL, 0);
         durable_error_object_free(sctx.err);
         char *text = NULL;
         int rc = durable__roundtrip(c->out, &text, c->ctx, c->opts->serdes, c->ref->id, result);
@@ -137,8 +138,14 @@ static int run_attempt(const step_call *c, int attempt, bool send_start)
     durable_error_object_free(sctx.err);
     if (rc)
         return rc;
-    durable__plugins_attempt(ex, true, c->desc, attempt, DURABLE_OP_FAILED, err);
-    rc = attempt_failed(c, attempt, err);
+    /* Decided before attempt_end, so the hook can say whether a retry follows. */
+    durable_retry_decision d;
+    durable_retry_strategy_decide(&d, c->opts->retry, err, attempt);
+    durable__plugins_attempt_end(ex, &a,
+                                 d.should_retry ? DURABLE_ATTEMPT_WILL_RETRY
+                                                : DURABLE_ATTEMPT_FAILED,
+                                 err, d.delay_seconds);
+    rc = attempt_failed(c, attempt, err, &d);
     durable_error_object_free(err);
     return rc;
 }
@@ -167,7 +174,9 @@ static int replay(const step_call *c, const durable_operation *stored)
             durable_error_object interrupted = {(char *)DURABLE_KIND_STEP_INTERRUPTED,
                                                 (char *)DURABLE_STEP_INTERRUPTED_MESSAGE, NULL,
                                                 NULL, 0};
-            return attempt_failed(c, ended + 1, &interrupted);
+            durable_retry_decision d;
+            durable_retry_strategy_decide(&d, c->opts->retry, &interrupted, ended + 1);
+            return attempt_failed(c, ended + 1, &interrupted, &d);
         }
         return run_attempt(c, ended + 1, false);
     default: /* FAILED (and any other terminal status): the recorded error */

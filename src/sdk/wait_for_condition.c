@@ -47,10 +47,12 @@ static int poll_once(const wfcond_call *c, int attempt, const cJSON *state, bool
             return rc;
     }
     durable_step_ctx sctx = {c->ctx, c->ref->id, attempt, NULL};
-    durable__plugins_attempt(ex, false, c->desc, attempt, DURABLE_OP_STATUS_NONE, NULL);
+    durable__attempt a;
+    durable__plugins_attempt_start(ex, &a, c->desc, attempt);
     cJSON *new_state = NULL;
     durable_error_clear();
     int brc = c->check(&sctx, &new_state, state, c->user);
+    durable__plugins_attempt_returned(ex, &a);
     if (brc != 0) {
         cJSON_Delete(new_state);
         durable_error_object *err = NULL;
@@ -58,7 +60,7 @@ static int poll_once(const wfcond_call *c, int attempt, const cJSON *state, bool
         durable_error_object_free(sctx.err);
         if (rc)
             return rc;
-        durable__plugins_attempt(ex, true, c->desc, attempt, DURABLE_OP_FAILED, err);
+        durable__plugins_attempt_end(ex, &a, DURABLE_ATTEMPT_FAILED, err, 0);
         rc = fail_with(c, DURABLE_KIND_STEP, err);
         durable_error_object_free(err);
         return rc;
@@ -78,12 +80,15 @@ static int poll_once(const wfcond_call *c, int attempt, const cJSON *state, bool
         durable_error_object err = {(char *)DURABLE_KIND_WAIT_FOR_CONDITION,
                                     (char *)(msg && *msg ? msg : durable_strerror(drc)), NULL,
                                     NULL, 0};
-        durable__plugins_attempt(ex, true, c->desc, attempt, DURABLE_OP_FAILED, &err);
+        durable__plugins_attempt_end(ex, &a, DURABLE_ATTEMPT_FAILED, &err, 0);
         rc = fail_with(c, DURABLE_KIND_WAIT_FOR_CONDITION, &err);
         durable__free(text);
         return rc;
     }
-    durable__plugins_attempt(ex, true, c->desc, attempt, DURABLE_OP_SUCCEEDED, NULL);
+    durable__plugins_attempt_end(ex, &a,
+                                 d.should_continue ? DURABLE_ATTEMPT_WILL_RETRY
+                                                   : DURABLE_ATTEMPT_SUCCEEDED,
+                                 NULL, d.delay_seconds);
     durable_operation_update u;
     if (d.should_continue) {
         cond_update(&u, c, DURABLE_ACTION_RETRY);

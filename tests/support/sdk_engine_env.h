@@ -129,6 +129,7 @@ static inline void env_invoke_once(env *v, durable_handler_fn h, void *user)
         o.logger = *v->logger;
     o.plugins = v->plugins;
     o.plugin_count = v->plugin_count;
+    o.clock = durable_vclock_clock(v->clock); /* plugin attempt times on the engine's clock */
     durable_invocation_output out;
     memset(&out, 0, sizeof(out));
     int rc = durable_handle_invocation(&out, v->client, &in, h, user, &o);
