@@ -1,0 +1,476 @@
+/* SigV4 verification: the canonical request of HTTP_API.md §6.1, the
+ * signing key chain, and the constant-time comparison. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "http/sigv4.h"
+#include "model/internal.h"
+
+static const char HEX[] = "0123456789abcdef";
+
+static void to_hex(char *out, const unsigned char *md, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEX[md[i] >> 4];
+        out[2 * i + 1] = HEX[md[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int sha256_hex(char out[65], const void *data, size_t len)
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    if (EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+        return durable__error_set(DURABLE_ERROR, "sigv4: SHA-256 failed in libcrypto");
+    to_hex(out, md, 32);
+    return 0;
+}
+
+static int hmac(unsigned char out[32], const void *key, size_t key_len, const void *data, size_t len)
+{
+    unsigned int n = 0;
+    if (!HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n) || n != 32)
+        return durable__error_set(DURABLE_ERROR, "sigv4: HMAC-SHA256 failed in libcrypto");
+    return 0;
+}
+
+static int unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~';
+}
+
+/* RFC 3986 encoding: unreserved bytes (and '/' when keep_slash) as they
+ * are, every other byte as %XX in upper case, as both clients encode. */
+static void uri_encode(durable__strbuf *b, const char *s, size_t n, int keep_slash)
+{
+    static const char UHEX[] = "0123456789ABCDEF";
+    char *w = durable__strbuf_room(b, 3 * n);
+    if (!w) return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (unreserved(c) || (keep_slash && c == '/')) {
+            *w++ = (char)c;
+        } else {
+            *w++ = '%';
+            *w++ = UHEX[c >> 4];
+            *w++ = UHEX[c & 15];
+        }
+    }
+    b->len = (size_t)(w - b->p);
+    b->p[b->len] = '\0';
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode s[0..n) into dst (room for n bytes); '+' stays '+'
+ * (HTTP_API.md §5: clients send a plus as %2B). The length, or -1 on a bad
+ * escape. */
+static long pct_decode(char *dst, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            dst[k++] = s[i];
+            continue;
+        }
+        if (i + 2 >= n) return -1;
+        int hi = hex_val(s[i + 1]), lo = hex_val(s[i + 2]);
+        if (hi < 0 || lo < 0) return -1;
+        dst[k++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    return (long)k;
+}
+
+/* Step 1: drop empty, "." and ".." segments as botocore's
+ * remove_dot_segments and smithy's getCanonicalPath do, then encode once
+ * more with '/' kept. */
+static void canonical_uri(durable__strbuf *b, const char *path)
+{
+    size_t n = strlen(path);
+    if (n == 0) {
+        durable__strbuf_puts(b, "/");
+        return;
+    }
+    /* segment starts and lengths, at most one per byte plus one */
+    size_t max_segs = 1;
+    for (size_t i = 0; i < n; i++)
+        if (path[i] == '/') max_segs++;
+    size_t *seg = durable__malloc(2 * max_segs * sizeof *seg);
+    if (!seg) {
+        b->oom = 1;
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i <= n;) {
+        size_t j = i;
+        while (j < n && path[j] != '/')
+            j++;
+        size_t len = j - i;
+        if (len == 0 || (len == 1 && path[i] == '.')) {
+            /* skipped */
+        } else if (len == 2 && path[i] == '.' && path[i + 1] == '.') {
+            if (k > 0) k--;
+        } else {
+            seg[2 * k] = i;
+            seg[2 * k + 1] = len;
+            k++;
+        }
+        i = j + 1;
+    }
+    if (path[0] == '/') durable__strbuf_puts(b, "/");
+    for (size_t s = 0; s < k; s++) {
+        if (s > 0) durable__strbuf_puts(b, "/");
+        /* the raw segment is still percent-encoded: its '%' become %25 */
+        uri_encode(b, path + seg[2 * s], seg[2 * s + 1], 0);
+    }
+    if (k > 0 && path[n - 1] == '/') durable__strbuf_puts(b, "/");
+    durable__free(seg);
+}
+
+typedef struct qpair {
+    char *key, *value; /* encoded, NUL-terminated */
+} qpair;
+
+static int qpair_cmp(const void *a, const void *b)
+{
+    const qpair *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : strcmp(x->value, y->value);
+}
+
+/* Encode the percent-decoded s[0..n) into a new string; NULL with *bad set
+ * on a bad escape, NULL alone when out of memory. */
+static char *reencode(const char *s, size_t n, int *bad)
+{
+    char *raw = durable__malloc(n + 1);
+    if (!raw) return NULL;
+    long len = pct_decode(raw, s, n);
+    if (len < 0) {
+        durable__free(raw);
+        *bad = 1;
+        return NULL;
+    }
+    durable__strbuf b = {0};
+    uri_encode(&b, raw, (size_t)len, 0);
+    durable__free(raw);
+    return durable__strbuf_take(&b);
+}
+
+/* Step 2. Empty pieces ("a=1&&b=2") are skipped; a key without '=' has an
+ * empty value. Returns 0, DURABLE_EINVAL (bad escape) or DURABLE_ENOMEM. */
+static int canonical_query(durable__strbuf *b, const char *query)
+{
+    if (!query || !*query) return 0;
+    size_t n = strlen(query), max_pairs = 1;
+    for (size_t i = 0; i < n; i++)
+        if (query[i] == '&') max_pairs++;
+    qpair *pairs = durable__calloc(max_pairs, sizeof *pairs);
+    if (!pairs) return durable__error_oom();
+    size_t k = 0;
+    int rc = 0, bad = 0;
+    for (size_t i = 0; i <= n && rc == 0;) {
+        size_t j = i;
+        while (j < n && query[j] != '&')
+            j++;
+        if (j > i) {
+            const char *eq = memchr(query + i, '=', j - i);
+            size_t klen = eq ? (size_t)(eq - (query + i)) : j - i;
+            const char *v = eq ? eq + 1 : query + j;
+            pairs[k].key = reencode(query + i, klen, &bad);
+            pairs[k].value = pairs[k].key ? reencode(v, (size_t)(query + j - v), &bad) : NULL;
+            k++;
+            if (!pairs[k - 1].value)
+                rc = bad ? durable__error_set(DURABLE_EINVAL, "query: a bad percent escape (%% not followed by two "
+                                                              "hex digits)")
+                         : durable__error_oom();
+        }
+        i = j + 1;
+    }
+    if (rc == 0) {
+        qsort(pairs, k, sizeof *pairs, qpair_cmp);
+        for (size_t i = 0; i < k; i++) {
+            if (i > 0) durable__strbuf_puts(b, "&");
+            durable__strbuf_puts(b, pairs[i].key);
+            durable__strbuf_puts(b, "=");
+            durable__strbuf_puts(b, pairs[i].value);
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        durable__free(pairs[i].key);
+        durable__free(pairs[i].value);
+    }
+    durable__free(pairs);
+    return rc;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+/* Step 3, one header: trimmed, inner runs of white space folded to one
+ * space (botocore `' '.join(v.split())`, smithy `trim().replace(/\s+/g)`). */
+static void put_header_value(durable__strbuf *b, const char *v)
+{
+    while (is_space(*v))
+        v++;
+    int pending = 0;
+    for (; *v; v++) {
+        if (is_space(*v)) {
+            pending = 1;
+            continue;
+        }
+        if (pending) durable__strbuf_put(b, " ", 1);
+        pending = 0;
+        durable__strbuf_put(b, v, 1);
+    }
+}
+
+static int is_lower_hex64(const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i < 65; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return i == 64;
+}
+
+static const char *get_header(const durable__sigv4_request *req, const char *name)
+{
+    return req->header ? req->header(name, req->header_user) : NULL;
+}
+
+/* Step 4: the payload hash, into out. */
+static int payload_hash(char out[65], const durable__sigv4_request *req)
+{
+    const char *h = get_header(req, "x-amz-content-sha256");
+    if (!h) return sha256_hex(out, req->body, req->body_len);
+    if (!is_lower_hex64(h))
+        return durable__error_set(DURABLE_EINVAL, "x-amz-content-sha256 must be the body's SHA-256 in 64 lower-case "
+                                                  "hex digits (UNSIGNED-PAYLOAD and streaming bodies are refused)");
+    memcpy(out, h, 65);
+    return 0;
+}
+
+int durable__sigv4_canonical_request(char **out, const durable__sigv4_request *req, const durable__sigv4_auth *auth)
+{
+    *out = NULL;
+    if (!req || !auth || !req->method || !req->path)
+        return durable__error_set(DURABLE_EINVAL, "sigv4: a request needs a method and a path");
+    durable__strbuf b = {0};
+    durable__strbuf_puts(&b, req->method);
+    durable__strbuf_puts(&b, "\n");
+    canonical_uri(&b, req->path);
+    durable__strbuf_puts(&b, "\n");
+    int rc = canonical_query(&b, req->query);
+    durable__strbuf_puts(&b, "\n");
+    /* Signed header names are already lower case, sorted and unique. */
+    const char *p = auth->signed_headers;
+    char name[DURABLE__SIGV4_MAX_SIGNED_LIST + 1];
+    while (rc == 0 && *p) {
+        size_t len = strcspn(p, ";");
+        memcpy(name, p, len);
+        name[len] = '\0';
+        p += len + (p[len] == ';');
+        const char *v = get_header(req, name);
+        if (!v) {
+            rc = durable__error_set(DURABLE_EINVAL, "the signed header '%s' is not in the request", name);
+            break;
+        }
+        durable__strbuf_puts(&b, name);
+        durable__strbuf_puts(&b, ":");
+        put_header_value(&b, v);
+        durable__strbuf_puts(&b, "\n");
+    }
+    char hash[65];
+    if (rc == 0) rc = payload_hash(hash, req);
+    if (rc == 0) {
+        durable__strbuf_puts(&b, "\n");
+        durable__strbuf_puts(&b, auth->signed_headers);
+        durable__strbuf_puts(&b, "\n");
+        durable__strbuf_puts(&b, hash);
+    }
+    char *s = durable__strbuf_take(&b);
+    if (rc != 0) {
+        durable__free(s);
+        return rc;
+    }
+    if (!s) return durable__error_oom();
+    *out = s;
+    return 0;
+}
+
+/* ---- verification ------------------------------------------------------ */
+
+static int refuse(durable__sigv4_result *out, durable__sigv4_verdict v, const char *fmt, ...) DURABLE__PRINTF(3, 4);
+static int refuse(durable__sigv4_result *out, durable__sigv4_verdict v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    va_end(ap);
+    out->verdict = v;
+    return durable__error_set(DURABLE_EINVAL, "%s", out->message);
+}
+
+static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* YYYYMMDDTHHMMSSZ into epoch seconds; -1 when malformed. */
+static int parse_amz_date(int64_t *out, const char *s)
+{
+    if (strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z') return -1;
+    for (int i = 0; i < 15; i++)
+        if (i != 8 && (s[i] < '0' || s[i] > '9')) return -1;
+    int y = two(s) * 100 + two(s + 2), m = two(s + 4), d = two(s + 6);
+    int hh = two(s + 9), mm = two(s + 11), ss = two(s + 13);
+    if (d < 1 || d > durable__sigv4_days_in_month(y, m) || hh > 23 || mm > 59 || ss > 60) return -1;
+    *out = days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+    return 0;
+}
+
+/* The signature of string_to_sign under the scope of auth, hex, into out. */
+static int sign(char out[65], const char *secret, const durable__sigv4_auth *auth, const char *string_to_sign)
+{
+    size_t slen = strlen(secret);
+    unsigned char *k0 = durable__malloc(slen + 4);
+    if (!k0) return durable__error_oom();
+    memcpy(k0, "AWS4", 4);
+    memcpy(k0 + 4, secret, slen);
+    unsigned char k[32], sig[32];
+    int rc = hmac(k, k0, slen + 4, auth->date, strlen(auth->date));
+    OPENSSL_cleanse(k0, slen + 4);
+    durable__free(k0);
+    if (rc == 0) rc = hmac(k, k, 32, auth->region, strlen(auth->region));
+    if (rc == 0) rc = hmac(k, k, 32, auth->service, strlen(auth->service));
+    if (rc == 0) rc = hmac(k, k, 32, "aws4_request", 12);
+    if (rc == 0) rc = hmac(sig, k, 32, string_to_sign, strlen(string_to_sign));
+    if (rc == 0) to_hex(out, sig, 32);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(sig, sizeof sig);
+    return rc;
+}
+
+/* Does the ';'-list contain name? */
+static int list_has(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ";");
+        if (len == n && memcmp(p, name, n) == 0) return 1;
+        p += len + (p[len] == ';');
+    }
+    return 0;
+}
+
+/* Checks before the signature, cheapest and clearest first. */
+static int check_headers(durable__sigv4_result *out, const durable__sigv4_request *req,
+                         const durable__sigv4_options *opt, const char **amz_date)
+{
+    const durable__sigv4_auth *a = &out->auth;
+    if (!list_has(a->signed_headers, "host"))
+        return refuse(out, DURABLE__SIGV4_HOST_UNSIGNED, "the Host header must be one of the SignedHeaders");
+    const char *date = get_header(req, "x-amz-date");
+    int64_t when;
+    if (!date) return refuse(out, DURABLE__SIGV4_BAD_DATE, "the X-Amz-Date header is missing");
+    if (parse_amz_date(&when, date) != 0)
+        return refuse(out, DURABLE__SIGV4_BAD_DATE, "X-Amz-Date must be a UTC time YYYYMMDDTHHMMSSZ");
+    if (memcmp(date, a->date, 8) != 0)
+        return refuse(out, DURABLE__SIGV4_BAD_DATE,
+                      "X-Amz-Date %.8s is not the day of the credential scope %s", date, a->date);
+    if (opt && opt->max_skew_seconds > 0) {
+        int64_t now = durable_clock_now(opt->clock) / 1000;
+        int64_t skew = when > now ? when - now : now - when;
+        if (skew > opt->max_skew_seconds)
+            return refuse(out, DURABLE__SIGV4_SKEWED,
+                          "X-Amz-Date %s is %lld s from the server's time, more than the %lld s allowed", date,
+                          (long long)skew, (long long)opt->max_skew_seconds);
+    }
+    for (const char *p = a->signed_headers; *p;) {
+        size_t len = strcspn(p, ";");
+        char name[DURABLE__SIGV4_MAX_SIGNED_LIST + 1];
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (!get_header(req, name))
+            return refuse(out, DURABLE__SIGV4_MISSING_HEADER, "the signed header '%s' is not in the request", name);
+        p += len + (p[len] == ';');
+    }
+    const char *declared = get_header(req, "x-amz-content-sha256");
+    if (declared) {
+        char actual[65];
+        if (!is_lower_hex64(declared))
+            return refuse(out, DURABLE__SIGV4_BAD_PAYLOAD,
+                          "x-amz-content-sha256 must be the body's SHA-256 in 64 lower-case hex digits");
+        int rc = sha256_hex(actual, req->body, req->body_len);
+        if (rc != 0) return rc;
+        if (memcmp(actual, declared, 64) != 0)
+            return refuse(out, DURABLE__SIGV4_BAD_PAYLOAD,
+                          "the body does not match its x-amz-content-sha256 (the body's SHA-256 is %s)", actual);
+    }
+    *amz_date = date;
+    return 0;
+}
+
+int durable__sigv4_verify(durable__sigv4_result *out, const durable__sigv4_keys *keys,
+                          const durable__sigv4_request *req, const durable__sigv4_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    if (!req || !req->method || !req->path)
+        return refuse(out, DURABLE__SIGV4_BAD_REQUEST, "sigv4: a request needs a method and a path");
+    const char *authz = get_header(req, "authorization");
+    if (!authz) return refuse(out, DURABLE__SIGV4_NO_AUTH, "the Authorization header is missing");
+    if (durable__sigv4_parse(&out->auth, authz) != 0)
+        return refuse(out, DURABLE__SIGV4_MALFORMED, "%s", durable_error_last()->message);
+    const durable__sigv4_auth *a = &out->auth;
+    const char *secret = durable__sigv4_keys_find(keys, a->key_id);
+    if (!secret)
+        return refuse(out, DURABLE__SIGV4_UNKNOWN_KEY, "the access key id '%s' is not one of the server's keys",
+                      a->key_id);
+    const char *amz_date = NULL;
+    int rc = check_headers(out, req, opt, &amz_date);
+    if (rc != 0) return rc;
+
+    char *creq = NULL;
+    rc = durable__sigv4_canonical_request(&creq, req, a);
+    if (rc == DURABLE_ENOMEM) return rc;
+    if (rc != 0) return refuse(out, DURABLE__SIGV4_BAD_REQUEST, "%s", durable_error_last()->message);
+    char creq_hash[65], expected[65];
+    rc = sha256_hex(creq_hash, creq, strlen(creq));
+    durable__free(creq);
+    if (rc != 0) return rc;
+    char *sts = durable__sprintf("AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, a->date, a->region,
+                                 a->service, creq_hash);
+    if (!sts) return durable__error_oom();
+    rc = sign(expected, secret, a, sts);
+    durable__free(sts);
+    if (rc != 0) return rc;
+    int same = CRYPTO_memcmp(expected, a->signature, 64) == 0;
+    OPENSSL_cleanse(expected, sizeof expected);
+    if (!same)
+        return refuse(out, DURABLE__SIGV4_MISMATCH,
+                      "the signature does not match: the canonical request the server computed has SHA-256 %s; "
+                      "check the secret of key '%s' and what was signed",
+                      creq_hash, a->key_id);
+    out->verdict = DURABLE__SIGV4_OK;
+    return 0;
+}
