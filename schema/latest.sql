@@ -1,4 +1,4 @@
--- libdurable schema at the latest version (5), for new files.
+-- libdurable schema at the latest version (6), for new files.
 -- A brand-new file gets this script in one transaction instead of every
 -- migration in turn: migrations 3 to 5 rebuild tables (ALTER TABLE RENAME
 -- parses the whole schema again), which made opening a new database or
@@ -196,3 +196,22 @@ SELECT e.arn, h.event_id, h.event_type,
 FROM history_events h JOIN executions e
      ON h.id BETWEEN e.id * 4294967296 AND e.id * 4294967296 + 4294967295
     AND h.execution_id = e.id;
+
+CREATE TABLE function_logs (
+    id             INTEGER PRIMARY KEY,
+    function_name  TEXT NOT NULL,
+    execution_id   INTEGER REFERENCES executions(id) ON DELETE CASCADE, -- NULL: between invocations
+    invocation_id  TEXT,                                 -- RequestId; NULL between invocations
+    stream         TEXT NOT NULL CHECK (stream = 'stdout' OR stream = 'stderr'),
+    timestamp_ms   INTEGER NOT NULL,
+    line           TEXT NOT NULL
+);
+CREATE INDEX function_logs_by_execution ON function_logs(execution_id, id)
+    WHERE execution_id IS NOT NULL;
+CREATE INDEX function_logs_by_function ON function_logs(function_name, timestamp_ms);
+
+CREATE VIEW function_logs_view AS
+SELECT l.function_name, e.arn, l.invocation_id, l.stream,
+       strftime('%Y-%m-%dT%H:%M:%fZ', l.timestamp_ms / 1000.0, 'unixepoch') AS at,
+       l.timestamp_ms, l.line
+FROM function_logs l LEFT JOIN executions e ON e.id = l.execution_id;

@@ -731,7 +731,7 @@ static void client_flow(durable_client *c, const char *arn, char **token)
     durable_error_clear();
     CU_ASSERT_EQUAL(c->vtable->checkpoint(c->user, &resp, &req), DURABLE_ETOKEN);
     CU_ASSERT_EQUAL(durable_error_last()->code, DURABLE_ETOKEN);
-    CU_ASSERT(strstr(durable_error_last()->message, "Invalid checkpoint token") != NULL);
+    CU_ASSERT(strstr(durable_error_last()->message, "Invalid Checkpoint Token") != NULL);
     durable_free(old);
 
     /* get_state with the current token (not consumed). */

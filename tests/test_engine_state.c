@@ -20,7 +20,7 @@ static void expect_token_error(ef *f, const char *token)
 {
     char *before = ef_dump(f);
     CU_ASSERT_EQUAL(cp_with_token(f, token), DURABLE_ETOKEN);
-    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f->eng), "Invalid checkpoint token");
+    CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f->eng), "Invalid Checkpoint Token");
     CU_ASSERT_STRING_EQUAL(durable_engine_exception_name(DURABLE_ETOKEN),
                            "InvalidParameterValueException");
     char *after = ef_dump(f);

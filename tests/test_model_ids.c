@@ -338,7 +338,7 @@ static void expect_bad_token(const char *text)
     durable_token t;
     memset(&t, 0x5a, sizeof t);
     CU_ASSERT_EQUAL(durable_token_decode(&t, text), DURABLE_ETOKEN);
-    CU_ASSERT_STRING_EQUAL(durable_error_last()->message, "Invalid checkpoint token");
+    CU_ASSERT_STRING_EQUAL(durable_error_last()->message, "Invalid Checkpoint Token");
     CU_ASSERT_PTR_NULL(t.arn);
     CU_ASSERT_PTR_NULL(t.invocation_id);
 }

@@ -229,9 +229,9 @@ static const bad_case CORPUS[] = {
     {UPDATE, UPJ(",\"ContextOptions\":[]"), DURABLE_EPARSE, "ContextOptions: expected an object"},
     {CP_REQ, "{\"CheckpointToken\":\"dA==\",\"ClientToken\":\"\"}", DURABLE_EINVAL,
      "ClientToken: must be 1 to 64 characters"},
-    {CP_REQ, "{\"CheckpointToken\":\"not-base64\"}", DURABLE_ETOKEN, "Invalid checkpoint token"},
-    {CP_REQ, "{\"CheckpointToken\":42}", DURABLE_ETOKEN, "Invalid checkpoint token"},
-    {ST_REQ, "{\"CheckpointToken\":\"\"}", DURABLE_ETOKEN, "Invalid checkpoint token"},
+    {CP_REQ, "{\"CheckpointToken\":\"not-base64\"}", DURABLE_ETOKEN, "Invalid Checkpoint Token"},
+    {CP_REQ, "{\"CheckpointToken\":42}", DURABLE_ETOKEN, "Invalid Checkpoint Token"},
+    {ST_REQ, "{\"CheckpointToken\":\"\"}", DURABLE_ETOKEN, "Invalid Checkpoint Token"},
     {ST_REQ, "{\"CheckpointToken\":\"dA==\",\"MaxItems\":1001}", DURABLE_EINVAL,
      "MaxItems: must be an integer from 0 to 1000"},
     {ST_REQ, "{\"CheckpointToken\":\"dA==\",\"MaxItems\":-1}", DURABLE_EINVAL,
@@ -357,7 +357,7 @@ static void confuse(int which, const char *doc)
                 /* §3.2: a bad token gets exactly the token message. */
                 bool named = strstr(durable_error_last()->message, key) != NULL ||
                              (rc == DURABLE_ETOKEN &&
-                              !strcmp(durable_error_last()->message, "Invalid checkpoint token"));
+                              !strcmp(durable_error_last()->message, "Invalid Checkpoint Token"));
                 if (!named)
                     fprintf(stderr, "\n  %s.%s=%s: \"%s\"\n", DECODERS[which].name, key, values[v],
                             durable_error_last()->message);

@@ -821,14 +821,14 @@ static void test_invalid_token_propagates_and_is_not_retried(void)
     fx f;
     durable__batcher_options o = fast_opts();
     fx_open(&f, &o, 0);
-    durable_mock_client_queue_checkpoint_error(f.mock, DURABLE_ETOKEN, "Invalid checkpoint token");
+    durable_mock_client_queue_checkpoint_error(f.mock, DURABLE_ETOKEN, "Invalid Checkpoint Token");
     durable_mock_client_queue_default(f.mock, 4);
     CU_ASSERT_EQUAL(put(f.b, DURABLE_OP_STEP, DURABLE_ACTION_START, "a", NULL, true),
                     DURABLE_ETOKEN);
-    CU_ASSERT_PTR_NOT_NULL(strstr(durable_error_last()->message, "Invalid checkpoint token"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(durable_error_last()->message, "Invalid Checkpoint Token"));
     CU_ASSERT_EQUAL(durable_mock_client_call_count(f.mock), 1);
     CU_ASSERT_EQUAL(durable__batcher_status(f.b), DURABLE_ETOKEN);
-    CU_ASSERT_STRING_EQUAL(durable__batcher_errmsg(f.b), "Invalid checkpoint token");
+    CU_ASSERT_STRING_EQUAL(durable__batcher_errmsg(f.b), "Invalid Checkpoint Token");
     /* Sticky: later work is refused locally, nothing more is sent. */
     CU_ASSERT_EQUAL(put(f.b, DURABLE_OP_STEP, DURABLE_ACTION_START, "b", NULL, false),
                     DURABLE_ETOKEN);

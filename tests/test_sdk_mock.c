@@ -334,14 +334,14 @@ static void test_invalid_token_is_an_invocation_error(void)
 {
     fixture f;
     fx_init(&f, "\"World\"");
-    durable_mock_client_queue_checkpoint_error(f.mock, DURABLE_ETOKEN, "Invalid checkpoint token");
+    durable_mock_client_queue_checkpoint_error(f.mock, DURABLE_ETOKEN, "Invalid Checkpoint Token");
     counters c = {0};
     fx_run(&f, step_handler, &c);
     CU_ASSERT_EQUAL(f.rc, DURABLE_EINVOCATION);
     CU_ASSERT_EQUAL(f.out.status, DURABLE_INVOCATION_STATUS_NONE);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f.out.error);
     CU_ASSERT_STRING_EQUAL(f.out.error->error_type, DURABLE_INVOCATION_ERROR_TOKEN);
-    CU_ASSERT_PTR_NOT_NULL(strstr(f.out.error->error_message, "Invalid checkpoint token"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f.out.error->error_message, "Invalid Checkpoint Token"));
     /* Never retried: exactly one checkpoint call. */
     CU_ASSERT_EQUAL(checkpoint_calls(&f), 1);
     fx_free(&f);

@@ -19,7 +19,8 @@
 static const char *const OBJECTS[] = {"executions", "invocations", "operations",
                                       "callbacks", "chained_invokes", "history_events",
                                       "checkpoint_idempotency", "executions_view",
-                                      "operations_view", "history_view"};
+                                      "operations_view", "history_view",
+                                      "function_logs", "function_logs_view"};
 #define N_OBJECTS (sizeof OBJECTS / sizeof OBJECTS[0])
 
 static int query_int(sqlite3 *db, const char *sql)
@@ -119,7 +120,7 @@ static void test_fresh_file_is_migrated(void)
     CU_ASSERT_STRING_EQUAL(mode, "wal");
     free(mode);
     CU_ASSERT_EQUAL(count_objects(db), (int)N_OBJECTS);
-    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 3);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 4);
     CU_ASSERT_STRING_EQUAL(durable_store_path(s), path);
     CU_ASSERT_STRING_EQUAL(durable_store_errmsg(s), "");
     durable_store_close(s);
@@ -405,7 +406,7 @@ static void test_concurrent_first_open(void)
             CU_ASSERT_EQUAL(op[i].version, durable_store_latest_schema_version());
         }
         CU_ASSERT_EQUAL(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
-                        7);
+                        8);
         dt_remove_db(path);
         free(path);
     }

@@ -8,7 +8,7 @@
  *
  * Error convention for implementations: return 0 on success, or a negative
  * code with the last error set:
- *   DURABLE_ETOKEN      "Invalid checkpoint token" (the invocation fails as an
+ *   DURABLE_ETOKEN      "Invalid Checkpoint Token" (the invocation fails as an
  *                       invocation error and the service re-invokes);
  *   DURABLE_ETHROTTLED  429 / 5xx / transport error (the SDK retries);
  *   anything else       a rejection (the invocation returns FAILED).

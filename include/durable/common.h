@@ -39,7 +39,7 @@ extern "C" {
 #define DURABLE_EINVAL (-3)            /* invalid argument or request (validation) */
 #define DURABLE_ENOTFOUND (-4)         /* no such execution, operation, callback, function */
 #define DURABLE_EEXISTS (-5)           /* already exists (e.g. execution already started) */
-#define DURABLE_ETOKEN (-6)            /* "Invalid checkpoint token" */
+#define DURABLE_ETOKEN (-6)            /* "Invalid Checkpoint Token" */
 #define DURABLE_ECALLBACK_DONE (-7)    /* callback has already been completed */
 #define DURABLE_ECALLBACK_TIMEOUT (-8) /* callback timed out */
 #define DURABLE_ECLOSED (-9)           /* execution is not running */

@@ -899,7 +899,7 @@ typedef struct durable_invocation_options {
  * Returns 0 when *out (zeroed by the caller, cleared with
  * durable_invocation_output_clear) holds that output. Returns
  * DURABLE_EINVOCATION for an invocation error — a missing ARN/token (message
- * DURABLE_UNEXPECTED_PAYLOAD_MESSAGE), "Invalid checkpoint token", throttling
+ * DURABLE_UNEXPECTED_PAYLOAD_MESSAGE), "Invalid Checkpoint Token", throttling
  * retries exhausted, state loading failed — with out->status NONE and
  * out->error the ErrorObject to report; the service then retries the
  * invocation. DURABLE_EINVAL for NULL arguments (nothing is filled).

@@ -12,7 +12,7 @@
  * Errors. Calls return 0 or a negative DURABLE_E* code (common.h). Every
  * failure records three things:
  *  - durable_engine_error_text(e): exactly the SPEC text of the failure (for
- *    example "Invalid checkpoint token", "Invalid current STEP state to
+ *    example "Invalid Checkpoint Token", "Invalid current STEP state to
  *    close.", "Callback not found.") — what the HTTP front puts into the
  *    error body's `message`; byte-for-byte as SPEC §3.2/§5.6/§6.4/§7.4;
  *  - durable_engine_errmsg(e): the same text prefixed with where it happened,
@@ -26,7 +26,7 @@
  *   DURABLE_ENOTFOUND          unknown execution, operation, invocation, callback
  *                              ("Callback not found."), chained invoke
  *   DURABLE_EEXISTS            execution name already used for the function
- *   DURABLE_ETOKEN             "Invalid checkpoint token"
+ *   DURABLE_ETOKEN             "Invalid Checkpoint Token"
  *   DURABLE_EINVAL             request validation (§5.6 texts, sizes, UTF-8,
  *                              MaxItems), invalid arguments
  *   DURABLE_EMARKER            "Invalid marker"
@@ -433,7 +433,7 @@ int durable_engine_list_executions(durable_list_response *out, durable_engine *e
                                    const durable_list_request *req);
 
 /* GetDurableExecutionHistory (§9): events in EventId order (reverse_order
- * flips), MaxItems 0 = 100, markers; without include_execution_data Input and
+ * flips), MaxItems 0 = 1,000, markers; without include_execution_data Input and
  * Result payloads are omitted and Truncated set where one existed. */
 int durable_engine_get_history(durable_history_response *out, durable_engine *e,
                                const durable_history_request *req);
@@ -507,6 +507,41 @@ void durable_inflight_list_clear(durable_inflight_list *l);
 /* In-flight invocations of executions of function_name (NULL = all). */
 int durable_engine_list_inflight(durable_inflight_list *out, durable_engine *e,
                                  const char *function_name);
+
+/* ---- function log lines (schema version 6) -------------------------------- */
+
+/* One line a function process wrote while the HTTP front ran it. */
+typedef struct durable_function_log {
+    int64_t id;              /* increasing; page with after_id */
+    char *function_name;
+    char *execution_arn;     /* the invocation's execution */
+    char *invocation_id;     /* its RequestId */
+    char *stream;            /* "stdout" or "stderr" */
+    int64_t timestamp_ms;    /* the engine clock when the line was kept */
+    char *line;              /* without its newline */
+} durable_function_log;
+
+typedef struct durable_function_log_list {
+    durable_function_log *items;
+    size_t count;
+} durable_function_log_list;
+
+void durable_function_log_list_clear(durable_function_log_list *l);
+
+/* Keep lines[0..count) (UTF-8, no newline) written on stream ("stdout" or
+ * "stderr") by a process of function_name, while it ran invocation_id of
+ * arn (both NULL: between invocations). One transaction for all lines.
+ * Errors: DURABLE_ENOTFOUND (unknown arn), DURABLE_EINVAL (stream, a line
+ * that is not UTF-8: nothing is kept then). Strings are borrowed. */
+int durable_engine_append_function_logs(durable_engine *e, const char *function_name,
+                                        const char *arn, const char *invocation_id,
+                                        const char *stream, const char *const *lines,
+                                        size_t count);
+
+/* The lines kept for arn's invocations with id > after_id, oldest first, at
+ * most max (0 = all). DURABLE_ENOTFOUND for an unknown arn. */
+int durable_engine_list_function_logs(durable_function_log_list *out, durable_engine *e,
+                                      const char *arn, int64_t after_id, size_t max);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,7 @@ typedef struct durable_token {
 } durable_token;
 
 int durable_token_encode(char **out, const char *arn, int64_t seq, const char *invocation_id);
-/* DURABLE_ETOKEN with message "Invalid checkpoint token" when the text is
+/* DURABLE_ETOKEN with message "Invalid Checkpoint Token" when the text is
  * missing, not base64, truncated, tampered or not the expected JSON. */
 int durable_token_decode(durable_token *out, const char *token);
 void durable_token_clear(durable_token *t);

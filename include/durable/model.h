@@ -30,7 +30,7 @@
  *    CallbackId, FunctionName) are not part of the JSON: encoders skip them
  *    and decoders leave them NULL for the caller to fill from the route.
  *  - A CheckpointToken that is present but malformed decodes to
- *    DURABLE_ETOKEN with exactly "Invalid checkpoint token" (SPEC §3.2);
+ *    DURABLE_ETOKEN with exactly "Invalid Checkpoint Token" (SPEC §3.2);
  *    an absent one decodes to NULL and is the engine's to reject.
  *  - Markers: "" and absent both decode to NULL (no more pages).
  *
@@ -68,6 +68,9 @@ extern "C" {
 #define DURABLE_MAX_WAIT_SECONDS 31622400
 #define DURABLE_MAX_ITEMS 1000
 #define DURABLE_DEFAULT_MAX_ITEMS 100
+/* A history page without MaxItems holds up to 1,000 events (SPEC §9.6: the
+ * official conformance runner reads one page and ignores NextMarker). */
+#define DURABLE_DEFAULT_HISTORY_MAX_ITEMS 1000
 
 /* ---- enumerations (value 0 = absent/unknown) --------------------------- */
 

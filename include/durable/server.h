@@ -151,6 +151,8 @@ int durable_server_now(int64_t *out, durable_server *s);
 int durable_server_list_ready(durable_engine_string_list *out, durable_server *s);
 int durable_server_execution_state(durable_execution_state *out, durable_server *s,
                                    const char *arn);
+int durable_server_execution_status(durable_exec_status *status_out, int64_t *deadline_ms_out,
+                                    durable_server *s, const char *arn);
 int durable_server_list_chained_waiting(durable_chained_invoke_list *out, durable_server *s);
 int durable_server_start_chained_target(char **out_child_arn, durable_server *s,
                                         const char *parent_arn, const char *op_id);

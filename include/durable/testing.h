@@ -66,7 +66,7 @@
  *   DURABLE_ESERVER          "Checkpoint server error: …"
  *   DURABLE_ECALLBACK_DONE   "Callback already completed: …"
  *   DURABLE_ECALLBACK_TIMEOUT "Callback timed out: …"
- *   DURABLE_ETOKEN           "Invalid checkpoint token" (raw client calls through
+ *   DURABLE_ETOKEN           "Invalid Checkpoint Token" (raw client calls through
  *                            durable_test_env_client(); inside a run it is an
  *                            invocation error recorded in the result)
  *   DURABLE_EIDLE            the run cannot make progress (see Idle)

@@ -4,7 +4,7 @@
 #include "engine/engine_internal.h"
 #include "model/json_util.h"
 
-#define TOKEN_TEXT "Invalid checkpoint token"
+#define TOKEN_TEXT "Invalid Checkpoint Token"
 
 void durable__token_cache_clear(durable_engine *e)
 {

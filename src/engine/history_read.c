@@ -15,7 +15,7 @@ static int history(durable_engine *e, durable_history_response *out,
     int64_t max_items = req->max_items, from = 0;
     sqlite3_stmt *st = NULL;
     if (max_items == DURABLE_ABSENT || max_items == 0)
-        max_items = DURABLE_DEFAULT_MAX_ITEMS;
+        max_items = DURABLE_DEFAULT_HISTORY_MAX_ITEMS;
     if (max_items < 0 || max_items > DURABLE_MAX_ITEMS) {
         rc = durable__eng_fail(e, DURABLE_EINVAL, "MaxItems must be between 0 and 1000.",
                                "MaxItems %lld", (long long)max_items);

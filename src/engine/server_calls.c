@@ -263,6 +263,26 @@ int durable_server_execution_state(durable_execution_state *out, durable_server 
     return durable_server_call(s, execution_state_run, &a);
 }
 
+/* ---- execution_status */
+typedef struct {
+    durable_exec_status *status_out;
+    int64_t *deadline_ms_out;
+    const char *arn;
+} execution_status_args;
+
+static int execution_status_run(durable_engine *e, void *p)
+{
+    execution_status_args *a = p;
+    return durable_engine_execution_status(a->status_out, a->deadline_ms_out, e, a->arn);
+}
+
+int durable_server_execution_status(durable_exec_status *status_out, int64_t *deadline_ms_out,
+                                    durable_server *s, const char *arn)
+{
+    execution_status_args a = {status_out, deadline_ms_out, arn};
+    return durable_server_call(s, execution_status_run, &a);
+}
+
 /* ---- list_chained_waiting */
 typedef struct {
     durable_chained_invoke_list *out;

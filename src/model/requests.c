@@ -13,10 +13,10 @@ static int get_token(char **out, const cJSON *json)
 {
     const cJSON *v = durable__jget(json, "CheckpointToken");
     if (!v)
-        return 0; /* absent: the engine answers "Invalid checkpoint token" itself */
+        return 0; /* absent: the engine answers "Invalid Checkpoint Token" itself */
     if (!cJSON_IsString(v) || !v->valuestring || durable__jcheck_text(v->valuestring, &DJ_TOKEN,
                                                                       "", "CheckpointToken") < 0)
-        return durable__error_set(DURABLE_ETOKEN, "Invalid checkpoint token");
+        return durable__error_set(DURABLE_ETOKEN, "Invalid Checkpoint Token");
     return durable__jget_str(out, json, "CheckpointToken", "", false, &DJ_TOKEN);
 }
 

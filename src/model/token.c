@@ -21,7 +21,7 @@
 #include "durable/ids.h"
 #include "model/json_util.h"
 
-#define TOKEN_MSG "Invalid checkpoint token"
+#define TOKEN_MSG "Invalid Checkpoint Token"
 #define CALLBACK_MSG "Callback not found."
 
 /* sha256(kind \0 a \0 b \0 c \0) as 16 lowercase hex characters. */

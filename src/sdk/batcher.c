@@ -370,7 +370,7 @@ static void drain(durable__batcher *b, int rc)
 
 static bool starts_with_invalid_token(const char *msg)
 {
-    static const char prefix[] = "Invalid checkpoint token";
+    static const char prefix[] = "Invalid Checkpoint Token";
     return msg && strncasecmp(msg, prefix, sizeof prefix - 1) == 0;
 }
 

@@ -21,7 +21,7 @@
  *  - a call closes as soon as the queue is empty and a sync caller waits
  *    (no sync caller ever waits for the max_delay timer);
  *  - a ClientToken (fresh UUID) per logical call, reused on throttling
- *    retries; DURABLE_ETOKEN ("Invalid checkpoint token") is never retried;
+ *    retries; DURABLE_ETOKEN ("Invalid Checkpoint Token") is never retried;
  *  - a response without a CheckpointToken means the execution closed:
  *    everything still queued fails with DURABLE_ESTATE.
  *

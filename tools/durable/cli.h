@@ -66,6 +66,8 @@ int cmd_callbacks(int argc, char **argv);
 int cmd_callback(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /* Prints "durable: <msg>" and the command's usage line; returns CLI_USAGE. */

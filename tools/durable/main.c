@@ -37,6 +37,23 @@ static const command COMMANDS[] = {
      "without changing the file."},
     {"stop", cmd_stop, "durable stop DB EXEC",
      "Stops a running execution (ExecutionStopped). A closed execution is refused (exit 3)."},
+    {"serve", cmd_serve,
+     "durable serve DB [--listen HOST:PORT] [--function NAME=COMMAND]... [--functions FILE] "
+     "[--skip-time] [--auth KEY_ID:SECRET]... [--auth-file FILE] [--concurrency N] "
+     "[--idle-timeout MS] [--invocation-timeout S] [--execution-timeout S] [--retry-backoff MS] "
+     "[--region R] [--account A] [--quiet]",
+     "Serves the Lambda durable-functions API over HTTP on DB (created if missing) until\n"
+     "SIGINT/SIGTERM, for boto3, the official SDKs and their runners. Listens on\n"
+     "127.0.0.1:9009 by default. Each --function runs COMMAND (by /bin/sh -c) as processes on\n"
+     "the Lambda Runtime API, started on first use, at most --concurrency at once (default 4),\n"
+     "ended after --idle-timeout ms idle (default 60000). --functions FILE holds NAME=COMMAND\n"
+     "lines, or JSON {\"NAME\": {\"Command\", \"Environment\", \"Handler\", \"ExecutionTimeout\"}}.\n"
+     "--skip-time fires the next timer at once whenever no invocation runs. --auth verifies\n"
+     "SigV4 signatures against the given keys (else any signature is accepted). Prints the\n"
+     "URL and the environment a client needs."},
+    {"logs", cmd_logs, "durable logs DB EXEC [--json]",
+     "The stdout/stderr lines the function's processes wrote during EXEC's invocations,\n"
+     "with time, stream and request id (the file's function_logs table)."},
     {"schema", cmd_schema, "durable schema",
      "Prints the tables and views of a libdurable file with one line of meaning each."},
     {"help", cmd_help, "durable help [COMMAND]", "Shows the commands or one command's help."},

@@ -1,0 +1,303 @@
+/* The front's scheduler: one thread that does what the service does between
+ * requests, for the executions of this server's functions only: fire due
+ * timers (on the real clock, or skipping time when nothing runs), dispatch
+ * chained invokes, and start invocations of executions that need one. It
+ * sleeps until a change this server makes, the next due timer, or a short
+ * poll (other processes may change the file: the CLI sends a callback). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/http_internal.h"
+#include "model/internal.h"
+
+#define POLL_MS 250
+
+/* The function of an execution ARN (…:function:NAME:QUALIFIER/durable-
+ * execution/…) if it is registered here; NULL otherwise. */
+static durable__fn *fn_of_arn(durable_http_server *s, const char *arn)
+{
+    const char *f = strstr(arn, ":function:");
+    if (!f)
+        return NULL;
+    f += 10;
+    size_t n = strcspn(f, ":/");
+    for (size_t i = 0; i < s->fn_count; i++)
+        if (strlen(s->fns[i].name) == n && strncmp(s->fns[i].name, f, n) == 0)
+            return &s->fns[i];
+    return NULL;
+}
+
+/* ARNs of the open executions of our functions. */
+static int our_running(durable_http_server *s, durable_engine_string_list *out)
+{
+    memset(out, 0, sizeof *out);
+    durable_exec_status running = DURABLE_EXEC_RUNNING;
+    durable_list_request req;
+    memset(&req, 0, sizeof req);
+    req.statuses = &running;
+    req.status_count = 1;
+    req.max_items = DURABLE_MAX_ITEMS;
+    char *marker = NULL;
+    int rc = 0;
+    do {
+        durable_list_response resp;
+        memset(&resp, 0, sizeof resp);
+        req.marker = marker;
+        rc = durable_server_list_executions(&resp, s->engine, &req);
+        durable_free(marker);
+        marker = NULL;
+        if (rc < 0)
+            break;
+        for (size_t i = 0; i < resp.count && rc == 0; i++) {
+            if (!fn_of_arn(s, resp.executions[i].durable_execution_arn))
+                continue;
+            char **g = durable__realloc(out->items, (out->count + 1) * sizeof *g);
+            if (!g) {
+                rc = durable__error_oom();
+                break;
+            }
+            out->items = g;
+            out->items[out->count++] = resp.executions[i].durable_execution_arn;
+            resp.executions[i].durable_execution_arn = NULL;
+        }
+        marker = resp.next_marker;
+        resp.next_marker = NULL;
+        durable_list_response_clear(&resp);
+    } while (rc == 0 && marker);
+    durable_free(marker);
+    if (rc < 0)
+        durable_engine_string_list_clear(out);
+    return rc;
+}
+
+typedef struct scoped {
+    const durable_engine_string_list *arns;
+    int fired;
+    int64_t when;
+} scoped;
+
+static int fire_ours(durable_engine *e, void *arg)
+{
+    scoped *sc = arg;
+    return durable_engine_fire_due_of(&sc->fired, e, (const char *const *)sc->arns->items,
+                                      sc->arns->count);
+}
+
+static int next_due_ours(durable_engine *e, void *arg)
+{
+    scoped *sc = arg;
+    return durable_engine_next_due_of(&sc->when, e, (const char *const *)sc->arns->items,
+                                      sc->arns->count);
+}
+
+/* Chained invokes waiting in our executions: a target registered here runs
+ * as a durable execution of its own; any other is "Function not found". */
+static int dispatch_chained(durable_http_server *s, bool *progressed)
+{
+    durable_chained_invoke_list l;
+    memset(&l, 0, sizeof l);
+    int rc = durable_server_list_chained_waiting(&l, s->engine);
+    for (size_t i = 0; rc == 0 && i < l.count; i++) {
+        durable_chained_invoke *c = &l.items[i];
+        if (!fn_of_arn(s, c->parent_arn))
+            continue;
+        int r;
+        if (c->resolved_function && durable__http_find_fn(s, c->resolved_function))
+            r = durable_server_start_chained_target(NULL, s->engine, c->parent_arn, c->op_id);
+        else
+            r = durable_server_complete_chained_invoke(s->engine, c->parent_arn, c->op_id,
+                                                       DURABLE_CHAINED_FUNCTION_NOT_FOUND, NULL,
+                                                       NULL);
+        if (r < 0)
+            durable__http_log(s, "chained invoke %s of %s: %s", c->op_id, c->parent_arn,
+                              durable_error_last()->message);
+        else
+            *progressed = true;
+    }
+    durable_chained_invoke_list_clear(&l);
+    return rc;
+}
+
+static int make_job(durable_http_server *s, durable__job **out, const char *arn,
+                    durable_invocation_input *in, char *invocation_id, const durable__fn *fn)
+{
+    durable__job *j = durable__calloc(1, sizeof *j);
+    if (!j)
+        return durable__error_oom();
+    j->arn = durable__strdup(arn);
+    j->invocation_id = invocation_id;
+    j->input = *in;
+    memset(in, 0, sizeof *in);
+    j->deadline_ms = durable__http_real_ms() + s->opts.invocation_timeout_seconds * 1000;
+    cJSON *ev = NULL;
+    int rc = durable_invocation_input_to_json(&ev, &j->input);
+    if (rc == 0 && !(j->event = durable_json_print(ev)))
+        rc = durable__error_oom();
+    cJSON_Delete(ev);
+    if (rc == 0)
+        rc = durable__http_function_arn(&j->function_arn, s, fn->name);
+    if (rc == 0 && !j->arn)
+        rc = durable__error_oom();
+    if (rc < 0) {
+        durable__job_free(j);
+        return rc;
+    }
+    *out = j;
+    return 0;
+}
+
+/* Start invocations of our executions that need one, as capacity allows. */
+static int dispatch_ready(durable_http_server *s, bool *progressed)
+{
+    durable_engine_string_list ready;
+    memset(&ready, 0, sizeof ready);
+    int rc = durable_server_list_ready(&ready, s->engine);
+    for (size_t i = 0; rc == 0 && i < ready.count; i++) {
+        const char *arn = ready.items[i];
+        durable__fn *fn = fn_of_arn(s, arn);
+        if (!fn)
+            continue;
+        pthread_mutex_lock(&s->mu);
+        bool room = !s->stopping && durable__fn_has_capacity(s, fn);
+        pthread_mutex_unlock(&s->mu);
+        if (!room)
+            continue;
+        pid_t pid;
+        durable__sandbox *box = NULL;
+        if (durable__fn_reserve(s, fn, &pid, &box) < 0) {
+            durable__http_log(s, "cannot run %s: %s", fn->name, durable_error_last()->message);
+            continue;
+        }
+        durable_invocation_input in;
+        memset(&in, 0, sizeof in);
+        char *inv = NULL;
+        int r = durable_server_start_invocation(&in, &inv, s->engine, arn, (int64_t)pid);
+        if (r < 0) { /* another server took it, or it closed meanwhile */
+            if (box)
+                durable__sandbox_unclaim(s, box);
+            continue;
+        }
+        durable__job *job = NULL;
+        if ((r = make_job(s, &job, arn, &in, inv, fn)) < 0) {
+            durable_invocation_input_clear(&in);
+            durable_error_object err = {0};
+            err.error_type = DURABLE_INVOCATION_ERROR_INTERNAL;
+            err.error_message = "the server could not build the invocation event";
+            durable__invocation_finish_error(s, arn, inv, &err);
+            durable_free(inv);
+            if (box)
+                durable__sandbox_unclaim(s, box);
+            continue;
+        }
+        durable__http_log(s, "invocation %s of %s", job->invocation_id, arn);
+        durable__fn_dispatch(s, fn, job, box);
+        *progressed = true;
+    }
+    durable_engine_string_list_clear(&ready);
+    return rc;
+}
+
+static int running_invocations(durable_http_server *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = 0;
+    for (size_t i = 0; i < s->fn_count; i++)
+        n += s->fns[i].running;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+static void *sched_main(void *arg)
+{
+    durable_http_server *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        bool stop = s->stopping;
+        uint64_t seq = s->change_seq;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        bool progressed = false;
+        durable_engine_string_list arns;
+        int64_t sleep_ms = POLL_MS;
+        if (our_running(s, &arns) == 0) {
+            scoped sc = {&arns, 0, 0};
+            if (arns.count && durable_server_call(s->engine, fire_ours, &sc) == 0 && sc.fired)
+                progressed = true;
+            dispatch_chained(s, &progressed);
+            dispatch_ready(s, &progressed);
+            if (!progressed && arns.count &&
+                durable_server_call(s->engine, next_due_ours, &sc) == 0) {
+                if (s->vclock) {
+                    /* Skip time only when nothing of ours runs: a running
+                     * invocation may still checkpoint what it is waiting on. */
+                    if (running_invocations(s) == 0) {
+                        durable_vclock_advance_to(s->vclock, sc.when);
+                        progressed = true;
+                    }
+                } else {
+                    int64_t now = 0;
+                    durable_server_now(&now, s->engine);
+                    int64_t d = sc.when - now;
+                    sleep_ms = d < 0 ? 0 : d < POLL_MS ? d : POLL_MS;
+                }
+            }
+            durable_engine_string_list_clear(&arns);
+        }
+        durable__fn_tick(s);
+        if (progressed)
+            continue;
+        pthread_mutex_lock(&s->mu);
+        if (seq == s->change_seq && !s->stopping && sleep_ms > 0) {
+            struct timespec dl;
+            clock_gettime(CLOCK_REALTIME, &dl);
+            dl.tv_nsec += (long)sleep_ms * 1000000L;
+            dl.tv_sec += dl.tv_nsec / 1000000000L;
+            dl.tv_nsec %= 1000000000L;
+            while (seq == s->change_seq && !s->stopping &&
+                   pthread_cond_timedwait(&s->changed, &s->mu, &dl) == 0)
+                ;
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    return NULL;
+}
+
+int durable__sched_start(durable_http_server *s)
+{
+    if (pthread_create(&s->sched, NULL, sched_main, s) != 0)
+        return durable__error_set(DURABLE_EIO, "cannot start the scheduler thread");
+    s->sched_running = true;
+    return 0;
+}
+
+void durable__sched_stop(durable_http_server *s)
+{
+    if (!s->sched_running)
+        return;
+    pthread_join(s->sched, NULL);
+    s->sched_running = false;
+}
+
+int durable__sched_recover(durable_http_server *s)
+{
+    durable_inflight_list l;
+    memset(&l, 0, sizeof l);
+    int rc = durable_server_list_inflight(&l, s->engine, NULL);
+    for (size_t i = 0; rc == 0 && i < l.count; i++) {
+        if (!fn_of_arn(s, l.items[i].execution_arn))
+            continue;
+        /* Its process belonged to a server that is gone (SPEC §8.7). */
+        durable_error_object err = {0};
+        err.error_type = "Runtime.ExitError";
+        err.error_message = "Engine restarted during invocation";
+        durable_invocation_outcome o = {0};
+        int r = durable_server_fail_invocation(&o, s->engine, l.items[i].execution_arn,
+                                               l.items[i].invocation_id, &err);
+        durable__http_log(s, "recovered invocation %s of %s: %s", l.items[i].invocation_id,
+                          l.items[i].execution_arn, r < 0 ? durable_error_last()->message : "ok");
+    }
+    durable_inflight_list_clear(&l);
+    return rc;
+}
