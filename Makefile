@@ -269,3 +269,6 @@ clean:
 
 # ---- conformance (issue 7) ----------------------------------------------
 include tests/conformance/conformance.mk
+
+# ---- interop with the official clients (issue 12) -------------------------
+include tests/interop/interop.mk
