@@ -63,7 +63,7 @@ typedef struct fake_conn {
     bool started;
 } fake_conn;
 
-static char *fake_strdup(const char *s)
+static inline char *fake_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
@@ -71,7 +71,7 @@ static char *fake_strdup(const char *s)
     return p;
 }
 
-static void *fake_uri_log(void *cls, const char *uri, struct MHD_Connection *con)
+static inline void *fake_uri_log(void *cls, const char *uri, struct MHD_Connection *con)
 {
     (void)cls;
     (void)con;
@@ -80,7 +80,7 @@ static void *fake_uri_log(void *cls, const char *uri, struct MHD_Connection *con
     return fc;
 }
 
-static void fake_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+static inline void fake_completed(void *cls, struct MHD_Connection *con, void **con_cls,
                            enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
@@ -95,7 +95,7 @@ static void fake_completed(void *cls, struct MHD_Connection *con, void **con_cls
     }
 }
 
-static void fake_notify(void *cls, struct MHD_Connection *con, void **socket_context,
+static inline void fake_notify(void *cls, struct MHD_Connection *con, void **socket_context,
                         enum MHD_ConnectionNotificationCode toe)
 {
     (void)con;
@@ -108,7 +108,7 @@ static void fake_notify(void *cls, struct MHD_Connection *con, void **socket_con
     }
 }
 
-static enum MHD_Result fake_header(void *cls, enum MHD_ValueKind kind, const char *key,
+static inline enum MHD_Result fake_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value)
 {
     (void)kind;
@@ -121,14 +121,14 @@ static enum MHD_Result fake_header(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-static void fake_sleep_ms(int ms)
+static inline void fake_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-static enum MHD_Result fake_access(void *cls, struct MHD_Connection *con, const char *url,
+static inline enum MHD_Result fake_access(void *cls, struct MHD_Connection *con, const char *url,
                                    const char *method, const char *version,
                                    const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -210,7 +210,7 @@ static enum MHD_Result fake_access(void *cls, struct MHD_Connection *con, const 
     return ret;
 }
 
-static void fake_start(fake *f)
+static inline void fake_start(fake *f)
 {
     memset(f, 0, sizeof *f);
     pthread_mutex_init(&f->mu, NULL);
@@ -228,7 +228,7 @@ static void fake_start(fake *f)
     snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d", f->port);
 }
 
-static void fake_stop(fake *f)
+static inline void fake_stop(fake *f)
 {
     if (f->d)
         MHD_stop_daemon(f->d);
@@ -247,7 +247,7 @@ static void fake_stop(fake *f)
 }
 
 /* Append a scripted reply (answered in order before the responder). */
-static void fake_script(fake *f, fake_reply reply)
+static inline void fake_script(fake *f, fake_reply reply)
 {
     pthread_mutex_lock(&f->mu);
     if (f->script_count < FAKE_MAX_SCRIPT)
@@ -255,7 +255,7 @@ static void fake_script(fake *f, fake_reply reply)
     pthread_mutex_unlock(&f->mu);
 }
 
-static void fake_respond_with(fake *f, fake_fn fn, void *user)
+static inline void fake_respond_with(fake *f, fake_fn fn, void *user)
 {
     pthread_mutex_lock(&f->mu);
     f->fn = fn;
@@ -263,7 +263,7 @@ static void fake_respond_with(fake *f, fake_fn fn, void *user)
     pthread_mutex_unlock(&f->mu);
 }
 
-static size_t fake_count(fake *f)
+static inline size_t fake_count(fake *f)
 {
     pthread_mutex_lock(&f->mu);
     size_t n = f->req_count;
@@ -271,7 +271,7 @@ static size_t fake_count(fake *f)
     return n;
 }
 
-static int fake_connections(fake *f)
+static inline int fake_connections(fake *f)
 {
     pthread_mutex_lock(&f->mu);
     int n = f->connections;
@@ -280,7 +280,7 @@ static int fake_connections(fake *f)
 }
 
 /* Recorded request i (stable once recorded). */
-static const fake_req *fake_get(fake *f, size_t i)
+static inline const fake_req *fake_get(fake *f, size_t i)
 {
     pthread_mutex_lock(&f->mu);
     const fake_req *r = i < f->req_count ? &f->reqs[i] : NULL;
@@ -289,7 +289,7 @@ static const fake_req *fake_get(fake *f, size_t i)
 }
 
 /* A request header's value (case-insensitive name); NULL if absent. */
-static const char *fake_header_of(const fake_req *r, const char *name)
+static inline const char *fake_header_of(const fake_req *r, const char *name)
 {
     size_t n = strlen(name);
     for (size_t i = 0; i < r->header_count; i++)
