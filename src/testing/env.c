@@ -439,6 +439,12 @@ void durable__tenv_advance_to(int64_t when_ms)
         durable_vclock_advance_to(e->vclock, when_ms);
 }
 
+const durable_clock *durable__tenv_clock(void)
+{
+    tenv *e = g_env;
+    return e && e->vclock ? durable_vclock_clock(e->vclock) : NULL;
+}
+
 /* Skipped so far (for forked children). */
 int64_t durable__tenv_offset(void)
 {

@@ -36,6 +36,7 @@ static void invocation_options(durable_invocation_options *o, durable__run *run,
     o->logger.sink_user = run;
     o->plugins = ro->plugins;
     o->plugin_count = ro->plugin_count;
+    o->clock = durable__tenv_clock();
 }
 
 int durable__invoke_inprocess(durable_invocation_output *out, durable__run *run,

@@ -66,6 +66,12 @@ int durable__tenv_teardown(void);
 int durable__tenv_advance(int64_t delta_ms);
 /* Total skipped so far (0 with the real clock). */
 int64_t durable__tenv_offset(void);
+/* The engine's clock (virtual when skipping), so the SDK's plugin attempt
+ * times line up with stored timestamps; NULL (the real clock) when not set
+ * up or not skipping. Borrowed, lives until teardown. A forked child keeps
+ * a copy that reads the same time as the parent's at the fork, which is
+ * the time its own engine continues from. */
+const durable_clock *durable__tenv_clock(void);
 /* The checkpoint server (engine-side files only), NULL when not set up. */
 struct durable_server;
 struct durable_server *durable__tenv_server(void);
