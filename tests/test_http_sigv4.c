@@ -979,6 +979,82 @@ static void test_keys_file(void)
     durable__sigv4_keys_free(k);
 }
 
+/* ---- allocation failures ---------------------------------------------- */
+
+static long alloc_budget = -1;
+static void *budget_malloc(size_t n, void *user)
+{
+    (void)user;
+    if (alloc_budget == 0) return NULL;
+    if (alloc_budget > 0) alloc_budget--;
+    return malloc(n);
+}
+static void *budget_realloc(void *p, size_t n, void *user)
+{
+    (void)user;
+    if (alloc_budget == 0) return NULL;
+    if (alloc_budget > 0) alloc_budget--;
+    return realloc(p, n);
+}
+static void budget_free(void *p, void *user)
+{
+    (void)user;
+    free(p);
+}
+
+/* Failing the n-th allocation, for every n, gives DURABLE_ENOMEM with the
+ * FAILED verdict or the right answer: never a wrong verdict, a crash or a
+ * leak (the ASan build checks the last two). */
+static void test_allocation_failures(void)
+{
+    size_t nb, nj;
+    treq *b = load_vectors(DATA_DIR "botocore.json", &nb), *j = load_vectors(DATA_DIR "js.json", &nj);
+    CU_ASSERT_FATAL(b && j && nb > 12 && nj > 12);
+    durable__sigv4_keys *keys = keys_of(b, nb);
+    treq *cases[] = {&b[12], &j[12], &b[0]}; /* a repeated-key query, a JS request, a body */
+    durable_allocator a = {budget_malloc, budget_realloc, budget_free, NULL};
+    int failed = 0, passed = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (long budget = 0; budget < 200; budget++) {
+            durable__sigv4_request r = as_request(cases[c]);
+            durable__sigv4_result res;
+            durable_set_allocator(&a);
+            alloc_budget = budget;
+            int rc = durable__sigv4_verify(&res, keys, &r, NULL);
+            alloc_budget = -1;
+            durable_set_allocator(NULL);
+            CU_ASSERT(rc == 0 || rc == DURABLE_ENOMEM);
+            if (rc == 0) {
+                CU_ASSERT_EQUAL(res.verdict, DURABLE__SIGV4_OK);
+                passed++;
+                break;
+            }
+            CU_ASSERT_EQUAL(res.verdict, DURABLE__SIGV4_FAILED);
+            CU_ASSERT_PTR_NOT_NULL(strstr(res.message, "could not be verified"));
+            failed++;
+        }
+    }
+    CU_ASSERT_EQUAL(passed, 3);
+    CU_ASSERT(failed >= 6);
+    /* the key table under failure */
+    for (long budget = 0; budget < 20; budget++) {
+        durable__sigv4_keys *k = NULL;
+        durable_set_allocator(&a);
+        alloc_budget = budget;
+        int rc = durable__sigv4_keys_new(&k);
+        if (rc == 0) rc = durable__sigv4_keys_add_spec(k, "AK1:s1");
+        if (rc == 0) rc = durable__sigv4_keys_add_spec(k, "AK2:s2");
+        alloc_budget = -1;
+        durable_set_allocator(NULL);
+        CU_ASSERT(rc == 0 || rc == DURABLE_ENOMEM);
+        if (rc == 0) CU_ASSERT_EQUAL(durable__sigv4_keys_count(k), 2);
+        durable__sigv4_keys_free(k);
+    }
+    durable__sigv4_keys_free(keys);
+    free_vectors(b, nb);
+    free_vectors(j, nj);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("http_sigv4");
@@ -995,5 +1071,6 @@ int main(void)
     DT_ADD(s, test_parse_fuzz_property);
     DT_ADD(s, test_keys_add);
     DT_ADD(s, test_keys_file);
+    DT_ADD(s, test_allocation_failures);
     return dt_run();
 }

@@ -431,10 +431,30 @@ static int check_headers(durable__sigv4_result *out, const durable__sigv4_reques
     return 0;
 }
 
+/* A fault of the server's (allocation, libcrypto): keep rc, say so. */
+static int fault(durable__sigv4_result *out, int rc)
+{
+    out->verdict = DURABLE__SIGV4_FAILED;
+    snprintf(out->message, sizeof out->message, "the signature could not be verified: %s",
+             durable_error_last()->message);
+    return rc;
+}
+
+static int verify(durable__sigv4_result *out, const durable__sigv4_keys *keys, const durable__sigv4_request *req,
+                  const durable__sigv4_options *opt);
+
 int durable__sigv4_verify(durable__sigv4_result *out, const durable__sigv4_keys *keys,
                           const durable__sigv4_request *req, const durable__sigv4_options *opt)
 {
     memset(out, 0, sizeof *out);
+    int rc = verify(out, keys, req, opt);
+    if (rc != 0 && rc != DURABLE_EINVAL) return fault(out, rc);
+    return rc;
+}
+
+static int verify(durable__sigv4_result *out, const durable__sigv4_keys *keys, const durable__sigv4_request *req,
+                  const durable__sigv4_options *opt)
+{
     if (!req || !req->method || !req->path)
         return refuse(out, DURABLE__SIGV4_BAD_REQUEST, "sigv4: a request needs a method and a path");
     const char *authz = get_header(req, "authorization");
@@ -452,7 +472,7 @@ int durable__sigv4_verify(durable__sigv4_result *out, const durable__sigv4_keys 
 
     char *creq = NULL;
     rc = durable__sigv4_canonical_request(&creq, req, a);
-    if (rc == DURABLE_ENOMEM) return rc;
+    if (rc != 0 && rc != DURABLE_EINVAL) return rc;
     if (rc != 0) return refuse(out, DURABLE__SIGV4_BAD_REQUEST, "%s", durable_error_last()->message);
     char creq_hash[65], expected[65];
     rc = sha256_hex(creq_hash, creq, strlen(creq));

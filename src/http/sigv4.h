@@ -140,7 +140,8 @@ typedef enum durable__sigv4_verdict {
     DURABLE__SIGV4_SKEWED,         /* X-Amz-Date outside the window */
     DURABLE__SIGV4_BAD_PAYLOAD,    /* x-amz-content-sha256 malformed or not the body's hash */
     DURABLE__SIGV4_BAD_REQUEST,    /* the path or query cannot be canonicalised */
-    DURABLE__SIGV4_MISMATCH        /* the signature is not the one the secret gives */
+    DURABLE__SIGV4_MISMATCH,       /* the signature is not the one the secret gives */
+    DURABLE__SIGV4_FAILED          /* could not verify: out of memory, libcrypto failure */
 } durable__sigv4_verdict;
 
 typedef struct durable__sigv4_result {
@@ -158,8 +159,10 @@ typedef struct durable__sigv4_result {
  * Verify one request against the table. Returns 0 when the signature is
  * valid (out->verdict == DURABLE__SIGV4_OK), DURABLE_EINVAL when the
  * request is refused (out->verdict and out->message say why; the message is
- * also durable_error_last()), or DURABLE_ENOMEM. Any request is safe input;
- * memory used is linear in the request's size and released before return.
+ * also durable_error_last()), or, with verdict DURABLE__SIGV4_FAILED,
+ * DURABLE_ENOMEM or DURABLE_ERROR (libcrypto failed): a server fault, not
+ * the client's. Any request is safe input; memory used is linear in the
+ * request's size and released before return.
  */
 int durable__sigv4_verify(durable__sigv4_result *out, const durable__sigv4_keys *keys,
                           const durable__sigv4_request *req, const durable__sigv4_options *opt);
