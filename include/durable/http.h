@@ -63,8 +63,11 @@ typedef struct durable_http_options {
     /* TCP port; 0 = any free port (see durable_http_server_port). */
     int port;
     /* Fire the next due timer at once whenever no invocation of this
-     * server's functions runs (the test runner's time skipping). false =
-     * every timer fires on the real clock. */
+     * server's functions runs (the test runner's time skipping), except
+     * while one of their executions waits for a callback from outside:
+     * then time runs at the real pace until it is answered (the clock is
+     * one for the server, and skipping would time the callback out before
+     * anyone could answer). false = every timer fires on the real clock. */
     bool skip_time;
     /* ARN parts; NULL = "us-east-1" / "123456789012". */
     const char *region;
