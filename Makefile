@@ -272,3 +272,4 @@ include tests/conformance/conformance.mk
 
 # ---- interop with the official clients (issue 12) -------------------------
 include tests/interop/interop.mk
+include tests/interop/official/official.mk
