@@ -138,7 +138,7 @@ def main():
             client.meta.events.register("before-send.lambda.*", before_send)
             for name, op, kwargs in calls():
                 n += 1
-                # Every third call of the second key is skipped to keep the file small.
+                # The second key signs only every third call, to keep the file small.
                 if key_no == 1 and n % 3:
                     continue
                 clock = CLOCKS[n % len(CLOCKS)]
