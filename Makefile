@@ -20,7 +20,8 @@ TEST_PKGS := cunit
 HTTP_PKGS := libmicrohttpd
 AWS_PKGS  := libcurl
 DEB_PKGS  := libsqlite3-dev libcjson-dev libcunit1-dev uuid-dev libssl-dev libyaml-dev pkg-config sqlite3 \
-             libmicrohttpd-dev libcurl4-openssl-dev
+             libmicrohttpd-dev libcurl4-openssl-dev \
+             libxml2-utils librsvg2-bin
 
 # Recursive (=) so pkg-config runs only in recipes, after `deps`.
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))

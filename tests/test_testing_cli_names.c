@@ -97,7 +97,7 @@ static void test_callbacks_by_name(void)
  * on stdout, and the file not changed (both still RUNNING). */
 static void test_ambiguous_name_lists_arns(void)
 {
-    const char *cmds[] = {"show", "history", "stop", "callbacks"};
+    const char *cmds[] = {"show", "history", "stop", "callbacks", "timeline"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char *out, *err;
         int rc = dt_cli_run(&out, &err, "%s '%s' dup", cmds[i], dbpath);

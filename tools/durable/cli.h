@@ -45,6 +45,16 @@ int cli_engine_fail(cli_db *db, int rc, const char *what);
  * and returns CLI_USAGE. Returns an exit code. */
 int cli_resolve_exec(char **out, cli_db *db, const char *exec);
 
+/* History events of one execution, all pages (the caller clears). */
+typedef struct cli_events {
+    durable_event *items;
+    size_t count;
+} cli_events;
+void cli_events_clear(cli_events *l);
+/* Every history event of arn, in EventId order, into *out. Returns an exit
+ * code. */
+int cli_read_history(cli_events *out, cli_db *db, const char *arn, bool include_data);
+
 /* Formatting helpers: ISO 8601 UTC text ("" for 0) and durations. */
 void cli_fmt_time(char *buf, size_t size, int64_t ms);
 void cli_fmt_duration(char *buf, size_t size, int64_t start_ms, int64_t end_ms);
@@ -65,6 +75,7 @@ int cmd_history(int argc, char **argv);
 int cmd_callbacks(int argc, char **argv);
 int cmd_callback(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

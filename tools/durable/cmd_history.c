@@ -25,6 +25,53 @@ static void event_detail(char *buf, size_t size, const durable_event *ev)
         strcpy(buf + 77, "...");
 }
 
+void cli_events_clear(cli_events *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        durable_event_clear(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+int cli_read_history(cli_events *out, cli_db *db, const char *arn, bool include_data)
+{
+    memset(out, 0, sizeof *out);
+    char *marker = NULL;
+    for (;;) {
+        durable_history_request req = {0};
+        req.durable_execution_arn = (char *)arn;
+        req.include_execution_data = include_data;
+        req.max_items = DURABLE_MAX_ITEMS;
+        req.marker = marker;
+        durable_history_response page = {0};
+        int erc = durable_engine_get_history(&page, db->engine, &req);
+        free(marker);
+        marker = NULL;
+        if (erc < 0) {
+            cli_events_clear(out);
+            return cli_engine_fail(db, erc, "reading history");
+        }
+        durable_event *n = realloc(out->items, (out->count + page.count + 1) * sizeof *n);
+        if (!n) {
+            durable_history_response_clear(&page);
+            cli_events_clear(out);
+            return cli_engine_fail(db, DURABLE_ENOMEM, "reading history");
+        }
+        out->items = n;
+        /* The events move: the page keeps zeroed shells to clear. */
+        for (size_t i = 0; i < page.count; i++) {
+            out->items[out->count++] = page.events[i];
+            memset(&page.events[i], 0, sizeof page.events[i]);
+        }
+        if (page.next_marker && *page.next_marker)
+            marker = strdup(page.next_marker);
+        durable_history_response_clear(&page);
+        if (!marker)
+            return CLI_OK;
+    }
+}
+
 int cmd_history(int argc, char **argv)
 {
     const char *path = NULL, *exec = NULL;
@@ -50,66 +97,36 @@ int cmd_history(int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     char *arn = NULL;
+    cli_events all = {0};
     rc = cli_resolve_exec(&arn, &db, exec);
-    cJSON *events = json ? cJSON_CreateArray() : NULL;
-    static const char *const hdr[] = {"EVENT", "TYPE", "TIME", "ID", "NAME", "SUBTYPE",
-                                      "DETAIL"};
-    cli_table *t = json ? NULL : cli_table_new(7, hdr);
-    char *marker = NULL;
-    while (rc == CLI_OK) {
-        durable_history_request req = {0};
-        req.durable_execution_arn = arn;
-        req.include_execution_data = data;
-        req.max_items = DURABLE_MAX_ITEMS;
-        req.marker = marker;
-        durable_history_response resp = {0};
-        int erc = durable_engine_get_history(&resp, db.engine, &req);
-        free(marker);
-        marker = NULL;
-        if (erc < 0) {
-            rc = cli_engine_fail(&db, erc, "reading history");
-            break;
-        }
-        if (json) {
-            cJSON *page = NULL;
-            if (durable_history_response_to_json(&page, &resp, DURABLE_TS_RFC3339) == 0) {
-                cJSON *arr = cJSON_GetObjectItemCaseSensitive(page, "Events");
-                cJSON *it;
-                while (arr && (it = cJSON_DetachItemFromArray(arr, 0)) != NULL)
-                    cJSON_AddItemToArray(events, it);
-            } else
-                rc = cli_engine_fail(&db, DURABLE_ENOMEM, "encoding history");
-            cJSON_Delete(page);
-        } else {
-            for (size_t i = 0; i < resp.count; i++) {
-                const durable_event *ev = &resp.events[i];
-                char num[24], ts[40], det[96];
-                snprintf(num, sizeof num, "%lld", (long long)ev->event_id);
-                cli_fmt_time(ts, sizeof ts, ev->timestamp);
-                event_detail(det, sizeof det, ev);
-                const char *row[] = {num, durable_event_type_name(ev->type), ts,
-                                     ev->id ? ev->id : "-", ev->name ? ev->name : "-",
-                                     ev->subtype ? ev->subtype : "-", det};
-                cli_table_row(t, row);
-            }
-        }
-        if (resp.next_marker && *resp.next_marker)
-            marker = strdup(resp.next_marker);
-        durable_history_response_clear(&resp);
-        if (!marker)
-            break;
-    }
-    if (rc == CLI_OK) {
-        if (json) {
-            cJSON *doc = cJSON_CreateObject();
-            cJSON_AddItemToObject(doc, "Events", events);
-            events = NULL;
+    if (rc == CLI_OK)
+        rc = cli_read_history(&all, &db, arn, data);
+    if (rc == CLI_OK && json) {
+        cJSON *doc = NULL;
+        durable_history_response view = {all.items, all.count, NULL};
+        if (durable_history_response_to_json(&doc, &view, DURABLE_TS_RFC3339) == 0)
             rc = cli_print_json(doc);
-        } else
-            cli_table_print(t, stdout);
+        else
+            rc = cli_engine_fail(&db, DURABLE_ENOMEM, "encoding history");
+    } else if (rc == CLI_OK) {
+        static const char *const hdr[] = {"EVENT", "TYPE", "TIME", "ID", "NAME", "SUBTYPE",
+                                          "DETAIL"};
+        cli_table *t = cli_table_new(7, hdr);
+        for (size_t i = 0; i < all.count; i++) {
+            const durable_event *ev = &all.items[i];
+            char num[24], ts[40], det[96];
+            snprintf(num, sizeof num, "%lld", (long long)ev->event_id);
+            cli_fmt_time(ts, sizeof ts, ev->timestamp);
+            event_detail(det, sizeof det, ev);
+            const char *row[] = {num, durable_event_type_name(ev->type), ts,
+                                 ev->id ? ev->id : "-", ev->name ? ev->name : "-",
+                                 ev->subtype ? ev->subtype : "-", det};
+            cli_table_row(t, row);
+        }
+        cli_table_print(t, stdout);
+        cli_table_free(t);
     }
-    cJSON_Delete(events);
-    cli_table_free(t);
+    cli_events_clear(&all);
     free(arn);
     cli_db_close(&db);
     return rc;

@@ -37,6 +37,11 @@ static const command COMMANDS[] = {
      "without changing the file."},
     {"stop", cmd_stop, "durable stop DB EXEC",
      "Stops a running execution (ExecutionStopped). A closed execution is refused (exit 3)."},
+    {"timeline", cmd_timeline, "durable timeline DB EXEC [-o FILE.svg]",
+     "Draws EXEC as an SVG (to FILE, else stdout): one row per operation under its parent\n"
+     "context, bars coloured by status, step attempts as separate segments, waits and\n"
+     "callbacks as dashed idle bars, invocations as bands on top (a crashed one in red);\n"
+     "long idle gaps are cut out of the time axis and labelled with their length."},
     {"serve", cmd_serve,
      "durable serve DB [--listen HOST:PORT] [--function NAME=COMMAND]... [--functions FILE] "
      "[--skip-time] [--auth KEY_ID:SECRET]... [--auth-file FILE] [--concurrency N] "
