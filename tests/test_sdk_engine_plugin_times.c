@@ -90,26 +90,17 @@ static int h_inv_start(void *u, const durable_invocation_info *i)
     }
     return 0;
 }
-static int h_op_start(void *u, const durable_operation_info *i)
-{
-    fill_info(add(u, "operation-start"), i);
-    return 0;
-}
-static int h_op_end(void *u, const durable_operation_info *i)
-{
-    fill_info(add(u, "operation-end"), i);
-    return 0;
-}
-static int h_att_start(void *u, const durable_operation_info *i)
-{
-    fill_info(add(u, "attempt-start"), i);
-    return 0;
-}
-static int h_att_end(void *u, const durable_operation_info *i)
-{
-    fill_info(add(u, "attempt-end"), i);
-    return 0;
-}
+/* The operation-info hooks differ only by the name they record. */
+#define RECORD_HOOK(fn, hook)                                                             \
+    static int fn(void *u, const durable_operation_info *i)                              \
+    {                                                                                     \
+        fill_info(add(u, hook), i);                                                       \
+        return 0;                                                                         \
+    }
+RECORD_HOOK(h_op_start, "operation-start")
+RECORD_HOOK(h_op_end, "operation-end")
+RECORD_HOOK(h_att_start, "attempt-start")
+RECORD_HOOK(h_att_end, "attempt-end")
 
 static durable_plugin recording(recorder *l)
 {
