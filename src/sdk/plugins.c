@@ -36,7 +36,7 @@ static void hook_failed(durable__exec *ex, const durable_plugin *p, const char *
  * its Id, so the array stays parallel to updated_operation_ids. */
 static const durable_operation *updated_views(durable__exec *ex)
 {
-    if (!ex->updated_views)
+    if (!ex->updated_views || ex->updated_count == 0)
         return NULL;
     for (size_t k = 0; k < ex->updated_count; k++) {
         durable_operation *v = &ex->updated_views[k];
