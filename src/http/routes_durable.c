@@ -189,7 +189,17 @@ void durable__route_stop(durable__hctx *c, const char *arn)
         return;
     durable_stop_request req;
     memset(&req, 0, sizeof req);
-    int rc = durable_stop_request_from_json(&req, json);
+    int rc = 0;
+    /* The body is the bare ErrorObject (botocore sends the Error member as
+     * the payload); {"Error": {...}} is taken too. */
+    if (json && !cJSON_GetObjectItemCaseSensitive(json, "Error")) {
+        if (!(req.error = durable__calloc(1, sizeof *req.error)))
+            rc = durable__error_oom();
+        else
+            rc = durable_error_object_from_json(req.error, json);
+    } else {
+        rc = durable_stop_request_from_json(&req, json);
+    }
     cJSON_Delete(json);
     if (rc == 0 && !(req.durable_execution_arn = durable__strdup(arn)))
         rc = durable__error_oom();

@@ -275,6 +275,18 @@ void durable__http_reply_engine_error(durable__hctx *c, int code)
     default:
         break;
     }
+    /* The engine's message is "where: text", text being the service's own
+     * words (SPEC). Clients match those words as a prefix, so they lead and
+     * the place follows: "Callback has already been completed. (callback
+     * … is SUCCEEDED)". */
+    char reordered[1024];
+    const char *sep = NULL;
+    for (const char *p = strstr(msg, ": "); p; p = strstr(p + 2, ": "))
+        sep = p;
+    if (sep && sep[2]) {
+        snprintf(reordered, sizeof reordered, "%s (%.*s)", sep + 2, (int)(sep - msg), msg);
+        msg = reordered;
+    }
     const char *type = durable_engine_exception_name(code);
     int status = 400;
     if (strcmp(type, "ResourceNotFoundException") == 0)

@@ -165,6 +165,8 @@ def main():
                                         Error={"ErrorType": "Stopped", "ErrorMessage": "by test"})
         t.check(isinstance(stop.get("StopTimestamp"), datetime.datetime), "StopTimestamp parses")
         t.eq(status_of(c, s_arn), "STOPPED", "stop closes the execution")
+        t.eq(c.get_durable_execution(DurableExecutionArn=s_arn).get("Error"),
+             {"ErrorType": "Stopped", "ErrorMessage": "by test"}, "stop keeps the given Error")
         t.eq(history(c, s_arn)["Events"][-1]["EventType"], "ExecutionStopped",
              "ExecutionStopped is the last event")
         expect_error("ResourceNotFoundException", 404, c.stop_durable_execution,
