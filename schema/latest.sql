@@ -1,4 +1,4 @@
--- libdurable schema at the latest version (6), for new files.
+-- libdurable schema at the latest version (7), for new files.
 -- A brand-new file gets this script in one transaction instead of every
 -- migration in turn: migrations 3 to 5 rebuild tables (ALTER TABLE RENAME
 -- parses the whole schema again), which made opening a new database or
@@ -46,12 +46,12 @@ CREATE TABLE executions (
     UNIQUE (function_name, qualifier, execution_name)
 );
 CREATE INDEX executions_by_function ON executions(function_name, start_ms);
-CREATE INDEX executions_by_status ON executions(status, start_ms);
 CREATE INDEX executions_deadline ON executions(deadline_ms) WHERE deadline_ms IS NOT NULL;
 CREATE INDEX executions_retry ON executions(retry_invocation_ms) WHERE retry_invocation_ms IS NOT NULL;
 CREATE INDEX executions_needing ON executions(needs_invocation) WHERE status = 'RUNNING';
 CREATE INDEX executions_invocation_deadline ON executions(invocation_deadline_ms)
     WHERE invocation_deadline_ms IS NOT NULL;
+CREATE INDEX executions_by_start ON executions(start_ms);
 
 CREATE TABLE invocations (
     id              INTEGER PRIMARY KEY,
@@ -101,6 +101,8 @@ CREATE TABLE operations (
     UNIQUE (execution_id, op_id)
 ) WITHOUT ROWID;
 CREATE INDEX operations_timer ON operations(timer_ms) WHERE timer_ms IS NOT NULL;
+CREATE INDEX operations_timer_by_execution ON operations(execution_id, timer_ms)
+    WHERE timer_ms IS NOT NULL;
 CREATE INDEX operations_undelivered ON operations(execution_id) WHERE undelivered = 1;
 CREATE INDEX operations_contexts ON operations(execution_id) WHERE type = 'CONTEXT';
 CREATE INDEX operations_pending ON operations(execution_id)

@@ -294,8 +294,8 @@ int durable_engine_next_due(int64_t *when_out, durable_engine *e);
  * NULL arns with count > 0 or a NULL entry — nothing fires then; otherwise
  * as fire_due / next_due (DURABLE_ENOTFOUND "No timer is armed." when no
  * timer of the set is armed, *when_out untouched). Cost: one ARN lookup per
- * entry, then the timer indexes are read as by the unscoped calls, skipping
- * the armed timers of executions outside the set.
+ * entry, then each execution's own armed timers through per-execution
+ * indexes: it does not grow with the timers of other executions.
  */
 int durable_engine_fire_due_of(int *fired_out, durable_engine *e, const char *const *arns,
                                size_t count);

@@ -126,12 +126,34 @@ static int status_mask(const durable_list_request *req)
     return mask;
 }
 
+/* The filters every listing applies row by row. */
 #define LIST_FILTER                                                                          \
-    "FROM executions WHERE (?1 IS NULL OR function_name = ?1) AND (?2 IS NULL OR qualifier = ?2) " \
+    "(?2 IS NULL OR qualifier = ?2) "                                                        \
     "AND (?3 IS NULL OR execution_name = ?3) AND (?4 = 0 OR start_ms >= ?4) "                \
     "AND (?5 = 0 OR start_ms <= ?5) AND (?6 = 0 OR (?6 & (1 << CASE status "               \
     "WHEN 'RUNNING' THEN 1 WHEN 'SUCCEEDED' THEN 2 WHEN 'FAILED' THEN 3 "                    \
     "WHEN 'TIMED_OUT' THEN 4 ELSE 5 END)) != 0) "
+/* Rows after (asc) or before (desc) the marker's (start, id), written as a
+ * range on start_ms so the scan starts there instead of skipping every row
+ * of the earlier pages. */
+#define AFTER_MARKER "AND start_ms >= ?8 AND (start_ms > ?8 OR id > ?9) "
+#define BEFORE_MARKER "AND start_ms <= ?8 AND (start_ms < ?8 OR id < ?9) "
+#define ASC "ORDER BY start_ms, id LIMIT ?10"
+#define DESC "ORDER BY start_ms DESC, id DESC LIMIT ?10"
+/* One statement per shape of request, so each reads one index in page
+ * order and stops after the page: with a function, executions_by_function
+ * (function_name, start_ms); without, executions_by_start. A single
+ * statement with "?1 IS NULL OR function_name = ?1" read and sorted the
+ * whole table for every page. Index: [function][marker][reverse]. */
+#define LIST_SELECT "SELECT " INFO_COLUMNS ", id FROM executions WHERE "
+#define BY_FUNCTION "function_name = ?1 AND "
+static const char *const list_sql[2][2][2] = {
+    {{LIST_SELECT LIST_FILTER ASC, LIST_SELECT LIST_FILTER DESC},
+     {LIST_SELECT LIST_FILTER AFTER_MARKER ASC, LIST_SELECT LIST_FILTER BEFORE_MARKER DESC}},
+    {{LIST_SELECT BY_FUNCTION LIST_FILTER ASC, LIST_SELECT BY_FUNCTION LIST_FILTER DESC},
+     {LIST_SELECT BY_FUNCTION LIST_FILTER AFTER_MARKER ASC,
+      LIST_SELECT BY_FUNCTION LIST_FILTER BEFORE_MARKER DESC}},
+};
 
 static int list(durable_engine *e, durable_list_response *out, const durable_list_request *req)
 {
@@ -149,12 +171,7 @@ static int list(durable_engine *e, durable_list_response *out, const durable_lis
         return rc;
     sqlite3_stmt *st;
     rc = durable__db_prepare(
-        e, &st,
-        req->reverse_order
-            ? "SELECT " INFO_COLUMNS ", id " LIST_FILTER
-              "AND (?7 = 0 OR (start_ms, id) < (?8, ?9)) ORDER BY start_ms DESC, id DESC LIMIT ?10"
-            : "SELECT " INFO_COLUMNS ", id " LIST_FILTER
-              "AND (?7 = 0 OR (start_ms, id) > (?8, ?9)) ORDER BY start_ms, id LIMIT ?10");
+        e, &st, list_sql[req->function_name != NULL][have_marker][req->reverse_order ? 1 : 0]);
     if (rc < 0)
         return rc;
     durable__db_text(st, 1, req->function_name);
@@ -163,7 +180,6 @@ static int list(durable_engine *e, durable_list_response *out, const durable_lis
     durable__db_i64(st, 4, req->started_after > 0 ? req->started_after : 0);
     durable__db_i64(st, 5, req->started_before > 0 ? req->started_before : 0);
     durable__db_i64(st, 6, status_mask(req));
-    durable__db_i64(st, 7, have_marker ? 1 : 0);
     durable__db_i64(st, 8, after_start);
     durable__db_i64(st, 9, after_id);
     durable__db_i64(st, 10, max_items + 1); /* one more tells whether a next page exists */

@@ -23,10 +23,13 @@ enum {
  * execution whose rowid is bound to ?2 (a set of executions runs the
  * statement once per member: an IN over a bound list would rebuild the list
  * in every branch of the union on every run, which cost more than the
- * timers themselves). The unary + keeps an operation or callback branch on
- * its timer index, which holds the armed timers only; without it the
- * planner reads every operation of the execution through the primary key.
- * Execution rows are looked up by rowid (no +). */
+ * timers themselves). A scoped operation branch reads
+ * operations_timer_by_execution (execution_id, timer_ms), which holds the
+ * execution's armed timers only; a scoped callback branch reads the
+ * execution's callbacks (callbacks_by_op). Through the file-wide timer
+ * indexes they read every armed timer of every execution due before the
+ * execution's own: with a million executions, thousands per call
+ * (tools/bench/bench_scale.c). Execution rows are looked up by rowid. */
 #define SCOPE_ALL(col) ""
 #define SCOPE_ONE(col) " AND " col " = ?2"
 
@@ -35,15 +38,15 @@ enum {
 #define TIMER_UNION(SCOPE)                                                                       \
     "SELECT CASE type WHEN 'WAIT' THEN 4 ELSE 5 END AS kind, timer_ms AS due, start_seq AS seq, " \
     "execution_id AS xid, op_id FROM operations WHERE timer_ms IS NOT NULL AND timer_ms <= ?1"   \
-    SCOPE("+execution_id")                                                                       \
+    SCOPE("execution_id")                                                                       \
     " UNION ALL SELECT 6, c.timeout_deadline_ms, o.start_seq, c.execution_id, c.op_id "          \
     "FROM callbacks c JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id " \
     "WHERE c.timeout_deadline_ms IS NOT NULL AND c.timeout_deadline_ms <= ?1"                    \
-    SCOPE("+c.execution_id")                                                                     \
+    SCOPE("c.execution_id")                                                                     \
     " UNION ALL SELECT 7, c.heartbeat_deadline_ms, o.start_seq, c.execution_id, c.op_id "        \
     "FROM callbacks c JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id " \
     "WHERE c.heartbeat_deadline_ms IS NOT NULL AND c.heartbeat_deadline_ms <= ?1"                \
-    SCOPE("+c.execution_id")                                                                     \
+    SCOPE("c.execution_id")                                                                     \
     " UNION ALL SELECT 1, deadline_ms, 0, id, NULL FROM executions "                             \
     "WHERE deadline_ms IS NOT NULL AND deadline_ms <= ?1" SCOPE("id")                            \
     " UNION ALL SELECT 2, invocation_deadline_ms, 0, id, NULL FROM executions "                  \
@@ -58,11 +61,11 @@ enum {
 #define NEXT_DUE(SCOPE)                                                                          \
     "SELECT min(due) FROM ("                                                                     \
     "SELECT min(timer_ms) AS due FROM operations WHERE timer_ms IS NOT NULL"                     \
-    SCOPE("+execution_id")                                                                       \
+    SCOPE("execution_id")                                                                       \
     " UNION ALL SELECT min(timeout_deadline_ms) FROM callbacks "                                 \
-    "WHERE timeout_deadline_ms IS NOT NULL" SCOPE("+execution_id")                               \
+    "WHERE timeout_deadline_ms IS NOT NULL" SCOPE("execution_id")                               \
     " UNION ALL SELECT min(heartbeat_deadline_ms) FROM callbacks "                               \
-    "WHERE heartbeat_deadline_ms IS NOT NULL" SCOPE("+execution_id")                             \
+    "WHERE heartbeat_deadline_ms IS NOT NULL" SCOPE("execution_id")                             \
     " UNION ALL SELECT min(deadline_ms) FROM executions WHERE deadline_ms IS NOT NULL"           \
     SCOPE("id")                                                                                  \
     " UNION ALL SELECT min(invocation_deadline_ms) FROM executions "                             \

@@ -1,0 +1,219 @@
+/* Costs that must not grow with the file (issue 16, schema migration 7):
+ * listing executions and a runner's scoped timer lookup read about the same
+ * number of pages on a file ten times larger, and migration 7 carries a
+ * version-6 file's rows over with the new indexes. Page reads are counted
+ * with SQLite's pager statistics (hits + misses), which, unlike time, do
+ * not depend on the machine's load. */
+#include <string.h>
+
+#include "store/migrations.h"
+#include "support/engine_fixture.h"
+#include "support/testutil.h"
+
+/* Pages the connection has fetched since the last call (and resets). */
+static long pages_read(durable_store *s)
+{
+    sqlite3 *db = durable__store_db(s);
+    int cur = 0, hi = 0;
+    long n = 0;
+    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 1);
+    n += cur;
+    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
+    n += cur;
+    return n;
+}
+
+/* Execution i of fn-(i % 4): every other one suspends on a one-hour wait
+ * (an armed timer), the others succeed. Returns the ARN (durable_free). */
+static char *make_execution(ef *f, int i)
+{
+    ef g;
+    memset(&g, 0, sizeof g);
+    g.vc = f->vc;
+    g.store = f->store;
+    g.eng = f->eng;
+    char fn[16], name[32];
+    snprintf(fn, sizeof fn, "fn-%d", i % 4);
+    snprintf(name, sizeof name, "e-%d", i);
+    durable_start_options o = DURABLE_START_OPTIONS_INIT;
+    o.execution_name = name;
+    CU_ASSERT_FATAL(durable_engine_start_execution(&g.arn, NULL, g.eng, fn, &o) == 0);
+    CU_ASSERT_FATAL(ef_invoke(&g) == 0);
+    if (i % 2 == 0) {
+        durable_operation_update u;
+        ef_wait(&u, "1", 3600);
+        CU_ASSERT_FATAL(ef_cp1(&g, &u) == 0);
+        CU_ASSERT_FATAL(ef_complete(&g, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+    } else {
+        CU_ASSERT_FATAL(ef_complete(&g, DURABLE_INVOCATION_SUCCEEDED, "1", NULL) == 0);
+    }
+    ef_advance(f, 1000);
+    char *arn = g.arn;
+    durable_free(g.inv);
+    durable_free(g.token);
+    return arn;
+}
+
+enum { Q_BY_FUNCTION, Q_BY_FUNCTION_NEXT, Q_ALL_NEWEST, Q_ALL_NEXT, Q_TIMER_NONE, Q_TIMER_ARMED,
+       Q_COUNT };
+static const char *const Q_NAMES[Q_COUNT] = {"by function + status", "its next page",
+                                             "all, newest first",     "its next page",
+                                             "next_due_of, no timer", "next_due_of, armed"};
+
+static void list_page(ef *f, durable_list_request *req, durable_list_response *out)
+{
+    memset(out, 0, sizeof *out);
+    CU_ASSERT_FATAL(durable_engine_list_executions(out, f->eng, req) == 0);
+    CU_ASSERT_EQUAL_FATAL(out->count, 10);
+}
+
+/* Pages each query reads on a file of n executions. */
+static void measure(int n, long pages[Q_COUNT])
+{
+    ef f;
+    ef_open(&f);
+    char *timer_arn = NULL, *plain_arn = NULL;
+    for (int i = 0; i < n; i++) {
+        char *arn = make_execution(&f, i);
+        if (i == n / 2)
+            timer_arn = arn; /* n / 2 is even: it has a timer */
+        else if (i == n / 2 + 1)
+            plain_arn = arn;
+        else
+            durable_free(arn);
+    }
+    durable_exec_status succeeded = DURABLE_EXEC_SUCCEEDED;
+    durable_list_request req;
+    durable_list_response a, b;
+    for (int by_function = 1; by_function >= 0; by_function--) {
+        memset(&req, 0, sizeof req);
+        req.max_items = 10;
+        if (by_function) {
+            req.function_name = "fn-1";
+            req.statuses = &succeeded;
+            req.status_count = 1;
+        } else {
+            req.reverse_order = true;
+        }
+        int q = by_function ? Q_BY_FUNCTION : Q_ALL_NEWEST;
+        pages_read(f.store);
+        list_page(&f, &req, &a);
+        pages[q] = pages_read(f.store);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a.next_marker);
+        req.marker = a.next_marker;
+        list_page(&f, &req, &b);
+        pages[q + 1] = pages_read(f.store);
+        /* The next page goes on where the first stopped, in order. */
+        CU_ASSERT(by_function ? b.executions[0].start_timestamp >= a.executions[9].start_timestamp
+                              : b.executions[0].start_timestamp <= a.executions[9].start_timestamp);
+        CU_ASSERT_STRING_NOT_EQUAL(b.executions[0].durable_execution_arn,
+                                   a.executions[9].durable_execution_arn);
+        for (size_t i = 0; by_function && i < a.count; i++)
+            CU_ASSERT_EQUAL(a.executions[i].status, DURABLE_EXEC_SUCCEEDED);
+        durable_list_response_clear(&a);
+        durable_list_response_clear(&b);
+    }
+    int64_t when = 0;
+    const char *none[1] = {plain_arn}, *armed[1] = {timer_arn};
+    pages_read(f.store);
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, none, 1), DURABLE_ENOTFOUND);
+    pages[Q_TIMER_NONE] = pages_read(f.store);
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, armed, 1), 0);
+    pages[Q_TIMER_ARMED] = pages_read(f.store);
+    CU_ASSERT(when > ef_now(&f)); /* its own wait, not an earlier one of the file */
+    durable_free(timer_arn);
+    durable_free(plain_arn);
+    ef_close(&f);
+}
+
+static void test_reads_do_not_grow_with_the_file(void)
+{
+    long small[Q_COUNT], large[Q_COUNT];
+    measure(100, small);
+    measure(2000, large);
+    for (int q = 0; q < Q_COUNT; q++) {
+        /* A twentyfold file may add a b-tree level to each of the (at most
+         * three) trees a call reads; a scan reads twenty times as many
+         * pages, or, for the 1,000 armed timers, a dozen more. */
+        fprintf(stderr, "  %-24s %4ld pages at 100 executions, %4ld at 2000\n", Q_NAMES[q],
+                small[q], large[q]);
+        CU_ASSERT(large[q] <= small[q] + 4);
+    }
+}
+
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+static long query_long(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A file at version 6 with an execution and an armed wait: migration 7
+ * keeps them, drops executions_by_status and adds the two indexes, and the
+ * engine then finds the wait through its execution. */
+static void test_migration_7_keeps_rows_and_adds_indexes(void)
+{
+    char *path = dt_temp_path("v6");
+    CU_ASSERT_FATAL(durable__migration_count >= 7);
+    for (int v = 0; v < 6; v++)
+        CU_ASSERT_EQUAL_FATAL(raw_exec(path, durable__migrations[v].sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        raw_exec(path,
+                 "PRAGMA user_version = 6;"
+                 "INSERT INTO executions(arn, op_id, function_name, execution_name, start_ms, "
+                 "timeout_seconds, deadline_ms) VALUES ('arn:aws:lambda:us-east-1:123456789012:"
+                 "function:fn:$LATEST/durable-execution/n/o', 'o', 'fn', 'n', 5, 60, 60005);"
+                 "INSERT INTO operations(execution_id, op_id, start_seq, type, status, start_ms, "
+                 "timer_ms, last_changed_seq) VALUES (1, 'o', 1, 'EXECUTION', 'STARTED', 5, NULL, 1),"
+                 " (1, 'w', 2, 'WAIT', 'STARTED', 5, 7005, 2)"),
+        SQLITE_OK);
+    durable_store *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
+    CU_ASSERT(durable_store_schema_version(s) >= 7);
+    sqlite3 *db = durable__store_db(s);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                   "('executions_by_start', 'operations_timer_by_execution')"),
+                    2);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                   "'executions_by_status'"),
+                    0);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM operations INDEXED BY "
+                                   "operations_timer_by_execution WHERE execution_id = 1 AND "
+                                   "timer_ms IS NOT NULL"),
+                    1);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM executions INDEXED BY "
+                                   "executions_by_start WHERE start_ms >= 0"),
+                    1);
+    durable_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_engine_open(&e, s, NULL), 0);
+    int64_t when = 0;
+    const char *arns[1] = {"arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/"
+                           "durable-execution/n/o"};
+    CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, e, arns, 1), 0);
+    CU_ASSERT_EQUAL(when, 7005);
+    durable_engine_close(e);
+    durable_store_close(s);
+    dt_remove_db(path);
+    free(path);
+}
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("engine_scale");
+    DT_ADD(s, test_reads_do_not_grow_with_the_file);
+    DT_ADD(s, test_migration_7_keeps_rows_and_adds_indexes);
+    return dt_run();
+}
