@@ -11,6 +11,9 @@
  * the same behaviour as the local runner's targets (tests/conformance/targets.c,
  * which registers them on a test runner and so cannot be reused here).
  *
+ * `c_function --list` prints the requirement ids it has handlers for, one a
+ * line (the harness writes a function into the C template for each).
+ *
  * Exit status: 1 when the loop ends on an error (it never ends otherwise:
  * the server ends the process), 2 for an unknown _HANDLER.
  */
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "conformance/conformance.h"
+#include "conformance/handlers/handlers.h"
 #include "durable/lambda.h"
 
 static int target_echo(durable_ctx *ctx, const cJSON *input, cJSON **out, void *user)
@@ -37,8 +41,19 @@ static int target_error(durable_ctx *ctx, const cJSON *input, cJSON **out, void 
     return durable_ctx_fail(ctx, "TargetError", "The target function failed on purpose", NULL);
 }
 
-int main(void)
+static void list_ids(void)
 {
+    for (size_t s = 0; s < conf_builtin_table_count; s++)
+        for (const conf_handler *h = conf_builtin_tables[s].items; h->id; h++)
+            printf("%s\n", h->id);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], "--list")) {
+        list_ids();
+        return 0;
+    }
     const char *id = getenv("_HANDLER");
     durable_lambda_options o = DURABLE_LAMBDA_OPTIONS_INIT;
     durable_handler_fn fn = NULL;
