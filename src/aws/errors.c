@@ -97,11 +97,13 @@ static int map_code(long status, const char *type, const char *msg)
         return DURABLE_ETHROTTLED;
     if (starts_with(msg, "Invalid Checkpoint Token"))
         return DURABLE_ETOKEN;
-    if (!strcmp(msg, "Invalid marker"))
+    /* These texts may come with context before them (durable serve says
+     * which callback of which execution), so they are looked for anywhere. */
+    if (strstr(msg, "Invalid marker"))
         return DURABLE_EMARKER;
-    if (!strcmp(msg, "Callback has already been completed."))
+    if (strstr(msg, "Callback has already been completed."))
         return DURABLE_ECALLBACK_DONE;
-    if (!strcmp(msg, "Execution is not running."))
+    if (strstr(msg, "Execution is not running."))
         return DURABLE_ECLOSED;
     if (status == 404 && !*type)
         return DURABLE_ENOTFOUND;
