@@ -253,11 +253,15 @@ static void layout(timeline *t, double width)
     t->pad = 10;
     double room = width - (double)ncut * TL_BREAK_PX - (double)nlinear * 2 * t->pad;
     t->px_per_ms = linear > 0 && room > 0 ? room / (double)linear : 0;
+    /* Nothing but instants left (a virtual clock that stood still while
+     * the code ran): the instants share the width evenly. */
+    double even = linear > 0 || room <= 0 ? 0 : room / (double)nlinear;
     double x = 0;
     for (size_t i = 0; i < t->npieces; i++) {
         tl_piece *p = &t->pieces[i];
         p->x0 = x;
-        x += p->is_break ? TL_BREAK_PX : 2 * t->pad + (double)(p->t1 - p->t0) * t->px_per_ms;
+        x += p->is_break ? TL_BREAK_PX
+                         : 2 * t->pad + even + (double)(p->t1 - p->t0) * t->px_per_ms;
         p->x1 = x;
     }
     t->plot_width = x;
@@ -277,6 +281,8 @@ double tl_x(const timeline *t, int64_t ms)
         ms = p->t0;
     if (ms > p->t1)
         ms = p->t1;
+    if (!p->is_break && p->t1 == p->t0)
+        return (p->x0 + p->x1) / 2; /* an instant: the middle of its room */
     if (!p->is_break)
         return p->x0 + t->pad + (double)(ms - p->t0) * t->px_per_ms;
     /* A break maps its gap from the neighbours' inner edges, so a bar that
