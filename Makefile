@@ -166,6 +166,11 @@ $(BUILD)/durable: $(TOOL_SRCS) $(STATIC_LIB) $(HTTP_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $(TOOL_SRCS) $(HTTP_LIB) $(STATIC_LIB) $(LDFLAGS_ALL) $(HTTP_LIBS) $(PKG_LIBS)
 
+# bench_http drives the front: it links libdurable-http, libmicrohttpd and libcurl too.
+$(BUILD)/bench/bench_http: tools/bench/bench_http.c $(STATIC_LIB) $(HTTP_LIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(HTTP_LIB) $(STATIC_LIB) $(LDFLAGS_ALL) $(HTTP_LIBS) $(AWS_LIBS) $(PKG_LIBS)
+
 $(BUILD)/bench/%: tools/bench/%.c $(STATIC_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC_LIB) $(LDFLAGS_ALL) $(PKG_LIBS)
