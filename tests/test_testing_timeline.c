@@ -201,7 +201,7 @@ static void test_svg_of_the_order(void)
     if (!(x2 - x1 > 100))
         printf("\n  attempt 1 at x=%.1f, attempt 2 at x=%.1f", x1, x2);
     /* Time reads in units: T+0 at the start, later pieces in s/m/d. */
-    CU_ASSERT(strstr(doc, ">T+0</text>") && strstr(doc, ">T+2d 0h</text>"));
+    CU_ASSERT(strstr(doc, ">T+0</text>") && strstr(doc, ">T+2d "));
     free(doc);
     durable_operation_list_clear(&ops);
 }

@@ -350,22 +350,27 @@ void tl_clear(timeline *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Rounded to the unit shown: a 2-day wait that ended a millisecond early
+ * reads "2d 0h", not "1d 23h". */
 void tl_fmt_span(char *buf, size_t size, int64_t ms)
 {
     if (ms < 1000)
         snprintf(buf, size, "%lldms", (long long)ms);
-    else if (ms < 10000)
+    else if (ms < 9950)
         snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
-    else if (ms < 60000)
-        snprintf(buf, size, "%llds", (long long)(ms / 1000));
-    else if (ms < 3600000 && ms % 60000 < 1000)
-        snprintf(buf, size, "%lldm", (long long)(ms / 60000));
-    else if (ms < 3600000)
-        snprintf(buf, size, "%lldm%02llds", (long long)(ms / 60000), (long long)(ms / 1000 % 60));
-    else if (ms < 86400000)
-        snprintf(buf, size, "%lldh%02lldm", (long long)(ms / 3600000),
-                 (long long)(ms / 60000 % 60));
-    else
-        snprintf(buf, size, "%lldd %lldh", (long long)(ms / 86400000),
-                 (long long)(ms / 3600000 % 24));
+    else if (ms < 59500)
+        snprintf(buf, size, "%llds", (long long)((ms + 500) / 1000));
+    else if (ms < 3600000 - 500) {
+        long long s = (ms + 500) / 1000;
+        if (s % 60)
+            snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
+        else
+            snprintf(buf, size, "%lldm", s / 60);
+    } else if (ms < 86400000 - 30000) {
+        long long m = (ms + 30000) / 60000;
+        snprintf(buf, size, "%lldh%02lldm", m / 60, m % 60);
+    } else {
+        long long h = (ms + 1800000) / 3600000;
+        snprintf(buf, size, "%lldd %lldh", h / 24, h % 24);
+    }
 }
