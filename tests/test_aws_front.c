@@ -341,13 +341,23 @@ static void test_error_classes(void)
     durable_aws_client_free(bad);
 }
 
-static void test_callbacks_and_stop(void)
+/* A Waiter execution once its callback is started; NULL on failure. */
+static char *start_waiter(durable_event *started)
 {
     char *arn = invoke("Waiter", DURABLE_AWS_INVOKE_EVENT, "null", NULL, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(arn);
+    durable_event_init(started);
+    if (arn && !wait_event(started, arn, DURABLE_EVENT_CALLBACK_STARTED)) {
+        durable_free(arn);
+        return NULL;
+    }
+    return arn;
+}
+
+static void test_callbacks_and_stop(void)
+{
     durable_event started;
-    durable_event_init(&started);
-    CU_ASSERT_TRUE_FATAL(wait_event(&started, arn, DURABLE_EVENT_CALLBACK_STARTED));
+    char *arn = start_waiter(&started);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(arn);
     CU_ASSERT_PTR_NOT_NULL_FATAL(started.callback_id);
     CU_ASSERT_EQUAL(durable_aws_callback_heartbeat(cli, started.callback_id), 0);
     CU_ASSERT_EQUAL(durable_aws_callback_success(cli, started.callback_id, "\"approved\"", 10), 0);
@@ -374,10 +384,8 @@ static void test_callbacks_and_stop(void)
     durable_free(arn);
 
     /* A failed callback fails the execution with the sender's error. */
-    arn = invoke("Waiter", DURABLE_AWS_INVOKE_EVENT, "null", NULL, NULL);
+    arn = start_waiter(&started);
     CU_ASSERT_PTR_NOT_NULL_FATAL(arn);
-    durable_event_init(&started);
-    CU_ASSERT_TRUE_FATAL(wait_event(&started, arn, DURABLE_EVENT_CALLBACK_STARTED));
     durable_error_object *e = NULL;
     durable_error_object_new(&e, "Rejected", "not today", NULL);
     CU_ASSERT_EQUAL(durable_aws_callback_failure(cli, started.callback_id, e), 0);
@@ -390,10 +398,8 @@ static void test_callbacks_and_stop(void)
     durable_free(arn);
 
     /* Stop a waiting execution. */
-    arn = invoke("Waiter", DURABLE_AWS_INVOKE_EVENT, "null", NULL, NULL);
+    arn = start_waiter(&started);
     CU_ASSERT_PTR_NOT_NULL_FATAL(arn);
-    durable_event_init(&started);
-    CU_ASSERT_TRUE_FATAL(wait_event(&started, arn, DURABLE_EVENT_CALLBACK_STARTED));
     durable_event_clear(&started);
     durable_error_object_new(&e, "Stopped", "by test", NULL);
     durable_stop_response stop = {0};

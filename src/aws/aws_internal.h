@@ -25,6 +25,8 @@
 void durable__aws_pct(durable__strbuf *b, const char *s, size_t n);
 /* Append "&key=value" ("key=value" when b is empty), both encoded. */
 void durable__aws_query_add(durable__strbuf *b, const char *key, const char *value);
+/* The same with a decimal integer value. */
+void durable__aws_query_int(durable__strbuf *b, const char *key, int64_t value);
 /* prefix + encoded segment + suffix (a route with one path parameter); NULL
  * after an allocation failure. Free with durable_free. */
 char *durable__aws_path(const char *prefix, const char *segment, const char *suffix);
@@ -132,6 +134,25 @@ int durable__aws_send(durable_aws_client *c, durable__aws_resp *out, const durab
 typedef int (*durable__aws_decode_fn)(void *out, const cJSON *json);
 int durable__aws_call_json(durable_aws_client *c, const durable__aws_call *call,
                            durable__aws_decode_fn decode, void *out);
+
+/* A route with one path parameter: prefix + encoded segment + suffix. */
+typedef struct durable__aws_route_spec {
+    const char *method;
+    const char *prefix, *segment, *suffix;
+    const char *body;         /* NULL = none */
+    size_t body_len;
+    const char *content_type; /* NULL = none */
+    const char *what;
+} durable__aws_route_spec;
+
+/* Send r (query taken from the buffer when not NULL, retries of
+ * DURABLE__RETRY_ALL) and decode the JSON answer into out. */
+int durable__aws_route(durable_aws_client *c, const durable__aws_route_spec *r,
+                       durable__strbuf *query, durable__aws_decode_fn decode, void *out);
+
+/* The bare ErrorObject body of callback failure and stop; NULL with both
+ * last errors set on failure. Free with durable_free. */
+char *durable__aws_error_json(const durable_error_object *e, const char *what);
 
 /* ---- errors (errors.c) ----------------------------------------------------- */
 

@@ -5,7 +5,7 @@
 
 #include "aws/aws_internal.h"
 
-#define API "/2025-12-01"
+#define EXECUTIONS "/2025-12-01/durable-executions/"
 
 static int decode_execution(void *out, const cJSON *json)
 {
@@ -27,41 +27,12 @@ static int decode_stop(void *out, const cJSON *json)
     return durable_stop_response_from_json(out, json);
 }
 
-static void query_int(durable__strbuf *q, const char *key, int64_t v)
-{
-    char n[24];
-    snprintf(n, sizeof n, "%" PRId64, v);
-    durable__aws_query_add(q, key, n);
-}
-
 /* Query timestamps are ISO-8601 (HTTP_API.md §5). */
 static void query_time(durable__strbuf *q, const char *key, int64_t ms)
 {
     char t[40];
     durable_ts_format_rfc3339(t, sizeof t, ms);
     durable__aws_query_add(q, key, t);
-}
-
-/* A GET or POST on a route with one path parameter, decoded as JSON. */
-static int json_route(durable_aws_client *c, const char *method, const char *prefix,
-                      const char *segment, const char *suffix, durable__strbuf *query,
-                      const char *body, durable__aws_decode_fn decode, void *out,
-                      const char *what)
-{
-    char *q = query ? durable__strbuf_take(query) : NULL;
-    char *path = durable__aws_path(prefix, segment, suffix);
-    int rc;
-    if (!path || (query && !q)) {
-        rc = durable__aws_error_local(DURABLE_ENOMEM, "%s: out of memory", what);
-    } else {
-        durable__aws_call call = {method, path, q, body, body ? strlen(body) : 0,
-                                  body ? "application/json" : NULL, NULL, 0, 0,
-                                  DURABLE__RETRY_ALL, what};
-        rc = durable__aws_call_json(c, &call, decode, out);
-    }
-    durable_free(q);
-    durable_free(path);
-    return rc;
 }
 
 int durable_aws_get_execution(durable_aws_client *c, durable_execution_info *out,
@@ -71,8 +42,9 @@ int durable_aws_get_execution(durable_aws_client *c, durable_execution_info *out
     if (!c || !out || !durable_execution_arn)
         return durable__aws_error_local(DURABLE_EINVAL, "durable_aws_get_execution: client, "
                                                         "out and ARN are required");
-    return json_route(c, "GET", API "/durable-executions/", durable_execution_arn, "", NULL,
-                      NULL, decode_execution, out, "GetDurableExecution");
+    durable__aws_route_spec spec = {"GET", EXECUTIONS, durable_execution_arn, "", NULL, 0,
+                                    NULL, "GetDurableExecution"};
+    return durable__aws_route(c, &spec, NULL, decode_execution, out);
 }
 
 int durable_aws_get_history(durable_aws_client *c, durable_history_response *out,
@@ -86,13 +58,14 @@ int durable_aws_get_history(durable_aws_client *c, durable_history_response *out
     if (req->include_execution_data)
         durable__aws_query_add(&q, "IncludeExecutionData", "true");
     if (req->max_items > 0)
-        query_int(&q, "MaxItems", req->max_items);
+        durable__aws_query_int(&q, "MaxItems", req->max_items);
     if (req->marker)
         durable__aws_query_add(&q, "Marker", req->marker);
     if (req->reverse_order)
         durable__aws_query_add(&q, "ReverseOrder", "true");
-    return json_route(c, "GET", API "/durable-executions/", req->durable_execution_arn,
-                      "/history", &q, NULL, decode_history, out, "GetDurableExecutionHistory");
+    durable__aws_route_spec spec = {"GET", EXECUTIONS, req->durable_execution_arn, "/history",
+                                    NULL, 0, NULL, "GetDurableExecutionHistory"};
+    return durable__aws_route(c, &spec, &q, decode_history, out);
 }
 
 int durable_aws_list_executions(durable_aws_client *c, durable_list_response *out,
@@ -118,9 +91,11 @@ int durable_aws_list_executions(durable_aws_client *c, durable_list_response *ou
     if (req->marker)
         durable__aws_query_add(&q, "Marker", req->marker);
     if (req->max_items > 0)
-        query_int(&q, "MaxItems", req->max_items);
-    return json_route(c, "GET", API "/functions/", req->function_name, "/durable-executions", &q,
-                      NULL, decode_list, out, "ListDurableExecutionsByFunction");
+        durable__aws_query_int(&q, "MaxItems", req->max_items);
+    durable__aws_route_spec spec = {"GET", "/2025-12-01/functions/", req->function_name,
+                                    "/durable-executions", NULL, 0, NULL,
+                                    "ListDurableExecutionsByFunction"};
+    return durable__aws_route(c, &spec, &q, decode_list, out);
 }
 
 int durable_aws_stop(durable_aws_client *c, durable_stop_response *out,
@@ -130,19 +105,14 @@ int durable_aws_stop(durable_aws_client *c, durable_stop_response *out,
     if (!c || !out || !durable_execution_arn)
         return durable__aws_error_local(DURABLE_EINVAL,
                                         "durable_aws_stop: client, out and ARN are required");
-    char *body = NULL;
-    if (error) {
-        cJSON *json = NULL;
-        int rc = durable_error_object_to_json(&json, error);
-        if (rc == 0)
-            body = durable_json_print(json);
-        cJSON_Delete(json);
-        if (rc != 0 || !body)
-            return durable__aws_error_local(rc ? rc : DURABLE_ENOMEM, "StopDurableExecution: %s",
-                                            durable_error_last()->message);
-    }
-    int rc = json_route(c, "POST", API "/durable-executions/", durable_execution_arn, "/stop",
-                        NULL, body, decode_stop, out, "StopDurableExecution");
+    static const char what[] = "StopDurableExecution";
+    char *body = error ? durable__aws_error_json(error, what) : NULL;
+    if (error && !body)
+        return durable_error_last()->code;
+    durable__aws_route_spec spec = {"POST", EXECUTIONS, durable_execution_arn, "/stop", body,
+                                    body ? strlen(body) : 0, body ? "application/json" : NULL,
+                                    what};
+    int rc = durable__aws_route(c, &spec, NULL, decode_stop, out);
     durable_free(body);
     return rc;
 }

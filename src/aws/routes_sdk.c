@@ -6,7 +6,8 @@
 #include "durable/ids.h"
 #include "aws/aws_internal.h"
 
-#define API "/2025-12-01"
+#define EXECUTIONS "/2025-12-01/durable-executions/"
+#define CALLBACKS "/2025-12-01/durable-execution-callbacks/"
 
 static int decode_checkpoint(void *out, const cJSON *json)
 {
@@ -18,7 +19,7 @@ static int decode_state(void *out, const cJSON *json)
     return durable_state_response_from_json(out, json);
 }
 
-static int decode_empty(void *out, const cJSON *json)
+static int decode_nothing(void *out, const cJSON *json)
 {
     (void)out;
     (void)json;
@@ -33,7 +34,7 @@ int durable_aws_checkpoint(durable_aws_client *c, durable_checkpoint_response *o
         return durable__aws_error_local(DURABLE_EINVAL,
                                         "durable_aws_checkpoint: client, out, request and ARN "
                                         "are required");
-    /* Every checkpoint carries a ClientToken; retries below resend this very
+    /* Every checkpoint carries a ClientToken; retries resend this very
      * body, so the service can answer a replay with its stored response. */
     char client_token[37];
     durable_checkpoint_request r = *req;
@@ -45,20 +46,14 @@ int durable_aws_checkpoint(durable_aws_client *c, durable_checkpoint_response *o
     int rc = durable_checkpoint_request_to_json(&json, &r);
     char *body = rc == 0 ? durable_json_print(json) : NULL;
     cJSON_Delete(json);
-    char *path = durable__aws_path(API "/durable-executions/", req->durable_execution_arn,
-                                   "/checkpoint");
-    if (rc == 0 && (!body || !path))
-        rc = DURABLE_ENOMEM;
-    if (rc == 0) {
-        durable__aws_call call = {"POST", path, NULL, body, strlen(body), "application/json",
-                                  NULL, 0, 0, DURABLE__RETRY_ALL, "CheckpointDurableExecution"};
-        rc = durable__aws_call_json(c, &call, decode_checkpoint, out);
-    } else {
-        rc = durable__aws_error_local(rc, "CheckpointDurableExecution: %s",
-                                      durable_error_last()->message);
-    }
+    if (!body)
+        return durable__aws_error_local(rc ? rc : DURABLE_ENOMEM, "CheckpointDurableExecution: %s",
+                                        rc ? durable_error_last()->message : "out of memory");
+    durable__aws_route_spec spec = {"POST", EXECUTIONS, req->durable_execution_arn,
+                                    "/checkpoint", body, strlen(body), "application/json",
+                                    "CheckpointDurableExecution"};
+    rc = durable__aws_route(c, &spec, NULL, decode_checkpoint, out);
     durable_free(body);
-    durable_free(path);
     return rc;
 }
 
@@ -74,29 +69,15 @@ int durable_aws_get_state(durable_aws_client *c, durable_state_response *out,
     durable__aws_query_add(&q, "CheckpointToken", req->checkpoint_token);
     if (req->marker)
         durable__aws_query_add(&q, "Marker", req->marker);
-    if (req->max_items > 0) {
-        char n[24];
-        snprintf(n, sizeof n, "%" PRId64, req->max_items);
-        durable__aws_query_add(&q, "MaxItems", n);
-    }
-    char *query = durable__strbuf_take(&q);
-    char *path = durable__aws_path(API "/durable-executions/", req->durable_execution_arn,
-                                   "/state");
-    int rc;
-    if (!query || !path) {
-        rc = durable__aws_error_local(DURABLE_ENOMEM, "GetDurableExecutionState: out of memory");
-    } else {
-        durable__aws_call call = {"GET", path, query, NULL, 0, NULL, NULL, 0, 0,
-                                  DURABLE__RETRY_ALL, "GetDurableExecutionState"};
-        rc = durable__aws_call_json(c, &call, decode_state, out);
-    }
-    durable_free(query);
-    durable_free(path);
-    return rc;
+    if (req->max_items > 0)
+        durable__aws_query_int(&q, "MaxItems", req->max_items);
+    durable__aws_route_spec spec = {"GET", EXECUTIONS, req->durable_execution_arn, "/state",
+                                    NULL, 0, NULL, "GetDurableExecutionState"};
+    return durable__aws_route(c, &spec, &q, decode_state, out);
 }
 
 /* One callback call: POST …/durable-execution-callbacks/{id}/<verb>. */
-static int callback_call(durable_aws_client *c, const char *id, const char *verb,
+static int callback_call(durable_aws_client *c, const char *id, const char *suffix,
                          const char *body, size_t len, const char *content_type,
                          const char *what)
 {
@@ -104,23 +85,15 @@ static int callback_call(durable_aws_client *c, const char *id, const char *verb
     if (!c || !id)
         return durable__aws_error_local(DURABLE_EINVAL, "%s: client and callback id are required",
                                         what);
-    char suffix[16];
-    snprintf(suffix, sizeof suffix, "/%s", verb);
-    char *path = durable__aws_path(API "/durable-execution-callbacks/", id, suffix);
-    if (!path)
-        return durable__aws_error_local(DURABLE_ENOMEM, "%s: out of memory", what);
-    durable__aws_call call = {"POST", path, NULL, body, len, content_type, NULL, 0, 0,
-                              DURABLE__RETRY_ALL, what};
-    int rc = durable__aws_call_json(c, &call, decode_empty, NULL);
-    durable_free(path);
-    return rc;
+    durable__aws_route_spec spec = {"POST", CALLBACKS, id, suffix, body, len, content_type, what};
+    return durable__aws_route(c, &spec, NULL, decode_nothing, NULL);
 }
 
 int durable_aws_callback_success(durable_aws_client *c, const char *callback_id,
                                  const char *result, size_t result_len)
 {
     /* The result bytes verbatim, typed as the JS client types them. */
-    return callback_call(c, callback_id, "succeed", result ? result : "",
+    return callback_call(c, callback_id, "/succeed", result ? result : "",
                          result ? result_len : 0, "application/octet-stream",
                          "SendDurableExecutionCallbackSuccess");
 }
@@ -128,27 +101,18 @@ int durable_aws_callback_success(durable_aws_client *c, const char *callback_id,
 int durable_aws_callback_failure(durable_aws_client *c, const char *callback_id,
                                  const durable_error_object *error)
 {
-    char *body = NULL;
-    if (error) {
-        cJSON *json = NULL;
-        int rc = durable_error_object_to_json(&json, error);
-        if (rc == 0)
-            body = durable_json_print(json);
-        cJSON_Delete(json);
-        if (rc != 0 || !body)
-            return durable__aws_error_local(rc ? rc : DURABLE_ENOMEM,
-                                            "SendDurableExecutionCallbackFailure: %s",
-                                            durable_error_last()->message);
-    }
-    int rc = callback_call(c, callback_id, "fail", body ? body : "{}",
-                           body ? strlen(body) : 2, "application/json",
-                           "SendDurableExecutionCallbackFailure");
+    static const char what[] = "SendDurableExecutionCallbackFailure";
+    char *body = error ? durable__aws_error_json(error, what) : NULL;
+    if (error && !body)
+        return durable_error_last()->code;
+    int rc = callback_call(c, callback_id, "/fail", body ? body : "{}", body ? strlen(body) : 2,
+                           "application/json", what);
     durable_free(body);
     return rc;
 }
 
 int durable_aws_callback_heartbeat(durable_aws_client *c, const char *callback_id)
 {
-    return callback_call(c, callback_id, "heartbeat", NULL, 0, NULL,
+    return callback_call(c, callback_id, "/heartbeat", NULL, 0, NULL,
                          "SendDurableExecutionCallbackHeartbeat");
 }

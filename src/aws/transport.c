@@ -358,3 +358,33 @@ int durable__aws_call_json(durable_aws_client *c, const durable__aws_call *call,
     durable__aws_resp_clear(&resp);
     return rc;
 }
+
+int durable__aws_route(durable_aws_client *c, const durable__aws_route_spec *r,
+                       durable__strbuf *query, durable__aws_decode_fn decode, void *out)
+{
+    char *q = query ? durable__strbuf_take(query) : NULL;
+    char *path = durable__aws_path(r->prefix, r->segment, r->suffix);
+    int rc;
+    if (!path || (query && !q)) {
+        rc = durable__aws_error_local(DURABLE_ENOMEM, "%s: out of memory", r->what);
+    } else {
+        durable__aws_call call = {r->method, path, q, r->body, r->body_len, r->content_type,
+                                  NULL, 0, 0, DURABLE__RETRY_ALL, r->what};
+        rc = durable__aws_call_json(c, &call, decode, out);
+    }
+    durable_free(q);
+    durable_free(path);
+    return rc;
+}
+
+char *durable__aws_error_json(const durable_error_object *e, const char *what)
+{
+    cJSON *json = NULL;
+    int rc = durable_error_object_to_json(&json, e);
+    char *body = rc == 0 ? durable_json_print(json) : NULL;
+    cJSON_Delete(json);
+    if (!body)
+        durable__aws_error_local(rc ? rc : DURABLE_ENOMEM, "%s: %s", what,
+                                 rc ? durable_error_last()->message : "out of memory");
+    return body;
+}
