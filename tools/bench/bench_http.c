@@ -166,6 +166,8 @@ static int url_encode(char *out, size_t size, const char *s)
  * the mean round trip. -1 on failure. */
 static double run_server(const char *db, int clients, int per_client, double *rt_us)
 {
+    if (clients < 1 || clients > CLIENTS)
+        return -1;
     char dir[] = "/tmp/bench_http_XXXXXX";
     if (!mkdtemp(dir))
         return -1;
@@ -201,7 +203,7 @@ static double run_server(const char *db, int clients, int per_client, double *rt
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     /* Wait for every process to publish its invocation. */
-    client *cl = calloc((size_t)clients, sizeof *cl);
+    client *cl = calloc(CLIENTS, sizeof *cl);
     int have = 0;
     for (int tries = 0; tries < 3000 && have < clients; tries++) {
         have = 0;
