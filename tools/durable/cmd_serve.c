@@ -186,8 +186,12 @@ static int parse_listen(const char *v, char **host, int *port)
 
 int cmd_serve(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage("serve", "missing DB");
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        char *help[] = {"help", "serve", NULL};
+        return cmd_help(2, help);
+    }
+    if (argc < 2 || argv[1][0] == '-') /* never create a file named like an option */
+        return cli_usage("serve", "missing DB (the file comes first)");
     durable_http_options o = DURABLE_HTTP_OPTIONS_INIT;
     o.db_path = argv[1];
     serve_args a;
