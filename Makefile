@@ -185,7 +185,7 @@ test: deps
 
 # Each suite binary prints CUnit's summary; the loop totals them and fails
 # if any binary fails. Tests find the build folder through DURABLE_BUILD.
-run-tests: build-all $(TEST_BINS) check-headers
+run-tests: build-all $(TEST_BINS) check-headers check-install
 	@failed=""; \
 	for t in $(TEST_BINS); do \
 	  echo "=== $$t"; \
@@ -202,6 +202,14 @@ check-headers: $(HEADERS)
 	  printf '#include "durable/%s.h"\nint durable_header_check_%s;\n' $$n $$n > $(BUILD)/hdr/$$n.c; \
 	  $(CC) $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) -c $(BUILD)/hdr/$$n.c -o $(BUILD)/hdr/$$n.o || exit 1; \
 	done; echo "headers: $(words $(HEADERS)) compile alone"
+
+# make install into a temporary prefix, then the README quick start built
+# with `pkg-config --cflags --libs libdurable` alone, and run. Not under
+# sanitizers: pkg-config's flags alone cannot link an instrumented library.
+.PHONY: check-install
+check-install: build-all
+	@if [ -n "$(SANFLAGS)" ]; then echo "install check: skipped (sanitizer build)"; \
+	else sh tests/install_check.sh '$(MAKE)' '$(BUILD)' '$(CC)'; fi
 
 asan: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-asan OPTFLAGS="-O1 -g" \
@@ -251,10 +259,17 @@ $(NPM_STAMP):
 	@touch $@
 
 # ---- install --------------------------------------------------------------
-$(BUILD)/libdurable.pc: Makefile
+# libcjson is public (Requires): the headers expose cJSON types, so a program
+# using them links cJSON itself. Remade on every install so it names the
+# PREFIX of this install.
+PC_PUBLIC  := libcjson
+$(BUILD)/libdurable.pc: Makefile FORCE
 	@mkdir -p $(dir $@)
-	printf 'prefix=%s\nexec_prefix=$${prefix}\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdurable\nDescription: Durable execution for C over one SQLite file\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -ldurable\nLibs.private: -lpthread -lm\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' '$(VERSION)' '$(PKGS)' > $@
+	printf 'prefix=%s\nexec_prefix=$${prefix}\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdurable\nDescription: Durable execution for C over one SQLite file\nVersion: %s\nRequires: %s\nRequires.private: %s\nLibs: -L$${libdir} -ldurable\nLibs.private: -lpthread -lm\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(VERSION)' '$(PC_PUBLIC)' '$(filter-out $(PC_PUBLIC),$(PKGS))' > $@
+
+.PHONY: FORCE
+FORCE:
 
 install: all $(BUILD)/libdurable.pc
 	install -d $(DESTDIR)$(PREFIX)/include/durable $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
