@@ -234,12 +234,14 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "=== $$b"; $$b || exit 1; done
 
-# The order pipeline on demo.db: killed mid-way, resumed; prints the
-# operations, the history and how to query the file with sqlite3.
+# The order pipeline on demo.db: its worker is killed while charging the
+# payment and the run resumes from the file; then `durable show`, `durable
+# history`, demo.svg drawn by `durable timeline`, and what to try next
+# (tools/demo.sh; tests/test_testing_examples.c runs it too).
 .PHONY: demo
 demo: deps
-	@$(MAKE) --no-print-directory $(BUILD)/examples/order_workflow
-	@$(BUILD)/examples/order_workflow demo.db
+	@$(MAKE) --no-print-directory $(BUILD)/examples/order_workflow $(BUILD)/durable
+	@sh tools/demo.sh $(BUILD) demo.db
 
 # ---- npm packages for the interop tests (issue 12) ------------------------
 # The official JS clients, installed into the build folder only (never
@@ -287,7 +289,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdurable.pc $(DESTDIR)$(PREFIX)/bin/durable
 
 clean:
-	rm -rf build build-asan build-valgrind build-tsan demo.db demo.db-wal demo.db-shm
+	rm -rf build build-asan build-valgrind build-tsan demo.db demo.db-wal demo.db-shm demo.db.ledger demo.svg
 
 # ---- conformance (issue 7) ----------------------------------------------
 include tests/conformance/conformance.mk

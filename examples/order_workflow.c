@@ -15,7 +15,9 @@
  * and resumes it: the steps that committed are not run again (the ledger
  * shows each side effect once), and the execution finishes.
  *
- * usage: order_workflow [DB] [--kill-at STEP]   (DB default: order_workflow.db)
+ * usage: order_workflow [DB] [--kill-at STEP] [--brief]
+ *        (DB default: order_workflow.db; --brief leaves out the operations
+ *        table, which `make demo` shows with `durable show`)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -62,9 +64,12 @@ int main(int argc, char **argv)
 {
     const char *db = "order_workflow.db";
     const char *kill_at = "create-shipment";
+    int brief = 0; /* no operations table: `make demo` shows `durable show` instead */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--kill-at") == 0 && i + 1 < argc)
             kill_at = argv[++i];
+        else if (strcmp(argv[i], "--brief") == 0)
+            brief = 1;
         else
             db = argv[i];
     }
@@ -114,20 +119,19 @@ int main(int argc, char **argv)
         durable_test_result_get_result(&text, res);
         printf("   %s\n   status: %s\n   result: %s\n\n", durable_test_result_execution_arn(res),
                durable_exec_status_name(durable_test_result_status(res)), text ? text : "(none)");
-        durable_test_print_options po = DURABLE_TEST_PRINT_OPTIONS_INIT;
-        po.parent_id = true;
-        durable_test_result_print(res, stdout, &po);
-        printf("\n== invocations\n");
+        if (!brief) {
+            durable_test_print_options po = DURABLE_TEST_PRINT_OPTIONS_INIT;
+            po.parent_id = true;
+            durable_test_result_print(res, stdout, &po);
+            printf("\n");
+        }
+        printf("== invocations\n");
         for (size_t k = 0; k < durable_test_result_invocation_count(res); k++) {
             const durable_test_invocation *inv = NULL;
             durable_test_result_get_invocation(&inv, res, k);
             printf("   %s %-9s %s\n", inv->request_id, inv->outcome ? inv->outcome : "-",
                    inv->error && inv->error->error_message ? inv->error->error_message : "");
         }
-        char *history = NULL;
-        if (durable_test_result_history_json(&history, res, DURABLE_TS_RFC3339, true) == 0)
-            printf("\n== history\n%s\n", history);
-        durable_free(history);
         if (durable_test_result_status(res) != DURABLE_EXEC_SUCCEEDED)
             failed = 1;
     }
@@ -143,11 +147,13 @@ int main(int argc, char **argv)
     durable_test_result_list_free(results, n);
     order_runner_free(r, &cfg);
     durable_test_env_teardown();
-    printf("\nThe whole story is in %s. Open it with sqlite3:\n"
-           "   sqlite3 %s 'SELECT * FROM executions_view;'\n"
-           "   sqlite3 %s 'SELECT * FROM operations_view;'\n"
-           "   sqlite3 %s 'SELECT * FROM history_view;'\n",
-           db, db, db, db);
+    if (!brief)
+        printf("\nThe whole story is in %s. Open it with sqlite3 or the durable tool:\n"
+               "   sqlite3 -header -column %s 'SELECT * FROM executions_view;'\n"
+               "   sqlite3 -header -column %s 'SELECT name, type, status, attempt, duration_ms "
+               "FROM operations_view;'\n"
+               "   durable history %s order-1001\n",
+               db, db, db, db);
     printf("\norder_workflow: %s\n", failed ? "FAILED" : "ok");
     return failed;
 }

@@ -47,6 +47,60 @@ static void test_wait_for_condition(void) { run_example("wait_for_condition", NU
 static void test_invoke_chain(void) { run_example("invoke_chain", NULL); }
 static void test_order_workflow(void) { run_example("order_workflow", ""); }
 
+/* `make demo` (tools/demo.sh) on a temporary file: the run, `durable show`
+ * and `durable history` tables (not JSON), an SVG timeline that xmllint
+ * parses, and three next commands, of which the sqlite3 query runs. */
+static void test_demo(void)
+{
+    const char *build = getenv("DURABLE_BUILD");
+    char *db = dt_temp_path("demo");
+    char svg[4200], cmd[8192], line[4096];
+    snprintf(svg, sizeof svg, "%.*s.svg", (int)strlen(db) - 3, db);
+    snprintf(cmd, sizeof cmd, "sh tools/demo.sh '%s' '%s' 2>&1", build && *build ? build : "build",
+             db);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    int ok = 0, show = 0, history = 0, json = 0, next = 0, nexts = 0, events = 0;
+    char query[4096] = "";
+    while (fgets(line, sizeof line, p)) {
+        ok |= strncmp(line, "order_workflow: ok", 18) == 0;
+        show |= strncmp(line, "Status:      SUCCEEDED", 22) == 0;
+        history |= strncmp(line, "EVENT  TYPE", 11) == 0;
+        events += strstr(line, "InvocationCompleted") != NULL;
+        json |= strstr(line, "\"EventType\"") != NULL;
+        if (next && strncmp(line, "  ", 2) == 0) {
+            nexts++;
+            if (strncmp(line, "  sqlite3 ", 10) == 0)
+                snprintf(query, sizeof query, "%s", line + 2);
+        }
+        next |= strncmp(line, "Next, try:", 10) == 0;
+    }
+    int status = pclose(p);
+    CU_ASSERT_EQUAL(status, 0);
+    CU_ASSERT(ok && show && history && !json);
+    CU_ASSERT(events >= 4); /* each invocation ends with one */
+    CU_ASSERT_EQUAL(nexts, 3);
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", svg);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    /* The suggested query works and finds the 2-day wait first. */
+    CU_ASSERT_FATAL(*query != 0);
+    query[strcspn(query, "\n")] = 0;
+    p = popen(query, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    char first[4096] = "", second[4096] = "", third[4096] = "";
+    if (fgets(first, sizeof first, p) && fgets(second, sizeof second, p))
+        (void)!fgets(third, sizeof third, p);
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT(strstr(first, "name") && strstr(first, "duration_ms"));
+    CU_ASSERT(strstr(third, "delivery-window") != NULL);
+    dt_remove_db(db);
+    unlink(svg);
+    char ledger[4200];
+    snprintf(ledger, sizeof ledger, "%s.ledger", db);
+    unlink(ledger);
+    free(db);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("testing_examples");
@@ -59,5 +113,6 @@ int main(void)
     DT_ADD(s, test_wait_for_condition);
     DT_ADD(s, test_invoke_chain);
     DT_ADD(s, test_order_workflow);
+    DT_ADD(s, test_demo);
     return dt_run();
 }
