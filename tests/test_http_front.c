@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +211,7 @@ static int runtime_main(const char *mode)
         if (!header(&r, "Lambda-Runtime-Aws-Request-Id", id, sizeof id))
             return 4;
         fprintf(stderr, "handling %s\n", id);
-        printf("line one of %s\nline two\n", id);
+        printf("line one of %s\nline two\npid %d\n", id, (int)getpid());
         fflush(stdout);
         cJSON *ev = json_of(&r);
         free(r.body);
@@ -295,7 +296,7 @@ static void logline(void *user, const char *line)
         fprintf(stderr, "  | %s\n", line);
 }
 
-static int start(bool with_auth)
+static int start_idle(bool with_auth, int idle_ms)
 {
     g_db = dt_temp_path("http_front");
     durable_http_options o = DURABLE_HTTP_OPTIONS_INIT;
@@ -307,6 +308,7 @@ static int start(bool with_auth)
     o.connection_timeout_s = 2;
     o.invocation_retry_backoff_ms = 100;
     o.log = logline;
+    o.idle_timeout_ms = idle_ms;
     const char *keys[] = {"AKIDTEST:test-secret-1"};
     if (with_auth) {
         o.auth_keys = keys;
@@ -331,6 +333,11 @@ static int start(bool with_auth)
     }
     g_port = durable_http_server_port(g_srv);
     return 0;
+}
+
+static int start(bool with_auth)
+{
+    return start_idle(with_auth, 60000);
 }
 
 static void stop(void)
@@ -682,6 +689,61 @@ static int count_events(const char *arn, const char *type)
     return n;
 }
 
+/* The pid a function process printed during arn's invocation; 0 if none. */
+static int logged_pid(const char *arn)
+{
+    durable_store *st = NULL;
+    durable_engine *e = NULL;
+    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    int pid = 0;
+    if (durable_store_open(&st, g_db, &so) == 0 && durable_engine_open(&e, st, NULL) == 0) {
+        durable_function_log_list l;
+        if (durable_engine_list_function_logs(&l, e, arn, 0, 0) == 0) {
+            for (size_t i = 0; i < l.count; i++)
+                if (strncmp(l.items[i].line, "pid ", 4) == 0)
+                    pid = atoi(l.items[i].line + 4);
+            durable_function_log_list_clear(&l);
+        }
+    }
+    durable_engine_close(e);
+    durable_store_close(st);
+    return pid;
+}
+
+static bool process_gone(int pid, int wait_ms)
+{
+    for (int i = 0; i <= wait_ms / 20; i++) {
+        if (kill(pid, 0) != 0 && errno == ESRCH)
+            return true;
+        usleep(20000);
+    }
+    return false;
+}
+
+/* Processes start on first use and end when idle, and with the server. */
+static void test_process_lifecycle(void)
+{
+    CU_ASSERT_FATAL(start_idle(false, 1500) == 0);
+    hresp r;
+    char arn[512];
+    CU_ASSERT_FATAL(invoke("Echo", NULL, "1", &r) == 0);
+    header(&r, "X-Amz-Durable-Execution-Arn", arn, sizeof arn);
+    free(r.body);
+    int pid = logged_pid(arn);
+    CU_ASSERT_FATAL(pid > 0);
+    CU_ASSERT(kill(pid, 0) == 0);            /* kept warm for a while */
+    CU_ASSERT(process_gone(pid, 8000));      /* then ended as idle */
+    CU_ASSERT_FATAL(invoke("Echo", NULL, "2", &r) == 0); /* a cold start again */
+    CU_ASSERT_STRING_EQUAL(r.body, "2");
+    header(&r, "X-Amz-Durable-Execution-Arn", arn, sizeof arn);
+    free(r.body);
+    int pid2 = logged_pid(arn);
+    CU_ASSERT(pid2 > 0 && pid2 != pid);
+    durable_http_server_stop(g_srv);         /* stopping ends the processes */
+    CU_ASSERT(process_gone(pid2, 5000));
+    stop();
+}
+
 static void test_runtime_api_processes(void)
 {
     CU_ASSERT_FATAL(start(false) == 0);
@@ -779,6 +841,7 @@ int main(int argc, char **argv)
     DT_ADD(s, test_callbacks_stop_and_tokens);
     DT_ADD(s, test_routes_and_bad_requests);
     DT_ADD(s, test_runtime_api_processes);
+    DT_ADD(s, test_process_lifecycle);
     DT_ADD(s, test_sigv4_refusals_change_nothing);
     return dt_run();
 }

@@ -3,10 +3,11 @@ its own conformance handlers as function processes of `durable serve` on the
 Lambda Runtime API; boto3 invokes them. Each must end with its expected
 result and the expected history event types in order."""
 import json
+import subprocess
 import sys
 import time
 
-from serve import Checks, Server, python_function
+from serve import DURABLE, Checks, Server, python_function
 
 TARGET = "arn:aws:lambda:us-west-2:123456789012:function:TargetEcho:$LATEST"
 FUNCTIONS = {
@@ -80,6 +81,17 @@ def main():
             FunctionName="InvokeBasic")["DurableExecutions"])
         t.eq(json.loads(c.get_durable_execution(DurableExecutionArn=inv["DurableExecutionArn"])
                         ["Result"]), {"hello": "world"}, "chained invoke returns the echo")
+        # What the function printed during an execution: `durable logs`.
+        step_arn = c.list_durable_executions_by_function(
+            FunctionName="StepRetry")["DurableExecutions"][0]["DurableExecutionArn"]
+        out = subprocess.run([DURABLE, "logs", srv.db, step_arn, "--json"],
+                             capture_output=True, text=True)
+        t.check(out.returncode == 0, "durable logs exits 0", out.stderr)
+        lines = json.loads(out.stdout or "[]")
+        t.check(len(lines) >= 1 and all(l["Function"] == "StepRetry" for l in lines),
+                "durable logs: the function's lines of that execution", out.stdout[:300])
+        t.check(len({l["RequestId"] for l in lines if "RequestId" in l}) >= 1,
+                "durable logs: lines carry their invocation's request id")
     return t.done()
 
 
