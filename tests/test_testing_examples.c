@@ -1,6 +1,7 @@
 /* Every program under examples/ runs and reports success (each checks its
  * own expectations and exits non-zero otherwise). The binaries are found in
  * $DURABLE_BUILD/examples (make run-tests sets it). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ static void run_example(const char *name, const char *args)
     char ledger[4200];
     snprintf(ledger, sizeof ledger, "%s.ledger", db);
     unlink(ledger);
+    snprintf(ledger, sizeof ledger, "%s.effects", db);
+    unlink(ledger);
     free(db);
 }
 
@@ -46,6 +49,45 @@ static void test_child_contexts(void) { run_example("child_contexts", NULL); }
 static void test_wait_for_condition(void) { run_example("wait_for_condition", NULL); }
 static void test_invoke_chain(void) { run_example("invoke_chain", NULL); }
 static void test_order_workflow(void) { run_example("order_workflow", ""); }
+
+static void test_resume_after_crash(void) { run_example("resume_after_crash", ""); }
+
+/* The README's session, command by command: `run` dies by SIGKILL, the file
+ * says the execution is RUNNING (sqlite3 and durable), `resume` finishes it. */
+static void test_resume_two_commands(void)
+{
+    const char *build = getenv("DURABLE_BUILD");
+    build = build && *build ? build : "build";
+    char *db = dt_temp_path("resume");
+    char cmd[8192], out[4096];
+    snprintf(cmd, sizeof cmd, "'%s/examples/resume_after_crash' '%s' run >/dev/null 2>&1", build,
+             db);
+    int st = system(cmd);
+    /* sh reports a child killed by signal 9 as 128 + 9 */
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGKILL);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 '%s' \"SELECT execution_name, status FROM executions_view\"; "
+             "'%s/durable' show '%s' import-1 | grep '^Status:'",
+             db, build, db);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT(strstr(out, "import-1|RUNNING\n") && strstr(out, "Status:      RUNNING"));
+    snprintf(cmd, sizeof cmd, "'%s/examples/resume_after_crash' '%s' resume 2>&1", build, db);
+    p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT(strstr(out, "status: SUCCEEDED") && strstr(out, "resume_after_crash: ok"));
+    dt_remove_db(db);
+    char effects[4200];
+    snprintf(effects, sizeof effects, "%s.effects", db);
+    unlink(effects);
+    free(db);
+}
 
 /* `make demo` (tools/demo.sh) on a temporary file: the run, `durable show`
  * and `durable history` tables (not JSON), an SVG timeline that xmllint
@@ -113,6 +155,8 @@ int main(void)
     DT_ADD(s, test_wait_for_condition);
     DT_ADD(s, test_invoke_chain);
     DT_ADD(s, test_order_workflow);
+    DT_ADD(s, test_resume_after_crash);
+    DT_ADD(s, test_resume_two_commands);
     DT_ADD(s, test_demo);
     return dt_run();
 }
