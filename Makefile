@@ -20,7 +20,7 @@ TEST_PKGS := cunit
 HTTP_PKGS := libmicrohttpd
 AWS_PKGS  := libcurl
 DEB_PKGS  := libsqlite3-dev libcjson-dev libcunit1-dev uuid-dev libssl-dev libyaml-dev pkg-config sqlite3 \
-             libmicrohttpd-dev libcurl4-openssl-dev \
+             libmicrohttpd-dev libcurl4-openssl-dev clang \
              libxml2-utils librsvg2-bin
 
 # Recursive (=) so pkg-config runs only in recipes, after `deps`.
@@ -293,6 +293,9 @@ clean:
 
 # ---- conformance (issue 7) ----------------------------------------------
 include tests/conformance/conformance.mk
+
+# ---- fuzzing (issue 15) ---------------------------------------------------
+include tests/fuzz/fuzz.mk
 
 # ---- interop with the official clients (issue 12) -------------------------
 include tests/interop/interop.mk

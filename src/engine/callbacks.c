@@ -156,6 +156,9 @@ static int handle(durable_engine *e, cb_kind kind, const char *callback_id, cons
             rc = durable__eng_fail(e, DURABLE_EINVAL,
                                    "Error object size must be less than 32768 bytes.",
                                    "callback %s", r.op_id);
+        else if (rc == 0 && !durable__error_utf8_valid(use))
+            rc = durable__eng_fail(e, DURABLE_EINVAL, DURABLE__ERROR_UTF8_TEXT, "callback %s",
+                                   r.op_id);
         if (rc == 0)
             rc = finish(e, &x, &o, &r, NULL, 0, use);
         durable_error_object_free(empty);

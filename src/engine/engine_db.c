@@ -120,6 +120,21 @@ int durable__error_parse(durable_error_object **out, const char *text)
     return 0;
 }
 
+static bool text_ok(const char *s)
+{
+    return !s || durable__utf8_valid(s, strlen(s));
+}
+
+bool durable__error_utf8_valid(const durable_error_object *err)
+{
+    if (!err)
+        return true;
+    bool ok = text_ok(err->error_type) && text_ok(err->error_message) && text_ok(err->error_data);
+    for (size_t i = 0; ok && i < err->stack_trace_count; i++)
+        ok = text_ok(err->stack_trace[i]);
+    return ok;
+}
+
 int durable__error_make(durable_error_object **out, const char *type, const char *message)
 {
     return durable_error_object_new(out, type, message, NULL);

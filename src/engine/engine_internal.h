@@ -90,6 +90,11 @@ int durable__error_parse(durable_error_object **out, const char *text);
 /* A new error object; NULL fields stay absent. */
 int durable__error_make(durable_error_object **out, const char *type, const char *message);
 bool durable__utf8_valid(const char *s, size_t len);
+/* Every text of an error object (type, message, data, stack trace) is UTF-8:
+ * stored errors are JSON that history and state reads parse again, so one
+ * invalid byte would make the execution unreadable. NULL is valid. */
+bool durable__error_utf8_valid(const durable_error_object *err);
+#define DURABLE__ERROR_UTF8_TEXT "Error object must be valid UTF-8."
 
 /* ---- executions (exec_row.c) ---- */
 typedef struct eng_exec {

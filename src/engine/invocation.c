@@ -216,6 +216,8 @@ static int apply_output(durable_engine *e, eng_exec *x, const durable_invocation
             return close_invalid(e, x, "Cannot return an Error with SUCCEEDED status.");
         if (o->result && strlen(o->result) > DURABLE_MAX_PAYLOAD_BYTES)
             return close_invalid(e, x, "Result size must be less than or equal to 6291456 bytes.");
+        if (o->result && !durable__utf8_valid(o->result, strlen(o->result)))
+            return close_invalid(e, x, "Result must be valid UTF-8.");
         x->failed_invocations = 0;
         return durable__exec_close(e, x, DURABLE_EXEC_SUCCEEDED, o->result, NULL, false);
     case DURABLE_INVOCATION_FAILED:
@@ -223,6 +225,8 @@ static int apply_output(durable_engine *e, eng_exec *x, const durable_invocation
             return close_invalid(e, x, "Cannot return a Result with FAILED status.");
         if (!o->error)
             return close_invalid(e, x, "Cannot return FAILED status without an Error.");
+        if (!durable__error_utf8_valid(o->error))
+            return close_invalid(e, x, DURABLE__ERROR_UTF8_TEXT);
         x->failed_invocations = 0;
         return durable__exec_close(e, x, DURABLE_EXEC_FAILED, NULL, o->error, false);
     case DURABLE_INVOCATION_PENDING: {
@@ -297,6 +301,12 @@ static int complete(durable_engine *e, durable_invocation_outcome *out, const ch
     if ((rc = check_invocation(e, &x, inv_id)) <= 0) {
         if (rc == 0)
             fill_outcome(out, &x, true);
+        goto done;
+    }
+    /* An invocation error is refused rather than stored unreadable. */
+    if (!durable__error_utf8_valid(inv_error)) {
+        rc = durable__eng_fail(e, DURABLE_EINVAL, DURABLE__ERROR_UTF8_TEXT, "invocation %s of %s",
+                               inv_id, arn);
         goto done;
     }
     rc = durable__invocation_end(e, &x, output, inv_error);

@@ -18,6 +18,8 @@ static int stop(durable_engine *e, durable_stop_response *out, const durable_sto
     if (req->error && durable_error_object_json_size(req->error) > DURABLE_MAX_ERROR_BYTES)
         rc = durable__eng_fail(e, DURABLE_EINVAL, "Error object size must be less than 32768 bytes.",
                                "stop %s", x.arn);
+    else if (!durable__error_utf8_valid(req->error))
+        rc = durable__eng_fail(e, DURABLE_EINVAL, DURABLE__ERROR_UTF8_TEXT, "stop %s", x.arn);
     if (rc == 0 && !req->error)
         rc = durable_error_object_new(&deflt, NULL, "Execution stopped by user request", NULL);
     if (rc == 0)

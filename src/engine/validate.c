@@ -161,10 +161,16 @@ static int check_content(durable_engine *e, size_t i, const durable_operation_up
     if (u->error && durable_error_object_json_size(u->error) > DURABLE_MAX_ERROR_BYTES)
         return durable__eng_fail(e, DURABLE_EINVAL,
                                  "Error object size must be less than 32768 bytes.", WHERE, i, id);
+    if (!durable__error_utf8_valid(u->error))
+        return durable__eng_fail(e, DURABLE_EINVAL, DURABLE__ERROR_UTF8_TEXT, WHERE, i, id);
     if (u->payload && strlen(u->payload) > DURABLE_MAX_PAYLOAD_BYTES)
         return durable__eng_fail(e, DURABLE_EINVAL,
                                  "Payload size must be less than or equal to 6291456 bytes.",
                                  WHERE, i, id);
+    /* Results are JSON text in history and state reads: one invalid byte
+     * stored would make the execution unreadable. */
+    if (u->payload && !durable__utf8_valid(u->payload, strlen(u->payload)))
+        return durable__eng_fail(e, DURABLE_EINVAL, "Payload must be valid UTF-8.", WHERE, i, id);
     if (u->action == DURABLE_ACTION_FAIL && u->payload)
         return durable__eng_fail(e, DURABLE_EINVAL, "Cannot provide a Payload for FAIL action.",
                                  WHERE, i, id);

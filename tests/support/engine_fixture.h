@@ -202,10 +202,10 @@ static inline const char *ef_id(const char *path)
     return id;
 }
 
-/* Every row of every table, ordered, as one string (malloc; free()). */
-static inline char *ef_dump(ef *f)
+/* Every row of every table of a connection, ordered, as one string
+ * (malloc; free()). */
+static inline char *ef_dump_db(sqlite3 *db)
 {
-    sqlite3 *db = durable__store_db(f->store);
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     buf[0] = 0;
@@ -243,6 +243,11 @@ static inline char *ef_dump(ef *f)
     }
     sqlite3_finalize(tables);
     return buf;
+}
+
+static inline char *ef_dump(ef *f)
+{
+    return ef_dump_db(durable__store_db(f->store));
 }
 
 /* Full history (with data) of f->arn. */

@@ -1,0 +1,90 @@
+# Fuzzing with clang's libFuzzer (issue 15). Included from the top-level
+# Makefile after the library rules (it uses BUILD, CFLAGS_ALL, LDFLAGS_ALL,
+# PKG_LIBS, HEADERS and `deps`).
+#
+#   make fuzz                                  every target for FUZZ_SECONDS (60) each
+#   make fuzz FUZZ_SECONDS=20                  what .ci/run does
+#   make fuzz FUZZ_TARGETS="wire ids"          some targets only
+#   make fuzz FUZZ_ARGS="-jobs=2 -workers=2"   any libFuzzer option
+#
+# Targets are tests/fuzz/fuzz_<name>.c; each is built in FUZZ_BUILD with the
+# whole library under clang -fsanitize=fuzzer-no-link,address,undefined and
+# linked with libFuzzer. It starts from its seed corpus,
+# tests/fuzz/corpus/<name>/ (and tests/fuzz/regress/<name>/, the inputs of
+# crashes found and fixed); inputs it finds go to FUZZ_BUILD/corpus/<name>/,
+# crashes to FUZZ_BUILD/crashes/. The last line sums the executions.
+#
+# `make test` does not need clang: tests/test_testing_fuzz_replay.c links the
+# same target sources (entry renamed) with the ordinary compiler and replays
+# every seed and regression input through them.
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= $(BUILD)-libfuzzer
+FUZZ_ARGS    ?=
+FUZZ_SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                 -fno-omit-frame-pointer
+FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_HELPERS := $(filter-out tests/fuzz/fuzz_%.c,$(sort $(wildcard tests/fuzz/*.c)))
+FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)
+
+.PHONY: fuzz fuzz-bins fuzz-run fuzz-clean
+
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || \
+	  { echo "fuzz: $(FUZZ_CC) not found (make deps installs clang)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory fuzz-bins BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	  OPTFLAGS="-O1 -g" SANFLAGS="$(FUZZ_SANFLAGS)" CFLAGS="$(CFLAGS) -Wno-unknown-warning-option"
+	@$(MAKE) --no-print-directory fuzz-run BUILD=$(FUZZ_BUILD)
+
+# Built with BUILD=FUZZ_BUILD and the fuzzing flags (see `fuzz`).
+fuzz-bins: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+
+# The core layers only: a target of an upper layer adds its objects and
+# libraries with FUZZ_OBJS_<target> / FUZZ_LIBS_<target>.
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_HELPERS)) $(FUZZ_HDRS) \
+  $(OBJS_testing) $$(FUZZ_OBJS_$$*) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_HELPERS)) $(OBJS_testing) \
+	  $(FUZZ_OBJS_$*) -fsanitize=fuzzer $(LDFLAGS_ALL) $(FUZZ_LIBS_$*) $(PKG_LIBS)
+
+# Each target for FUZZ_SECONDS from its seeds; its executions are summed
+# from libFuzzer's final stats.
+fuzz-run:
+	@total=0; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/corpus/$$t $(BUILD)/crashes; \
+	  seeds="tests/fuzz/corpus/$$t"; \
+	  [ -d tests/fuzz/regress/$$t ] && seeds="$$seeds tests/fuzz/regress/$$t"; \
+	  echo "=== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/crashes/$$t- $(FUZZ_ARGS) $(BUILD)/corpus/$$t $$seeds \
+	    > $(BUILD)/fuzz-$$t.log 2>&1 || failed="$$failed $$t"; \
+	  n=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz-$$t.log | tail -1); \
+	  cov=$$(grep -o 'cov: [0-9]*' $(BUILD)/fuzz-$$t.log | tail -1); \
+	  echo "fuzz: $$t execs=$${n:-0} $$cov corpus=$$(ls $(BUILD)/corpus/$$t | wc -l)"; \
+	  total=$$((total + $${n:-0})); \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  for t in $$failed; do echo "=== $$t failed:"; tail -40 $(BUILD)/fuzz-$$t.log; done; \
+	  echo "fuzz: FAILED:$$failed (inputs in $(BUILD)/crashes/)"; exit 1; \
+	fi; \
+	echo "fuzz: targets=$(words $(FUZZ_TARGETS)) seconds=$(FUZZ_SECONDS) execs=$$total crashes=0"
+
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+
+# ---- replay in `make test` (ordinary compiler, no libFuzzer) -------------
+FUZZ_REPLAY_OBJS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/fuzz/replay_%.o,$(sort $(wildcard tests/fuzz/fuzz_*.c))) \
+                    $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_HELPERS))
+
+$(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DLLVMFuzzerTestOneInput=durable_fuzz_$*_one -c $< -o $@
+
+$(BUILD)/tests/fuzz/%.o: $(FUZZ_HDRS)
+
+$(BUILD)/tests/test_testing_fuzz_replay: $(FUZZ_REPLAY_OBJS)
+$(BUILD)/tests/test_testing_fuzz_replay: LDFLAGS += $(FUZZ_REPLAY_OBJS)
