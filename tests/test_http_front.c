@@ -830,6 +830,77 @@ static void test_sigv4_refusals_change_nothing(void)
     stop();
 }
 
+/* The server shares its file: an execution another process started (a
+ * function not registered here) is neither invoked nor has its timers
+ * fired, however the server skips time; the server still serves its
+ * checkpoints, and a retried checkpoint (same ClientToken and token) gets
+ * the stored answer without applying twice. */
+static void test_shared_file_and_client_token(void)
+{
+    CU_ASSERT_FATAL(start(false) == 0);
+    durable_store *st = NULL;
+    durable_engine *e = NULL;
+    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    CU_ASSERT_FATAL(durable_store_open(&st, g_db, &so) == 0 &&
+                    durable_engine_open(&e, st, NULL) == 0);
+    char *arn = NULL, *inv = NULL;
+    durable_invocation_input in;
+    memset(&in, 0, sizeof in);
+    CU_ASSERT_FATAL(durable_engine_start_execution(&arn, NULL, e, "Foreign", NULL) == 0);
+    CU_ASSERT_FATAL(durable_engine_start_invocation(&in, &inv, e, arn, 0) == 0);
+
+    char path[1200], body[4096];
+    exec_path(path, sizeof path, arn, "/checkpoint");
+    snprintf(body, sizeof body,
+             "{\"CheckpointToken\":\"%s\",\"ClientToken\":\"6f1c-retry\",\"Updates\":["
+             "{\"Id\":\"aaaa000000000001\",\"Type\":\"STEP\",\"Action\":\"START\","
+             "\"SubType\":\"Step\",\"Name\":\"s\"},"
+             "{\"Id\":\"aaaa000000000001\",\"Type\":\"STEP\",\"Action\":\"SUCCEED\","
+             "\"SubType\":\"Step\",\"Payload\":\"5\"},"
+             "{\"Id\":\"aaaa000000000002\",\"Type\":\"WAIT\",\"Action\":\"START\","
+             "\"SubType\":\"Wait\",\"WaitOptions\":{\"WaitSeconds\":60}}]}",
+             in.checkpoint_token);
+    hresp r1, r2;
+    CU_ASSERT_FATAL(call("POST", path, "Content-Type: application/json\r\n", body, &r1) == 0);
+    CU_ASSERT_EQUAL(r1.status, 200);
+    CU_ASSERT_FATAL(call("POST", path, NULL, body, &r2) == 0);
+    CU_ASSERT_EQUAL(r2.status, 200);
+    CU_ASSERT_STRING_EQUAL(r1.body, r2.body); /* the stored answer, not a second apply */
+    cJSON *j = json_of(&r1);
+    CU_ASSERT_PTR_NOT_NULL(jstr(j, "CheckpointToken"));
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j, "NewExecutionState"), "Operations");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(ops), 2);
+    cJSON_Delete(j);
+    free(r1.body);
+    free(r2.body);
+    /* The invocation ends PENDING on its wait: the server may not resume it. */
+    durable_invocation_output out = {DURABLE_INVOCATION_PENDING, NULL, NULL};
+    CU_ASSERT(durable_engine_complete_invocation(NULL, e, arn, inv, &out) == 0);
+    usleep(1500 * 1000); /* several scheduler rounds, with time skipping on */
+    durable_execution_state xs;
+    memset(&xs, 0, sizeof xs);
+    CU_ASSERT(durable_engine_execution_state(&xs, e, arn) == 0);
+    CU_ASSERT_EQUAL(xs.status, DURABLE_EXEC_RUNNING);
+    CU_ASSERT_EQUAL(xs.invocation_count, 1);
+    durable_execution_state_clear(&xs);
+    durable_operation op;
+    memset(&op, 0, sizeof op);
+    CU_ASSERT(durable_engine_get_operation(&op, e, arn, "aaaa000000000002") == 0);
+    CU_ASSERT_EQUAL(op.status, DURABLE_OP_STARTED); /* its wait was not fired */
+    durable_operation_clear(&op);
+    durable_operation_list ol;
+    CU_ASSERT(durable_engine_list_operations(&ol, e, arn) == 0);
+    CU_ASSERT_EQUAL(ol.count, 3u); /* EXECUTION, the step once, the wait */
+    durable_operation_list_clear(&ol);
+    durable_invocation_input_clear(&in);
+    durable_free(arn);
+    durable_free(inv);
+    durable_engine_close(e);
+    durable_store_close(st);
+    stop();
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--runtime") == 0)
@@ -842,6 +913,7 @@ int main(int argc, char **argv)
     DT_ADD(s, test_routes_and_bad_requests);
     DT_ADD(s, test_runtime_api_processes);
     DT_ADD(s, test_process_lifecycle);
+    DT_ADD(s, test_shared_file_and_client_token);
     DT_ADD(s, test_sigv4_refusals_change_nothing);
     return dt_run();
 }
