@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,6 +136,42 @@ static void test_demo(void)
     CU_ASSERT_EQUAL(pclose(p), 0);
     CU_ASSERT(strstr(first, "name") && strstr(first, "duration_ms"));
     CU_ASSERT(strstr(third, "delivery-window") != NULL);
+    /* Every ```sql block of README.md runs on the demo's file and answers. */
+    FILE *rd = fopen("README.md", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rd);
+    char sql[8192] = "", qpath[4200];
+    snprintf(qpath, sizeof qpath, "%s.sql", db);
+    int in_sql = 0, blocks = 0;
+    while (fgets(line, sizeof line, rd)) {
+        if (!in_sql && strncmp(line, "```sql", 6) == 0) {
+            in_sql = 1;
+            sql[0] = 0;
+        } else if (in_sql && strncmp(line, "```", 3) == 0) {
+            in_sql = 0;
+            blocks++;
+            FILE *q = fopen(qpath, "w");
+            CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+            fputs(sql, q);
+            fclose(q);
+            snprintf(cmd, sizeof cmd, "sqlite3 -bail '%s' < '%s' 2>&1", db, qpath);
+            p = popen(cmd, "r");
+            CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+            char answer[4096] = "";
+            size_t n = fread(answer, 1, sizeof answer - 1, p);
+            answer[n] = 0;
+            int rc = pclose(p);
+            if (rc != 0 || n == 0)
+                printf("\n  README query failed (%d): %s\n%s", rc, sql, answer);
+            CU_ASSERT(rc == 0 && n > 0);
+        } else if (in_sql && strlen(sql) + strlen(line) < sizeof sql)
+            strcat(sql, line);
+    }
+    fclose(rd);
+    unlink(qpath);
+    CU_ASSERT(blocks >= 4);
+    /* The README's picture of the demo is there. */
+    struct stat sb;
+    CU_ASSERT(stat("docs/demo-timeline.png", &sb) == 0 && sb.st_size > 10000);
     dt_remove_db(db);
     unlink(svg);
     char ledger[4200];
