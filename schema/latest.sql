@@ -1,4 +1,4 @@
--- libdurable schema at the latest version (7), for new files.
+-- libdurable schema at the latest version (8), for new files.
 -- A brand-new file gets this script in one transaction instead of every
 -- migration in turn: migrations 3 to 5 rebuild tables (ALTER TABLE RENAME
 -- parses the whole schema again), which made opening a new database or
@@ -10,6 +10,9 @@
 
 PRAGMA application_id = 1146442306; -- 0x44555242, "DURB": marks a libdurable file
 
+-- The idem_ columns (migration 8) are the ClientToken idempotency record of the
+-- execution's last accepted checkpoint; ALTER TABLE ADD COLUMN placed them on
+-- the invocation_deadline_ms line.
 CREATE TABLE executions (
     id                    INTEGER PRIMARY KEY,
     arn                   TEXT NOT NULL UNIQUE,
@@ -42,7 +45,7 @@ CREATE TABLE executions (
     terminal_pending      INTEGER NOT NULL DEFAULT 0, -- closed by an EXECUTION update; event deferred
     failed_invocations    INTEGER NOT NULL DEFAULT 0, -- consecutive invocation errors
     retry_invocation_ms   INTEGER,                    -- invocation-error backoff deadline
-    invocation_deadline_ms INTEGER,                   -- in-flight invocation times out (Sandbox.Timedout)
+    invocation_deadline_ms INTEGER, idem_client_token TEXT, idem_inbound_token TEXT, idem_response TEXT,                   -- in-flight invocation times out (Sandbox.Timedout)
     UNIQUE (function_name, qualifier, execution_name)
 );
 CREATE INDEX executions_by_function ON executions(function_name, start_ms);
@@ -163,13 +166,6 @@ CREATE TRIGGER history_events_cascade AFTER DELETE ON executions BEGIN
     DELETE FROM history_events
     WHERE id BETWEEN old.id * 4294967296 AND old.id * 4294967296 + 4294967295;
 END;
-
-CREATE TABLE checkpoint_idempotency (
-    execution_id    INTEGER PRIMARY KEY REFERENCES executions(id) ON DELETE CASCADE,
-    client_token    TEXT NOT NULL,
-    inbound_token   TEXT NOT NULL,
-    response        TEXT NOT NULL                      -- the response JSON, returned verbatim
-);
 
 CREATE VIEW executions_view AS
 SELECT e.arn, e.function_name, e.execution_name, e.status,

@@ -1,7 +1,10 @@
-/* Costs that must not grow with the file (issue 16, schema migration 7):
- * listing executions and a runner's scoped timer lookup read about the same
- * number of pages on a file ten times larger, and migration 7 carries a
- * version-6 file's rows over with the new indexes. Page reads are counted
+/* Costs that must not grow with the file and pages a checkpoint need not
+ * write (issue 16, schema migrations 7 and 8): listing executions and a
+ * runner's scoped timer lookup read about the same number of pages on a
+ * file twenty times larger; migration 7 carries a version-6 file's rows over
+ * with the new indexes; after migration 8 a checkpoint's ClientToken record
+ * lives in the execution's row, still replays, and one recorded before the
+ * migration replays too. Page reads are counted
  * with SQLite's pager statistics (hits + misses), which, unlike time, do
  * not depend on the machine's load. */
 #include <string.h>
@@ -210,10 +213,110 @@ static void test_migration_7_keeps_rows_and_adds_indexes(void)
     free(path);
 }
 
+/* The checkpoint of a new step with ClientToken ct on f; resp filled. */
+static int step_with_token(ef *f, const char *path, const char *ct,
+                           durable_checkpoint_response *resp)
+{
+    durable_operation_update u[2];
+    ef_upd(&u[0], DURABLE_OP_STEP, DURABLE_ACTION_START, path);
+    ef_upd(&u[1], DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, path);
+    u[1].payload = durable__strdup("{\"ok\":true}");
+    int rc = ef_cp_full(f, u, 2, ct, resp);
+    ef_clear_updates(u, 2);
+    return rc;
+}
+
+/* A retry of the last accepted checkpoint (same ClientToken, same inbound
+ * token) gets the same response and changes nothing; the record is in the
+ * execution's row, and a checkpoint without a ClientToken clears it. */
+static void test_client_token_record_in_execution_row(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    char *inbound = durable__strdup(f.token);
+    durable_checkpoint_response first = {0}, again = {0};
+    CU_ASSERT_FATAL(step_with_token(&f, "1", "ct-1", &first) == 0);
+    sqlite3 *db = durable__store_db(f.store);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM executions WHERE "
+                                   "idem_client_token = 'ct-1' AND idem_response IS NOT NULL"),
+                    1);
+    long events = query_long(db, "SELECT count(*) FROM history_events");
+    /* The retry carries the token the first attempt carried. */
+    char *next = f.token;
+    f.token = inbound;
+    CU_ASSERT_FATAL(step_with_token(&f, "1", "ct-1", &again) == 0);
+    CU_ASSERT_STRING_EQUAL(again.checkpoint_token, first.checkpoint_token);
+    CU_ASSERT_EQUAL(again.operations.count, first.operations.count);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM history_events"), events);
+    durable_free(f.token);
+    f.token = next;
+    durable_checkpoint_response_clear(&first);
+    durable_checkpoint_response_clear(&again);
+    /* Without a ClientToken the record goes. */
+    durable_operation_update u;
+    ef_wait(&u, "2", 60);
+    CU_ASSERT_FATAL(ef_cp1(&f, &u) == 0);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM executions WHERE "
+                                   "idem_client_token IS NOT NULL OR idem_response IS NOT NULL"),
+                    0);
+    ef_close(&f);
+}
+
+/* A file at version 7 whose execution has a checkpoint_idempotency record:
+ * migration 8 moves it into the row and drops the table; the same retry
+ * then replays the stored response. */
+static void test_migration_8_moves_the_record(void)
+{
+    char *path = dt_temp_path("v7");
+    durable_store *s = NULL;
+    durable_engine *e = NULL;
+    CU_ASSERT_FATAL(durable__migration_count >= 8);
+    for (int v = 0; v < 7; v++)
+        CU_ASSERT_EQUAL_FATAL(raw_exec(path, durable__migrations[v].sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        raw_exec(path,
+                 "PRAGMA user_version = 7;"
+                 "INSERT INTO executions(arn, op_id, function_name, execution_name, start_ms, "
+                 "timeout_seconds, deadline_ms, token_seq, inflight_invocation, needs_invocation) "
+                 "VALUES ('arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/"
+                 "durable-execution/n/o', 'o', 'fn', 'n', 5, 60, 60005, 1, 'inv-1', 0);"
+                 "INSERT INTO checkpoint_idempotency VALUES (1, 'ct-9', 'tok-0', "
+                 "'{\"CheckpointToken\":\"dG9rLTE=\",\"NewExecutionState\":{\"Operations\":[]}}')"),
+        SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
+    sqlite3 *db = durable__store_db(s);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                   "'checkpoint_idempotency'"),
+                    0);
+    CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM executions WHERE id = 1 AND "
+                                   "idem_client_token = 'ct-9' AND idem_inbound_token = 'tok-0'"),
+                    1);
+    CU_ASSERT_EQUAL_FATAL(durable_engine_open(&e, s, NULL), 0);
+    durable_checkpoint_request req = {0};
+    req.durable_execution_arn = "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/"
+                                "durable-execution/n/o";
+    req.checkpoint_token = "tok-0";
+    req.client_token = "ct-9";
+    durable_checkpoint_response resp = {0};
+    int rc = durable_engine_checkpoint(&resp, e, &req);
+    if (rc != 0)
+        fprintf(stderr, "replay: %s\n", durable_engine_errmsg(e));
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_STRING_EQUAL(resp.checkpoint_token ? resp.checkpoint_token : "", "dG9rLTE=");
+    durable_checkpoint_response_clear(&resp);
+    durable_engine_close(e);
+    durable_store_close(s);
+    dt_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_scale");
     DT_ADD(s, test_reads_do_not_grow_with_the_file);
     DT_ADD(s, test_migration_7_keeps_rows_and_adds_indexes);
+    DT_ADD(s, test_client_token_record_in_execution_row);
+    DT_ADD(s, test_migration_8_moves_the_record);
     return dt_run();
 }

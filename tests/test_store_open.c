@@ -18,7 +18,7 @@
 
 static const char *const OBJECTS[] = {"executions", "invocations", "operations",
                                       "callbacks", "chained_invokes", "history_events",
-                                      "checkpoint_idempotency", "executions_view",
+                                      "executions_view",
                                       "operations_view", "history_view",
                                       "function_logs", "function_logs_view"};
 #define N_OBJECTS (sizeof OBJECTS / sizeof OBJECTS[0])
@@ -406,7 +406,7 @@ static void test_concurrent_first_open(void)
             CU_ASSERT_EQUAL(op[i].version, durable_store_latest_schema_version());
         }
         CU_ASSERT_EQUAL(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
-                        8);
+                        7);
         dt_remove_db(path);
         free(path);
     }

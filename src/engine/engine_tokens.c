@@ -84,8 +84,8 @@ int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
         return 0;
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
-                                 "SELECT response FROM checkpoint_idempotency WHERE "
-                                 "execution_id = ?1 AND client_token = ?2 AND inbound_token = ?3");
+                                 "SELECT idem_response FROM executions WHERE id = ?1 AND "
+                                 "idem_client_token = ?2 AND idem_inbound_token = ?3");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
@@ -105,15 +105,21 @@ int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
     return rc < 0 ? rc : 1;
 }
 
+/* The record lives in the execution's row (schema migration 8), which the
+ * checkpoint rewrites anyway (token sequence, counters): a table of its own
+ * cost one more WAL page per checkpoint. */
 int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client_token,
                         const char *inbound, const durable_checkpoint_response *resp)
 {
     sqlite3_stmt *st;
     int rc;
     if (!client_token) {
-        /* Only the last accepted checkpoint may be replayed: forget older ones. */
+        /* Only the last accepted checkpoint may be replayed: forget older
+         * ones (a row without a record is left alone). */
         rc = durable__db_prepare(e, &st,
-                                 "DELETE FROM checkpoint_idempotency WHERE execution_id = ?1");
+                                 "UPDATE executions SET idem_client_token = NULL, "
+                                 "idem_inbound_token = NULL, idem_response = NULL "
+                                 "WHERE id = ?1 AND idem_client_token IS NOT NULL");
         if (rc < 0)
             return rc;
         durable__db_i64(st, 1, x->rowid);
@@ -122,23 +128,14 @@ int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client
     char *text = NULL;
     if ((rc = durable__checkpoint_response_text(&text, resp, DURABLE_TS_RFC3339)) < 0)
         return rc;
-    /* Rewritten in place when the execution has a record (the usual case):
-     * REPLACE would delete and insert, freeing and reusing pages each time. */
-    static const char *const sql[2] = {
-        "UPDATE checkpoint_idempotency SET client_token = ?2, inbound_token = ?3, "
-        "response = ?4 WHERE execution_id = ?1",
-        "INSERT INTO checkpoint_idempotency (execution_id, client_token, inbound_token, response) "
-        "VALUES (?1, ?2, ?3, ?4)"};
-    for (int k = 0; k < 2 && rc == 0; k++) {
-        if ((rc = durable__db_prepare(e, &st, sql[k])) < 0)
-            break;
+    if ((rc = durable__db_prepare(e, &st,
+                                  "UPDATE executions SET idem_client_token = ?2, "
+                                  "idem_inbound_token = ?3, idem_response = ?4 WHERE id = ?1")) == 0) {
         durable__db_i64(st, 1, x->rowid);
         durable__db_text_static(st, 2, client_token);
         durable__db_text_static(st, 3, inbound);
         durable__db_text_static(st, 4, text);
-        if ((rc = durable__db_done(e, st, "store idempotency record")) == 0 &&
-            sqlite3_changes(durable__store_db(e->store)) == 1)
-            break;
+        rc = durable__db_done(e, st, "store idempotency record");
     }
     durable_free(text);
     return rc;

@@ -127,13 +127,18 @@ static void step_update(durable_operation_update *u, const char *id, durable_op_
     u->payload = payload;
 }
 
+/* How each step is sent: START+SUCCEED in one checkpoint, in two, or in
+ * one with a ClientToken (as the SDK sends every checkpoint). */
+enum { ONE_CP, TWO_CP, ONE_CP_TOKEN };
+
 static void checkpoint(durable_engine *e, const char *arn, char **token,
-                       durable_operation_update *u, size_t n)
+                       durable_operation_update *u, size_t n, char *client_token)
 {
     durable_checkpoint_request req;
     memset(&req, 0, sizeof req);
     req.durable_execution_arn = (char *)arn;
     req.checkpoint_token = *token;
+    req.client_token = client_token;
     req.updates = u;
     req.update_count = n;
     durable_checkpoint_response resp;
@@ -149,8 +154,7 @@ static void checkpoint(durable_engine *e, const char *arn, char **token,
 /* One run of the engine workload on `path`. With frames set (a file only),
  * the WAL is never checkpointed and *frames gets the WAL frames the step
  * checkpoints wrote. */
-static result run_engine(const char *path, int nexec, int nsteps, int two_checkpoints,
-                         long *frames)
+static result run_engine(const char *path, int nexec, int nsteps, int mode, long *frames)
 {
     durable_store *st = NULL;
     durable_engine *e = NULL;
@@ -194,11 +198,13 @@ static result run_engine(const char *path, int nexec, int nsteps, int two_checkp
             durable_operation_update u[2];
             step_update(&u[0], ids[k], DURABLE_ACTION_START, NULL);
             step_update(&u[1], ids[k], DURABLE_ACTION_SUCCEED, payload);
-            if (two_checkpoints) {
-                checkpoint(e, arn, &token, &u[0], 1);
-                checkpoint(e, arn, &token, &u[1], 1);
+            char client_token[48];
+            snprintf(client_token, sizeof client_token, "%d-%d", x, k);
+            if (mode == TWO_CP) {
+                checkpoint(e, arn, &token, &u[0], 1, NULL);
+                checkpoint(e, arn, &token, &u[1], 1, NULL);
             } else {
-                checkpoint(e, arn, &token, u, 2);
+                checkpoint(e, arn, &token, u, 2, mode == ONE_CP_TOKEN ? client_token : NULL);
             }
         }
         steps_total += now_us() - t0;
@@ -296,6 +302,92 @@ static double run_floor(const char *path, int steps, long *frames)
     return us;
 }
 
+/* The least any engine with this data model can write per step: one
+ * transaction touching the four b-trees a step needs (the execution's
+ * counters row, the operation in start order, its id key, two history
+ * rows), with plain prepared statements and no other work. Same pragmas
+ * and page size as the floor; executions one after another, as run_engine. */
+static double run_model(const char *path, int nexec, int nsteps, long *frames)
+{
+    sqlite3 *db = NULL;
+    char setup[1024];
+    snprintf(setup, sizeof setup,
+             "PRAGMA page_size=%d; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+             "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+             "CREATE TABLE x(id INTEGER PRIMARY KEY, arn TEXT, seq INTEGER, events INTEGER);"
+             "CREATE TABLE ops(x INTEGER, seq INTEGER, op_id TEXT, status TEXT, result TEXT,"
+             " PRIMARY KEY (x, seq), UNIQUE (x, op_id)) WITHOUT ROWID;"
+             "CREATE TABLE hist(id INTEGER PRIMARY KEY, type TEXT, op_id TEXT, details TEXT)",
+             store_page_size());
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, setup, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench_engine: model setup: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    enum { BEGIN, NEWX, BUMP, OP, EV, COMMIT, NSQL };
+    static const char *const sql[NSQL] = {
+        "BEGIN IMMEDIATE",
+        "INSERT INTO x(id, arn, seq, events) VALUES (?1, ?2, 0, 0)",
+        "UPDATE x SET seq = seq + 1, events = events + 2 WHERE id = ?1",
+        "INSERT INTO ops VALUES (?1, ?2, ?3, 'SUCCEEDED', ?4)",
+        "INSERT INTO hist VALUES (?1, ?2, ?3, ?4)",
+        "COMMIT"};
+    sqlite3_stmt *st[NSQL];
+    for (int i = 0; i < NSQL; i++)
+        sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL);
+    if (frames)
+        sqlite3_wal_autocheckpoint(db, 0);
+    long f0 = frames ? wal_frames(path, db) : 0;
+    double total = 0;
+    int ok = 1;
+    for (int x = 1; x <= nexec && ok; x++) {
+        char arn[160];
+        snprintf(arn, sizeof arn, "arn:aws:lambda:us-east-1:123456789012:function:bench:$LATEST/"
+                                  "durable-execution/%08d/%032d", x, x);
+        sqlite3_bind_int(st[NEWX], 1, x);
+        sqlite3_bind_text(st[NEWX], 2, arn, -1, SQLITE_TRANSIENT);
+        ok = sqlite3_step(st[NEWX]) == SQLITE_DONE;
+        sqlite3_reset(st[NEWX]);
+        double t0 = now_us();
+        for (int k = 0; k < nsteps && ok; k++) {
+            char id[DURABLE_OP_ID_LEN + 1], pos[16], payload[32];
+            snprintf(pos, sizeof pos, "%d", k + 1);
+            durable_op_id(id, pos);
+            snprintf(payload, sizeof payload, "{\"step\":%d}", k);
+            sqlite3_bind_int(st[BUMP], 1, x);
+            sqlite3_bind_int(st[OP], 1, x);
+            sqlite3_bind_int(st[OP], 2, k + 1);
+            sqlite3_bind_text(st[OP], 3, id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st[OP], 4, payload, -1, SQLITE_TRANSIENT);
+            ok = sqlite3_step(st[BEGIN]) == SQLITE_DONE && sqlite3_step(st[BUMP]) == SQLITE_DONE &&
+                 sqlite3_step(st[OP]) == SQLITE_DONE;
+            for (int ev = 0; ev < 2 && ok; ev++) {
+                sqlite3_reset(st[EV]);
+                sqlite3_bind_int64(st[EV], 1, (sqlite3_int64)x * 4294967296 + 2 * k + ev + 1);
+                sqlite3_bind_text(st[EV], 2, ev ? "StepSucceeded" : "StepStarted", -1,
+                                  SQLITE_STATIC);
+                sqlite3_bind_text(st[EV], 3, id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st[EV], 4, ev ? payload : "{}", -1, SQLITE_TRANSIENT);
+                ok = sqlite3_step(st[EV]) == SQLITE_DONE;
+            }
+            ok = ok && sqlite3_step(st[COMMIT]) == SQLITE_DONE;
+            for (int i = 0; i < NSQL; i++)
+                sqlite3_reset(st[i]);
+        }
+        total += now_us() - t0;
+    }
+    if (!ok) {
+        fprintf(stderr, "bench_engine: model: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    if (frames)
+        *frames = wal_frames(path, db) - f0;
+    for (int i = 0; i < NSQL; i++)
+        sqlite3_finalize(st[i]);
+    sqlite3_close(db);
+    return total / ((double)nexec * nsteps);
+}
+
 static void temp_path(char *buf, size_t n, const char *stem, int i)
 {
     const char *dir = getenv("TMPDIR");
@@ -304,16 +396,16 @@ static void temp_path(char *buf, size_t n, const char *stem, int i)
 }
 
 /* One engine run; best keeps the lowest figures seen. */
-static void engine_round(result *best, int on_disk, int nexec, int nsteps, int two)
+static void engine_round(result *best, int on_disk, int nexec, int nsteps, int mode)
 {
     char path[4096];
     if (on_disk) {
-        temp_path(path, sizeof path, "engine", two);
+        temp_path(path, sizeof path, "engine", mode);
         remove_db(path);
     } else {
         snprintf(path, sizeof path, ":memory:");
     }
-    result r = run_engine(path, nexec, nsteps, two, NULL);
+    result r = run_engine(path, nexec, nsteps, mode, NULL);
     if (on_disk)
         remove_db(path);
     if (r.step_us < best->step_us)
@@ -334,8 +426,8 @@ int main(int argc, char **argv)
 
     /* Rounds interleave the variants, so a busy spell on the shared machine
      * does not land on one variant only. */
-    double floor_us = 1e30;
-    result mem1 = {1e30, 1e30}, mem2 = mem1, disk1 = mem1, disk2 = mem1;
+    double floor_us = 1e30, model_us = 1e30;
+    result mem1 = {1e30, 1e30}, mem2 = mem1, disk1 = mem1, disk2 = mem1, disk1t = mem1;
     for (int i = 0; i < REPEAT; i++) {
         char path[4096];
         temp_path(path, sizeof path, "floor", i);
@@ -344,38 +436,55 @@ int main(int argc, char **argv)
         remove_db(path);
         if (f < floor_us)
             floor_us = f;
-        engine_round(&disk1, 1, nexec, nsteps, 0);
-        engine_round(&mem1, 0, nexec, nsteps, 0);
-        engine_round(&disk2, 1, nexec, nsteps, 1);
-        engine_round(&mem2, 0, nexec, nsteps, 1);
+        engine_round(&disk1, 1, nexec, nsteps, ONE_CP);
+        engine_round(&mem1, 0, nexec, nsteps, ONE_CP);
+        temp_path(path, sizeof path, "model", i);
+        remove_db(path);
+        f = run_model(path, nexec, nsteps, NULL);
+        remove_db(path);
+        if (f < model_us)
+            model_us = f;
+        engine_round(&disk2, 1, nexec, nsteps, TWO_CP);
+        engine_round(&mem2, 0, nexec, nsteps, TWO_CP);
+        engine_round(&disk1t, 1, nexec, nsteps, ONE_CP_TOKEN);
     }
 
     printf("bench_engine: %d executions x %d steps (START+SUCCEED per step), best of %d, "
            "SQLite %s\n",
            nexec, nsteps, REPEAT, sqlite3_libversion());
-    printf("%-34s %12s %14s %10s\n", "variant", "us/step", "us/step(whole)", "x floor");
-    printf("%-34s %12.2f %14s %10.2f\n", "floor: INSERT+COMMIT, WAL file", floor_us, "-", 1.0);
-    printf("%-34s %12.2f %14.2f %10.2f\n", "engine :memory:, 1 checkpoint", mem1.step_us,
+    printf("%-40s %12s %14s %10s\n", "variant", "us/step", "us/step(whole)", "x floor");
+    printf("%-40s %12.2f %14s %10.2f\n", "floor: INSERT+COMMIT, WAL file", floor_us, "-", 1.0);
+    printf("%-40s %12.2f %14s %10.2f\n", "4-b-tree step, plain SQL, WAL file", model_us, "-",
+           model_us / floor_us);
+    printf("%-40s %12.2f %14.2f %10.2f\n", "engine :memory:, 1 checkpoint", mem1.step_us,
            mem1.whole_us, mem1.step_us / floor_us);
-    printf("%-34s %12.2f %14.2f %10.2f\n", "engine :memory:, 2 checkpoints", mem2.step_us,
+    printf("%-40s %12.2f %14.2f %10.2f\n", "engine :memory:, 2 checkpoints", mem2.step_us,
            mem2.whole_us, mem2.step_us / floor_us);
-    printf("%-34s %12.2f %14.2f %10.2f\n", "engine WAL file, 1 checkpoint", disk1.step_us,
+    printf("%-40s %12.2f %14.2f %10.2f\n", "engine WAL file, 1 checkpoint", disk1.step_us,
            disk1.whole_us, disk1.step_us / floor_us);
-    printf("%-34s %12.2f %14.2f %10.2f\n", "engine WAL file, 2 checkpoints", disk2.step_us,
+    printf("%-40s %12.2f %14.2f %10.2f\n", "engine WAL file, 2 checkpoints", disk2.step_us,
            disk2.whole_us, disk2.step_us / floor_us);
+    printf("%-40s %12.2f %14.2f %10.2f\n", "engine WAL file, 1 cp + ClientToken", disk1t.step_us,
+           disk1t.whole_us, disk1t.step_us / floor_us);
     /* Pages written per step: what the WAL file costs beyond the CPU work. */
     char path[4096];
-    long ff = 0, f1 = 0, f2 = 0;
+    long ff = 0, fm = 0, f1 = 0, f2 = 0, f1t = 0;
     temp_path(path, sizeof path, "frames", 0);
     remove_db(path);
     run_floor(path, steps, &ff);
     remove_db(path);
-    run_engine(path, nexec, nsteps, 0, &f1);
+    run_model(path, nexec, nsteps, &fm);
     remove_db(path);
-    run_engine(path, nexec, nsteps, 1, &f2);
+    run_engine(path, nexec, nsteps, ONE_CP, &f1);
     remove_db(path);
-    printf("WAL frames per step: floor %.2f, engine 1 checkpoint %.2f, 2 checkpoints %.2f\n",
-           (double)ff / steps, (double)f1 / steps, (double)f2 / steps);
+    run_engine(path, nexec, nsteps, TWO_CP, &f2);
+    remove_db(path);
+    run_engine(path, nexec, nsteps, ONE_CP_TOKEN, &f1t);
+    remove_db(path);
+    printf("WAL frames per step: floor %.2f, 4-b-tree step %.2f, engine 1 checkpoint %.2f, "
+           "2 checkpoints %.2f, 1 + ClientToken %.2f\n",
+           (double)ff / steps, (double)fm / steps, (double)f1 / steps, (double)f2 / steps,
+           (double)f1t / steps);
     printf("bench_engine: memory_us_per_step=%.2f disk_us_per_step=%.2f floor_us=%.2f "
            "disk_ratio=%.2f\n",
            mem1.step_us, disk1.step_us, floor_us, disk1.step_us / floor_us);
