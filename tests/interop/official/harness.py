@@ -23,10 +23,17 @@ ended without its report.
 TIME. The runner polls the history every 2 s and gives up after 30 s
 without a new event, so the long timers of some requirements (2-4 waits
 60 s, 2-5 an hour, 1-14 retries after 54 s) can only pass with time skipped.
-A skipped timer fires as soon as no invocation runs, which would also fire a
-callback's timeout before the runner (polling) sends the callback. So a
-suite with CallbackActions in any requirement runs on the real clock (its
-timers are at most 10 s), every other suite with --skip-time.
+But a skip-time server has one virtual clock that runs ahead of the real
+one, and it stamps the function log lines with it, while the runner asks
+FilterLogEvents for the lines between its own (real) invocation start and
+now: log lines of a requirement with ExpectedLogs must be stamped on the
+real clock. And while a callback waits for the outside the server lets time
+run at the real pace, which would hold back every skipped timer of the same
+server. So a requirement with ExpectedLogs or CallbackActions runs on a
+real-clock server (its timers are at most 10 s), every other one on a
+--skip-time server. The runner selects by suite, so each template is given
+to it as two copies (sam_template.write_subset): one whose functions keep
+only their real-clock requirement ids in TestingMetadata, one with the rest.
 """
 import argparse
 import json
@@ -54,7 +61,7 @@ PACKAGING_ALIAS = ("import sys\nimport pip._vendor.packaging%s as _p\nsys.module
 
 def read_requirements(folder):
     """{suite: {id: path}} as the runner discovers them (*.yaml under each
-    sub-folder), and the suites that need the real clock."""
+    sub-folder), and the ids that need the real clock (see TIME)."""
     import yaml
     suites, real_time = {}, set()
     for suite in sorted(os.listdir(folder)):
@@ -69,8 +76,9 @@ def read_requirements(folder):
                     ids[f[:-5]] = path
                     with open(path, encoding="utf-8") as fh:
                         doc = yaml.safe_load(fh)
-                    if isinstance(doc, dict) and doc.get("CallbackActions"):
-                        real_time.add(suite)
+                    if isinstance(doc, dict) and (doc.get("CallbackActions") or
+                                                  doc.get("ExpectedLogs")):
+                        real_time.add(f[:-5])
         if ids:
             suites[suite] = ids
     return suites, real_time
@@ -144,7 +152,7 @@ class Group:
 
     def __init__(self, run, template, suites, mode):
         self.run, self.template, self.suites, self.mode = run, template, suites, mode
-        stem = os.path.splitext(os.path.basename(template))[0].replace("template_", "")
+        stem = os.path.basename(template).split(".")[0].replace("template_", "")
         self.name = "%s-%s-%s" % (run, stem, mode)
         self.server = None
         self.stack = "conformance-tests-" + self.name
@@ -174,13 +182,15 @@ def plan_run(run, templates, suites, real_time, work, opts):
             fns, entries = python_functions(template, "py-" + stem, opts.python_sdk)
         else:
             fns, entries = c_functions(template, "c-" + stem, opts.c_function)
-        covered = {}
+        covered = {}  # mode -> {id: suite}
         for _, did in fns.descriptions():
             suite = next((s for s, ids in suites.items() if did in ids), None)
             if suite:
-                covered.setdefault("real" if suite in real_time else "skip", set()).add(suite)
-        for mode, ss in sorted(covered.items()):
-            g = Group(run, template, sorted(ss), mode)
+                covered.setdefault("real" if did in real_time else "skip", {})[did] = suite
+        for mode, ids in sorted(covered.items()):
+            path = os.path.join(folder, "templates", "%s.%s.yaml" % (stem, mode))
+            sam_template.write_subset(template, path, set(ids))
+            g = Group(run, path, sorted(set(ids.values())), mode)
             g.physical = fns.physical
             groups.append(g)
             functions[mode].update(entries)
@@ -245,6 +255,8 @@ def collect(run, groups, suites):
         for r in rep.get("results", []):
             rid, st = r["id"], r["status"]
             err = (r.get("errors") or [r.get("reason") or ""])[0]
+            if st == "UNCOVERED" and not err:
+                err = "no function of the template names it"
             old = status.get(rid)
             if old is None or old[0] == "UNCOVERED" or (old[0] == "PASSED" and st != "UNCOVERED"):
                 status[rid] = (st, err, g.name)

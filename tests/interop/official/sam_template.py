@@ -9,10 +9,14 @@ A function of a template becomes one `durable serve` function:
   timeout; Environment.Variables (Globals first) the environment, with
   !Sub "${X.Arn}", "${X}", "${AWS::Region}", "${AWS::AccountId}",
   !GetAtt X.Arn and !Ref X resolved to the local function X
-  (arn:aws:lambda:REGION:ACCOUNT:function:<physical of X>).
+  (arn:aws:lambda:REGION:ACCOUNT:function:<physical of X>); !Ref of another
+  kind of resource (a DynamoDB table) gives "<prefix>-<LogicalId>", though
+  no such resource exists here: a handler that uses one fails visibly.
 An intrinsic the harness cannot resolve stops the run with its name rather
 than reaching the function half-resolved.
 """
+import os
+
 import yaml
 
 ACCOUNT = "123456789012"
@@ -61,6 +65,10 @@ class Functions:
         for logical, res in self.resources.items():
             props = res.get("Properties") or {}
             self.physical[logical] = props.get("FunctionName") or "%s-%s" % (prefix, logical)
+        # What !Ref gives for the template's other resources (a table's name):
+        # named as CloudFormation names them; no such resource is provided.
+        self.names = {k: "%s-%s" % (prefix, k) for k in (doc.get("Resources") or {})}
+        self.names.update(self.physical)
 
     def arn(self, logical):
         if logical not in self.physical:
@@ -85,8 +93,8 @@ class Functions:
                 out.append(ACCOUNT)
             elif name.endswith(".Arn"):
                 out.append(self.arn(name[:-4]))
-            elif name in self.physical:
-                out.append(self.physical[name])
+            elif name in self.names:
+                out.append(self.names[name])
             else:
                 raise TemplateError("%s: cannot resolve ${%s}" % (self.path, name))
             pos = end + 1
@@ -100,8 +108,8 @@ class Functions:
                 return self._sub(arg)
             if key == "Fn::GetAtt" and isinstance(arg, list) and arg[1:] == ["Arn"]:
                 return self.arn(arg[0])
-            if key == "Ref" and arg in self.physical:
-                return self.physical[arg]
+            if key == "Ref" and arg in self.names:
+                return self.names[arg]
         raise TemplateError("%s: cannot resolve %r" % (self.path, value))
 
     def entries(self, command, base_env):
@@ -159,4 +167,19 @@ def write_c_template(path, suite, ids, with_targets):
                           "tests/interop/official/harness.py)" % suite,
            "Resources": resources}
     with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(doc, f, sort_keys=False)
+
+
+def write_subset(src, dst, ids):
+    """A copy of template src whose functions keep only the requirement ids
+    in `ids` in TestingMetadata.TestDescription (everything else as read:
+    the runner reads only TestingMetadata; NotImplemented stays)."""
+    doc = load(src)
+    for res in (doc.get("Resources") or {}).values():
+        meta = res.get("TestingMetadata") if isinstance(res, dict) else None
+        if isinstance(meta, dict) and "TestDescription" in meta:
+            meta["TestDescription"] = [d for d in meta.get("TestDescription") or []
+                                       if str(d) in ids]
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    with open(dst, "w", encoding="utf-8") as f:
         yaml.safe_dump(doc, f, sort_keys=False)
