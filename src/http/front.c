@@ -268,6 +268,7 @@ static void new_request_id(char *out)
 
 static enum MHD_Result send_answer(durable__hctx *c)
 {
+    new_request_id(c->request_id); /* only answered requests need one */
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(c->resp_len, c->resp_body, MHD_RESPMEM_MUST_COPY);
     if (!resp)
@@ -309,7 +310,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     c.srv = s;
     c.conn = conn;
     c.method = method;
-    new_request_id(c.request_id);
     if (!r->started) {
         /* First call: headers only. Refuse a body that will not fit before
          * reading it. */
