@@ -221,7 +221,11 @@ static void test_non_durable_event(void)
     fake_respond_with(&srv, respond, &sc);
     seen s = {0};
     durable_lambda_options o = options(3);
-    CU_ASSERT_EQUAL_FATAL(durable_lambda_run(handler, &s, &o), 0);
+    /* The Runtime API never goes through a proxy of the environment. */
+    setenv("http_proxy", "http://127.0.0.1:1", 1);
+    int rc = durable_lambda_run(handler, &s, &o);
+    unsetenv("http_proxy");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL(s.calls, 0);
     check_error_post("req-a", "InvalidDurableExecutionInput", "Unexpected payload provided");
     check_error_post("req-b", "InvalidDurableExecutionInput", "not JSON");

@@ -119,6 +119,7 @@ typedef struct durable__aws_exchange_req {
     long connect_timeout_ms, timeout_ms; /* timeout 0: none (a long poll) */
     CURLSH *share;                       /* NULL: none */
     const char *user_agent;              /* NULL: libcurl's */
+    bool no_proxy;                       /* never through an http_proxy (loopback APIs) */
 } durable__aws_exchange_req;
 int durable__aws_exchange(CURL *h, const durable__aws_exchange_req *rq, durable__aws_resp *resp,
                           CURLcode *cc, char errbuf[CURL_ERROR_SIZE], bool *sent);

@@ -61,9 +61,11 @@ static int runtime_call(runtime *rt, durable__aws_resp *resp, const char *method
     int rc = DURABLE_ENOMEM;
     if (!oom) {
         curl_easy_reset(rt->h);
-        /* invocation/next is a long poll: no request timeout. */
+        /* invocation/next is a long poll: no request timeout. The Runtime
+         * API is the sandbox's own endpoint: a proxy the function's
+         * environment sets for its outbound calls must not carry it. */
         durable__aws_exchange_req rq = {method, url, hl, body, body ? strlen(body) : 0, 5000,
-                                        0, NULL, "libdurable/" DURABLE_VERSION_STRING};
+                                        0, NULL, "libdurable/" DURABLE_VERSION_STRING, true};
         CURLcode cc;
         char errbuf[CURL_ERROR_SIZE];
         bool sent;

@@ -206,7 +206,7 @@ static int perform(durable_aws_client *c, CURL *h, const durable__aws_call *call
                                     remaining_ms(c, c->connect_timeout_ms),
                                     remaining_ms(c, call->timeout_ms ? call->timeout_ms
                                                                      : c->request_timeout_ms),
-                                    c->share, c->user_agent};
+                                    c->share, c->user_agent, false};
     int rc = durable__aws_exchange(h, &rq, resp, &a->cc, a->errbuf, &a->sent);
     curl_slist_free_all(hl);
     durable_free(url);
@@ -225,6 +225,8 @@ int durable__aws_exchange(CURL *h, const durable__aws_exchange_req *rq, durable_
         curl_easy_setopt(h, CURLOPT_SHARE, rq->share);
     if (rq->user_agent)
         curl_easy_setopt(h, CURLOPT_USERAGENT, rq->user_agent);
+    if (rq->no_proxy)
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
