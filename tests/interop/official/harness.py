@@ -3,7 +3,8 @@ against `durable serve` (issue 14).
 
 For each run (python: the official Python SDK's handlers and templates;
 c: the project's conformance handlers behind durable_lambda_run, in
-templates written here) it:
+templates written here; sdk: any SDK's templates, each function running
+--sdk-command, that language's Runtime API bootstrap) it:
 1. starts `durable serve` on a fresh file with every function of the run's
    templates registered (sam_template.py), once with --skip-time and once on
    the real clock (see TIME below);
@@ -171,6 +172,14 @@ def c_functions(template, prefix, c_function):
     return fns, fns.entries("exec " + c_function, {})
 
 
+def command_functions(template, prefix, command):
+    """Any SDK's handlers: `command` (run by /bin/sh -c) is that language's
+    Runtime API bootstrap; TEMPLATE_DIR is the folder of the template."""
+    fns = sam_template.Functions(template, prefix, REGION)
+    env = {"TEMPLATE_DIR": os.path.dirname(os.path.abspath(template))}
+    return fns, fns.entries(command, env)
+
+
 def plan_run(run, templates, suites, real_time, work, opts):
     """[Group] and {mode: functions} for one run."""
     folder = os.path.join(work, run)
@@ -180,8 +189,10 @@ def plan_run(run, templates, suites, real_time, work, opts):
         stem = os.path.splitext(os.path.basename(template))[0].replace("template_", "")
         if run == "python":
             fns, entries = python_functions(template, "py-" + stem, opts.python_sdk)
-        else:
+        elif run == "c":
             fns, entries = c_functions(template, "c-" + stem, opts.c_function)
+        else:
+            fns, entries = command_functions(template, "sdk-" + stem, opts.sdk_command)
         covered = {}  # mode -> {id: suite}
         for _, did in fns.descriptions():
             suite = next((s for s, ids in suites.items() if did in ids), None)
@@ -223,7 +234,8 @@ def run_group(g, env_base, runner, opts, work):
     env["AWS_ENDPOINT_URL_LAMBDA"] = g.server.url
     report = os.path.join(folder, "reports", g.name)
     cmd = [sys.executable, "-m", "aws_durable_execution_conformance_tests.app",
-           "--template", g.template, "--language", g.run, "--region", REGION,
+           "--template", g.template, "--language", opts.sdk_language if g.run == "sdk" else g.run,
+           "--region", REGION,
            "--name", g.name, "--suite", *g.suites, "--max-workers", str(opts.max_workers),
            "--report", "console", "json", "--report-file", report,
            "--history-dir", os.path.join(folder, "history", g.name)]
@@ -287,6 +299,10 @@ def main():
     ap.add_argument("--requirements", required=True)
     ap.add_argument("--python-templates", default="")
     ap.add_argument("--c-function")
+    ap.add_argument("--sdk-templates", default="", help="templates of the sdk run")
+    ap.add_argument("--sdk-command", help="the sdk run's function command (/bin/sh -c)")
+    ap.add_argument("--sdk-language", default="sdk", help="the sdk run's --language")
+    ap.add_argument("--expect-sdk")
     ap.add_argument("--runs", default="python c")
     ap.add_argument("--expect-python")
     ap.add_argument("--expect-c")
@@ -311,6 +327,8 @@ def main():
                 templates = opts.python_templates.split()
             elif run == "c":
                 templates = write_c_templates(work, suites, opts.c_function)
+            elif run == "sdk" and opts.sdk_command:
+                templates = opts.sdk_templates.split()
             else:
                 sys.exit("unknown run %r" % run)
             groups, functions = plan_run(run, templates, suites, real_time, work, opts)
@@ -366,12 +384,14 @@ def main():
             st, err, gname = status[rid]
             if st != "PASSED":
                 print("  %s %s %s: %s" % (run, rid, st, err[:300]))
-        expect = read_expect(opts.expect_python if run == "python" else opts.expect_c)
+        expect = read_expect({"python": opts.expect_python, "c": opts.expect_c,
+                              "sdk": opts.expect_sdk}[run])
         missing = [i for i in (expect or []) if status.get(i, ("ABSENT",))[0] != "PASSED"]
         unlisted = [i for i in all_ids if status[i][0] == "PASSED" and expect is not None
                     and i not in expect]
+        label = opts.sdk_language if run == "sdk" else run
         print("%s: passed=%d failed=%d optional_failed=%d not_implemented=%d uncovered=%d of %d "
-              "(reports: %s)" % (run, passed, counts.get("FAILED", 0),
+              "(reports: %s)" % (label, passed, counts.get("FAILED", 0),
                                  counts.get("OPTIONAL_FAILED", 0), counts.get("NOT_IMPLEMENTED", 0),
                                  counts.get("UNCOVERED", 0), len(all_ids),
                                  os.path.join(work, run, "reports")), flush=True)
@@ -381,7 +401,7 @@ def main():
         if unlisted:
             print("interop-official: %s: passing but not in the pass list (add them): %s"
                   % (run, " ".join(unlisted)))
-        summary.append("%s passed=%d of %d" % (run, passed, len(all_ids)))
+        summary.append("%s passed=%d of %d" % (label, passed, len(all_ids)))
     print("interop-official: %.0f s" % (time.time() - t_start))
     print("interop-official: " + ", ".join(summary))
     return 1 if failed else 0

@@ -23,6 +23,12 @@ OFFICIAL_RUNS          ?= python c
 OFFICIAL_EXPECT_PYTHON ?= tests/interop/official/expected_pass_python.txt
 OFFICIAL_EXPECT_C      ?= tests/interop/official/expected_pass_c.txt
 OFFICIAL_ARGS          ?=
+# Any other SDK: OFFICIAL_RUNS=sdk with its templates and the command that runs
+# one function (its Runtime API bootstrap; _HANDLER and TEMPLATE_DIR are set).
+OFFICIAL_SDK_TEMPLATES ?=
+OFFICIAL_SDK_COMMAND   ?=
+OFFICIAL_SDK_LANGUAGE  ?= sdk
+OFFICIAL_EXPECT_SDK    ?=
 
 # The C function program: every conformance handler, chosen by _HANDLER.
 OFFICIAL_C_SRCS := tests/interop/official/c_function.c tests/conformance/registry.c \
@@ -48,6 +54,9 @@ interop-official-run: $(BUILD)/durable $(if $(filter c,$(OFFICIAL_RUNS)),$(OFFIC
 	  --runs "$(OFFICIAL_RUNS)" \
 	  $(if $(OFFICIAL_EXPECT_PYTHON),--expect-python $(OFFICIAL_EXPECT_PYTHON)) \
 	  $(if $(OFFICIAL_EXPECT_C),--expect-c $(OFFICIAL_EXPECT_C)) \
+	  $(if $(filter sdk,$(OFFICIAL_RUNS)),--sdk-templates "$(abspath $(OFFICIAL_SDK_TEMPLATES))" \
+	    --sdk-command '$(OFFICIAL_SDK_COMMAND)' --sdk-language $(OFFICIAL_SDK_LANGUAGE) \
+	    $(if $(OFFICIAL_EXPECT_SDK),--expect-sdk $(OFFICIAL_EXPECT_SDK))) \
 	  $(OFFICIAL_ARGS)
 
 $(OFFICIAL_C_OBJS): $(wildcard tests/conformance/*.h tests/conformance/handlers/*.h)
