@@ -32,12 +32,7 @@ static char *start(ef *f, const char *fn, const char *name)
 static void build_db(void)
 {
     ef f;
-    memset(&f, 0, sizeof f);
-    CU_ASSERT_FATAL(durable_vclock_new(&f.vc, DURABLE_VCLOCK_FIXED, EF_T0) == 0);
-    CU_ASSERT_FATAL(durable_store_open(&f.store, dbpath, NULL) == 0);
-    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
-    eo.clock = durable_vclock_clock(f.vc);
-    CU_ASSERT_FATAL(durable_engine_open(&f.eng, f.store, &eo) == 0);
+    ef_open_file(&f, dbpath, true, EF_T0);
     arn_order = start(&f, "orders", "order-1001");
     CU_ASSERT_FATAL(ef_invoke(&f) == 0);
     durable_operation_update u;

@@ -79,14 +79,7 @@ static void build_db(void)
     free(out);
     /* A running execution with an open callback, next to it. */
     ef f;
-    memset(&f, 0, sizeof f);
-    CU_ASSERT_FATAL(durable_vclock_new(&f.vc, DURABLE_VCLOCK_FIXED, EF_T0) == 0);
-    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
-    so.create = false;
-    CU_ASSERT_FATAL(durable_store_open(&f.store, dbpath, &so) == 0);
-    durable_engine_options eo = DURABLE_ENGINE_OPTIONS_INIT;
-    eo.clock = durable_vclock_clock(f.vc);
-    CU_ASSERT_FATAL(durable_engine_open(&f.eng, f.store, &eo) == 0);
+    ef_open_file(&f, dbpath, false, EF_T0);
     durable_start_options o = DURABLE_START_OPTIONS_INIT;
     o.execution_name = "still-running";
     CU_ASSERT_FATAL(durable_engine_start_execution(&f.arn, NULL, f.eng, "fn", &o) == 0);

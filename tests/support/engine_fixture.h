@@ -52,6 +52,21 @@ static inline void ef_open(ef *f)
     ef_open_opts(f, NULL);
 }
 
+/* An engine on the database file at path (created if create), FIXED clock
+ * at start_ms: for suites that make a file for another program (the CLI) to
+ * read. */
+static inline void ef_open_file(ef *f, const char *path, bool create, int64_t start_ms)
+{
+    memset(f, 0, sizeof *f);
+    CU_ASSERT_FATAL(durable_vclock_new(&f->vc, DURABLE_VCLOCK_FIXED, start_ms) == 0);
+    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    so.create = create;
+    CU_ASSERT_FATAL(durable_store_open(&f->store, path, &so) == 0);
+    durable_engine_options o = DURABLE_ENGINE_OPTIONS_INIT;
+    o.clock = durable_vclock_clock(f->vc);
+    CU_ASSERT_FATAL(durable_engine_open(&f->eng, f->store, &o) == 0);
+}
+
 static inline void ef_close(ef *f)
 {
     durable_engine_close(f->eng);
