@@ -14,7 +14,7 @@ static void test_strerror_known_and_unknown(void)
     CU_ASSERT_STRING_EQUAL(durable_strerror(DURABLE_ETOKEN), "invalid checkpoint token");
     CU_ASSERT_STRING_EQUAL(durable_code_name(DURABLE_ECALLBACK_DONE), "DURABLE_ECALLBACK_DONE");
     CU_ASSERT_STRING_EQUAL(durable_strerror(-9999), "unknown error code");
-    for (int c = DURABLE_PENDING; c >= DURABLE_EINVOCATION; c--)
+    for (int c = DURABLE_PENDING; c >= DURABLE_EACCESS; c--)
         CU_ASSERT(strcmp(durable_code_name(c), "DURABLE_UNKNOWN") != 0);
 }
 

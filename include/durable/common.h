@@ -63,6 +63,7 @@ extern "C" {
 #define DURABLE_EMARKER (-27)          /* "Invalid marker" */
 #define DURABLE_EIDLE (-28)            /* run cannot make progress (idle limit reached) */
 #define DURABLE_EINVOCATION (-29)      /* invocation error (crash, runtime error) */
+#define DURABLE_EACCESS (-30)          /* the service refused the caller (HTTP 403: access denied, bad signature) */
 
 /* Static text for a code; never NULL, never freed. */
 const char *durable_strerror(int code);

@@ -42,6 +42,7 @@ static const code_info codes[] = {
     {DURABLE_EMARKER, "DURABLE_EMARKER", "invalid marker"},
     {DURABLE_EIDLE, "DURABLE_EIDLE", "run cannot make progress"},
     {DURABLE_EINVOCATION, "DURABLE_EINVOCATION", "invocation error"},
+    {DURABLE_EACCESS, "DURABLE_EACCESS", "access denied"},
 };
 
 static const code_info *find(int code)
