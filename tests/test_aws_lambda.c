@@ -28,6 +28,7 @@ typedef struct script {
     size_t next;
     bool stale_token;
     char deadline[48]; /* a header line */
+    const char *refuse; /* a path answered 400 InvalidRequestID */
 } script;
 
 static fake_reply respond(fake *f, const fake_req *req, void *user)
@@ -53,6 +54,8 @@ static fake_reply respond(fake *f, const fake_req *req, void *user)
         return (fake_reply){200, "{\"CheckpointToken\":\"dDI=\",\"NewExecutionState\":"
                                  "{\"Operations\":[]}}"};
     }
+    if (s->refuse && !strcmp(req->path, s->refuse))
+        return (fake_reply){400, "{\"errorType\":\"InvalidRequestID\"}"};
     if (!strncmp(req->path, "/2018-06-01/runtime/", 20))
         return (fake_reply){202, "{\"status\":\"OK\"}"};
     return (fake_reply){404, "{\"message\":\"unknown\"}"};
@@ -234,6 +237,19 @@ static void test_non_durable_event(void)
     CU_ASSERT_EQUAL(count_containing("/checkpoint"), 0);
 }
 
+/* A refused post (the sandbox no longer runs that invocation) is logged and
+ * the loop goes on to the next event. */
+static void test_refused_post_keeps_looping(void)
+{
+    script sc = {{"{\"a\":1}", "{\"b\":2}"}, {"req-x", "req-y"}, 0, false, "X-Nothing: 1",
+                 "/2018-06-01/runtime/invocation/req-x/error"};
+    fake_respond_with(&srv, respond, &sc);
+    durable_lambda_options o = options(2);
+    CU_ASSERT_EQUAL(durable_lambda_run(handler, NULL, &o), 0);
+    CU_ASSERT_PTR_NOT_NULL(find("/2018-06-01/runtime/invocation/req-x/error"));
+    check_error_post("req-y", "InvalidDurableExecutionInput", "Unexpected payload provided");
+}
+
 static void test_stale_token_is_an_invocation_error(void)
 {
     script sc = {{EVENT}, {"req-s"}, 0, true, "X-Nothing: 1"};
@@ -299,6 +315,7 @@ int main(void)
     DT_ADD(s, test_durable_invocation);
     DT_ADD(s, test_failed_output_is_a_response);
     DT_ADD(s, test_non_durable_event);
+    DT_ADD(s, test_refused_post_keeps_looping);
     DT_ADD(s, test_stale_token_is_an_invocation_error);
     DT_ADD(s, test_init_failure);
     DT_ADD(s, test_runtime_api_missing_or_gone);

@@ -83,17 +83,19 @@ static int runtime_call(runtime *rt, durable__aws_resp *resp, const char *method
     return rc;
 }
 
-/* POST a body and expect 2xx (the Runtime API answers 202). */
+/* POST a body; the Runtime API answers 202. Only a failure to reach it
+ * ends the loop: a refusal (an invocation the sandbox no longer runs, a
+ * body too large) is logged, and the next invocation is awaited. */
 static int runtime_post(runtime *rt, const char *path, const char *body, const char *error_type)
 {
     durable__aws_resp resp;
     int rc = runtime_call(rt, &resp, "POST", path, body, error_type);
     if (rc == 0 && (resp.status < 200 || resp.status > 299))
-        rc = durable__error_set(DURABLE_EIO, "Lambda Runtime API POST %s: HTTP %ld %.200s", path,
-                                resp.status, resp.body);
-    durable__aws_resp_clear(&resp);
-    if (rc != 0)
+        fprintf(stderr, "durable_lambda_run: Lambda Runtime API POST %s: HTTP %ld %.200s\n", path,
+                resp.status, resp.body);
+    else if (rc != 0)
         fprintf(stderr, "durable_lambda_run: %s\n", durable_error_last()->message);
+    durable__aws_resp_clear(&resp);
     return rc;
 }
 
@@ -147,7 +149,7 @@ static char *invocation_path(const char *request_id, const char *what)
 }
 
 /* Run one event and post its outcome. Returns 0, or DURABLE_EIO when the
- * Runtime API refused the outcome's POST. */
+ * Runtime API could not be reached to post it. */
 static int run_one(runtime *rt, durable_aws_client *client, const durable__aws_resp *next,
                    const char *request_id, durable_handler_fn handler, void *user,
                    const durable_lambda_options *opts)
