@@ -176,10 +176,26 @@ void durable__route_history(durable__hctx *c, const char *arn)
     cJSON *out = NULL;
     rc = durable_history_response_to_json(&out, &resp, DURABLE_TS_EPOCH_SECONDS);
     durable_history_response_clear(&resp);
-    if (rc < 0)
+    /* On the wire, Execution* events carry the EXECUTION operation's Id (the
+     * ARN's last segment), as the service's do: the JS CloudDurableTestRunner
+     * rejects any event but InvocationCompleted that has no Id. */
+    const char *exec_id = strrchr(arn, '/');
+    cJSON *events = rc == 0 && exec_id ? cJSON_GetObjectItemCaseSensitive(out, "Events") : NULL;
+    cJSON *ev;
+    cJSON_ArrayForEach(ev, events)
+    {
+        const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "EventType"));
+        if (rc == 0 && type && strncmp(type, "Execution", 9) == 0 &&
+            !cJSON_HasObjectItem(ev, "Id") &&
+            !cJSON_AddStringToObject(ev, "Id", exec_id + 1))
+            rc = durable__error_oom();
+    }
+    if (rc < 0) {
+        cJSON_Delete(out);
         durable__http_reply_engine_error(c, rc);
-    else
+    } else {
         durable__http_reply_json(c, 200, out);
+    }
 }
 
 void durable__route_stop(durable__hctx *c, const char *arn)
