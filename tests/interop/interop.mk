@@ -29,3 +29,7 @@ interop-python: $(BUILD)/durable
 
 interop-restart: $(BUILD)/durable
 	$(INTEROP_ENV) python3 tests/interop/restart.py
+
+# NODE_NO_WARNINGS: Node 20 runs the JS packages, which ask for 22 and warn so.
+interop-js: $(BUILD)/durable npm-deps
+	$(INTEROP_ENV) NODE_NO_WARNINGS=1 node tests/interop/js/run.js

@@ -1,0 +1,355 @@
+"use strict";
+/*
+ * Interop: the unmodified official JS SDK against `durable serve` (issue 12).
+ *
+ * Starts `durable serve` on a temporary file with --skip-time, runs the
+ * handlers of handlers.js as external functions through bootstrap.js (the
+ * Lambda Runtime API), and drives each one with the npm testing package's
+ * CloudDurableTestRunner, whose @aws-sdk/client-lambda client is pointed at
+ * the server. Callbacks are answered with boto3 (send_callback.py) once the
+ * runner has seen their ids in the history. Each case must end with the
+ * expected status, result and history (event types and names, in order).
+ *
+ * Environment: DURABLE (the durable binary), DURABLE_BUILD (the build folder
+ * holding npm/node_modules, from `make npm-deps`). Prints one line per case
+ * and `interop-js: N passed, M failed`; exits 1 on any failure.
+ */
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const net = require("node:net");
+const util = require("node:util");
+const { spawn, execFile } = require("node:child_process");
+const { createRequire } = require("node:module");
+
+const HERE = __dirname;
+const ROOT = path.resolve(HERE, "..", "..", "..");
+const BUILD = path.resolve(process.env.DURABLE_BUILD || path.join(ROOT, "build"));
+const DURABLE = path.resolve(process.env.DURABLE || path.join(BUILD, "durable"));
+const NODE_MODULES = path.join(BUILD, "npm", "node_modules");
+const REGION = "us-west-2";
+const KEYS = { accessKeyId: "AKIDLOCALDURABLE", secretAccessKey: "local-durable-secret" };
+const CASE_TIMEOUT_MS = 40000;
+
+const npm = createRequire(path.join(NODE_MODULES, "index.js"));
+const { CloudDurableTestRunner, InvocationType, WaitingOperationStatus } =
+    npm("@aws/durable-execution-sdk-js-testing");
+const { LambdaClient } = npm("@aws-sdk/client-lambda");
+
+/*
+ * The cases. `history` lists the execution's events in order, as
+ * "EventType" or "EventType name" (the name is compared when given).
+ * `answer` (callback cases) names the operation whose callback is answered
+ * from outside, and the JSON sent.
+ */
+const CASES = [
+    {
+        fn: "step", payload: { name: "World" },
+        result: "Hello, World!",
+        history: ["ExecutionStarted", "StepStarted greet", "StepSucceeded greet",
+                  "InvocationCompleted", "ExecutionSucceeded"],
+        check: (runner) => expectEq(runner.getOperation("greet").getStepDetails().result,
+                                    "Hello, World!", "greet step result"),
+    },
+    {
+        fn: "retry",
+        result: { attempt: 3 },
+        history: ["ExecutionStarted",
+                  "StepStarted flaky", "StepFailed flaky", "InvocationCompleted",
+                  "StepStarted flaky", "StepFailed flaky", "InvocationCompleted",
+                  "StepStarted flaky", "StepSucceeded flaky", "InvocationCompleted",
+                  "ExecutionSucceeded"],
+        /* Each failed attempt's number and the delay asked for, then the success's. */
+        check: (runner, execution) => expectEq(
+            execution.getHistoryEvents().filter((e) => e.Name === "flaky" && e.EventType !== "StepStarted")
+                .map((e) => (e.StepFailedDetails || e.StepSucceededDetails).RetryDetails),
+            [{ CurrentAttempt: 1, NextAttemptDelaySeconds: 2 },
+             { CurrentAttempt: 2, NextAttemptDelaySeconds: 2 }, { CurrentAttempt: 3 }],
+            "flaky RetryDetails"),
+    },
+    {
+        fn: "fail",
+        status: "FAILED",
+        /* The SDK fails the execution with a StepError carrying the message;
+         * the step's own error keeps the handler's type. */
+        error: { errorType: "StepError", errorMessage: "out of stock" },
+        history: ["ExecutionStarted", "StepStarted doomed", "StepFailed doomed",
+                  "InvocationCompleted", "ExecutionFailed"],
+        check: (runner) => {
+            const err = runner.getOperation("doomed").getStepDetails().error || {};
+            return [...expectEq(err.errorType, "StockError", "doomed step errorType"),
+                    ...expectEq(err.errorMessage, "out of stock", "doomed step errorMessage")];
+        },
+    },
+    {
+        fn: "wait",
+        result: { before: 1, after: 2 },
+        history: ["ExecutionStarted", "StepStarted before", "StepSucceeded before",
+                  "WaitStarted pause", "InvocationCompleted", "WaitSucceeded pause",
+                  "StepStarted after", "StepSucceeded after", "InvocationCompleted",
+                  "ExecutionSucceeded"],
+        check: (runner) => expectEq(runner.getOperation("pause").getWaitDetails().waitSeconds, 30,
+                                    "pause wait seconds"),
+    },
+    {
+        fn: "callback", event: true,
+        answer: { op: "approval", status: WaitingOperationStatus.STARTED,
+                  json: { approved: true, by: "boto3" } },
+        result: { approved: true, by: "boto3", idLength: "any" },
+        history: ["ExecutionStarted", "CallbackStarted approval", "InvocationCompleted",
+                  "CallbackSucceeded approval", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+    {
+        fn: "waitForCallback", event: true,
+        answer: { op: "webhook", status: WaitingOperationStatus.SUBMITTED,
+                  json: { ok: 1 } },
+        result: { reply: { ok: 1 } },
+        history: ["ExecutionStarted", "ContextStarted webhook", "CallbackStarted",
+                  "StepStarted", "StepSucceeded", "InvocationCompleted", "CallbackSucceeded",
+                  "ContextSucceeded webhook", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+    {
+        fn: "child",
+        result: { total: 42 },
+        history: ["ExecutionStarted", "ContextStarted order", "StepStarted price",
+                  "StepSucceeded price", "WaitStarted settle", "InvocationCompleted",
+                  "WaitSucceeded settle", "StepStarted tax", "StepSucceeded tax",
+                  "ContextSucceeded order", "InvocationCompleted", "ExecutionSucceeded"],
+        check: (runner) => expectEq(runner.getOperation("order").getContextDetails().result, 42,
+                                    "order context result"),
+    },
+    {
+        fn: "parallel",
+        result: { results: ["A", "B", "C"], successCount: 3 },
+        /* Every branch's context starts before any branch's step: the SDK
+         * starts the branches, then their bodies run. */
+        history: ["ExecutionStarted", "ContextStarted fan-out",
+                  "ContextStarted a", "ContextStarted b", "ContextStarted c",
+                  "StepStarted a-step", "StepStarted b-step", "StepStarted c-step",
+                  "StepSucceeded a-step", "StepSucceeded b-step", "StepSucceeded c-step",
+                  "ContextSucceeded a", "ContextSucceeded b", "ContextSucceeded c",
+                  "ContextSucceeded fan-out", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+    {
+        fn: "map", payload: { items: [2, 3, 4] },
+        result: { results: [4, 9, 16], total: 3 },
+        /* maxConcurrency 2: the third item starts once the first two end. */
+        history: ["ExecutionStarted", "ContextStarted squares",
+                  "ContextStarted map-item-0", "ContextStarted map-item-1",
+                  "StepStarted square-0", "StepStarted square-1",
+                  "StepSucceeded square-0", "StepSucceeded square-1",
+                  "ContextSucceeded map-item-0", "ContextSucceeded map-item-1",
+                  "ContextStarted map-item-2", "StepStarted square-2",
+                  "StepSucceeded square-2", "ContextSucceeded map-item-2",
+                  "ContextSucceeded squares", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+function expectEq(got, want, what) {
+    return util.isDeepStrictEqual(got, want) ? [] :
+        [`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`];
+}
+
+/* want may hold "any" for a value that only has to be present. */
+function matches(got, want) {
+    if (want === "any")
+        return got !== undefined;
+    if (want && typeof want === "object" && got && typeof got === "object") {
+        const keys = new Set([...Object.keys(want), ...Object.keys(got)]);
+        return Array.isArray(want) === Array.isArray(got) &&
+            [...keys].every((k) => matches(got[k], want[k]));
+    }
+    return util.isDeepStrictEqual(got, want);
+}
+
+function eventLabel(e, withName) {
+    return withName && e.Name ? `${e.EventType} ${e.Name}` : e.EventType;
+}
+
+/* The history check: the same length and, at each position, the same type
+ * (and name, when the expectation gives one). On a mismatch, both lists side
+ * by side (with every name) and the differing rows marked. */
+function historyProblems(events, want) {
+    const rows = [];
+    let bad = events.length !== want.length;
+    for (let i = 0; i < Math.max(events.length, want.length); i++) {
+        const w = want[i];
+        const e = events[i];
+        const ok = w !== undefined && e !== undefined && eventLabel(e, w.includes(" ")) === w;
+        bad = bad || !ok;
+        rows.push(`    ${ok ? " " : "!"} ${String(i + 1).padStart(2)}  ${(w || "").padEnd(32)} ` +
+                  (e ? eventLabel(e, true) : ""));
+    }
+    return bad ? [`history differs (! marks a row; want | got):\n${rows.join("\n")}`] : [];
+}
+
+function withTimeout(promise, ms, what) {
+    let t;
+    const timeout = new Promise((_, reject) => {
+        t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(t));
+}
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.on("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const { port } = s.address();
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+/* ---- the server --------------------------------------------------------- */
+
+async function startServer(dir) {
+    const functions = {};
+    for (const c of CASES)
+        functions[c.fn] = {
+            Command: `exec "${process.execPath}" "${path.join(HERE, "bootstrap.js")}"`,
+            Handler: `handlers.${c.fn}`,
+            Environment: { NODE_PATH: NODE_MODULES, LAMBDA_TASK_ROOT: HERE, NODE_NO_WARNINGS: "1" },
+        };
+    const fpath = path.join(dir, "functions.json");
+    fs.writeFileSync(fpath, JSON.stringify(functions));
+    const port = await freePort();
+    const logPath = path.join(dir, "serve.log");
+    const log = fs.openSync(logPath, "a");
+    const db = path.join(dir, "interop.db");
+    const proc = spawn(DURABLE, ["serve", db, "--listen", `127.0.0.1:${port}`,
+                                 "--functions", fpath, "--region", REGION, "--skip-time"],
+                       { stdio: ["ignore", "pipe", log] });
+    const first = await new Promise((resolve) => {
+        let buf = "";
+        const done = (line) => { proc.stdout.removeAllListeners("data"); resolve(line); };
+        proc.stdout.on("data", (d) => {
+            buf += d;
+            const nl = buf.indexOf("\n");
+            if (nl >= 0)
+                done(buf.slice(0, nl));
+        });
+        proc.on("exit", () => done(buf));
+    });
+    proc.stdout.resume(); /* the environment lines: not needed, the values are ours */
+    if (!first.startsWith("durable serve:"))
+        throw new Error(`durable serve did not start: ${JSON.stringify(first)} (log ${logPath})`);
+    return { proc, url: `http://127.0.0.1:${port}`, db, logPath };
+}
+
+function stopServer(server) {
+    return new Promise((resolve) => {
+        if (server.proc.exitCode !== null)
+            return resolve(server.proc.exitCode);
+        const kill = setTimeout(() => server.proc.kill("SIGKILL"), 10000);
+        server.proc.on("exit", (code, sig) => { clearTimeout(kill); resolve(code ?? sig); });
+        server.proc.kill("SIGTERM");
+    });
+}
+
+/* ---- callbacks, answered through boto3 ----------------------------------- */
+
+function sendCallbackWithBoto3(server, callbackId, json) {
+    return new Promise((resolve, reject) => {
+        execFile("python3", [path.join(HERE, "send_callback.py"), server.url, REGION, callbackId,
+                             JSON.stringify(json)],
+                 { env: { ...process.env, AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
+                          AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey } },
+                 (err, stdout, stderr) => err ? reject(new Error(`boto3 callback: ${stderr || err}`))
+                                              : resolve(stdout.trim()));
+    });
+}
+
+/* Waits (through the runner's history polling) for the callback of
+ * answer.op to start, then answers it with boto3. */
+async function answerCallback(server, runner, answer) {
+    const op = await runner.getOperation(answer.op).waitForData(answer.status);
+    const id = op.getCallbackDetails().callbackId;
+    if (!id)
+        throw new Error(`no callback id on ${answer.op}`);
+    return sendCallbackWithBoto3(server, id, answer.json);
+}
+
+/* ---- one case ----------------------------------------------------------- */
+
+async function runCase(server, client, c) {
+    const runner = new CloudDurableTestRunner({
+        functionName: c.fn,
+        client,
+        config: { pollInterval: 100,
+                  invocationType: c.event ? InvocationType.Event : InvocationType.RequestResponse },
+    });
+    const problems = [];
+    const running = runner.run(c.payload ? { payload: c.payload } : undefined);
+    const answered = c.answer ? answerCallback(server, runner, c.answer) : Promise.resolve();
+    const [execution] = await withTimeout(Promise.all([running, answered]), CASE_TIMEOUT_MS, c.fn);
+    const wantStatus = c.status || "SUCCEEDED";
+    problems.push(...expectEq(execution.getStatus(), wantStatus, "status"));
+    if (wantStatus === "SUCCEEDED") {
+        const got = execution.getResult();
+        if (!matches(got, c.result))
+            problems.push(`result: got ${JSON.stringify(got)}, want ${JSON.stringify(c.result)}`);
+    } else if (c.error) {
+        const got = execution.getError();
+        for (const k of Object.keys(c.error))
+            problems.push(...expectEq(got[k], c.error[k], `error.${k}`));
+    }
+    problems.push(...historyProblems(execution.getHistoryEvents(), c.history));
+    if (c.check && problems.length === 0)
+        problems.push(...c.check(runner, execution));
+    return problems;
+}
+
+async function main() {
+    const started = Date.now();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "durable-interop-js-"));
+    const only = process.argv.slice(2);
+    const server = await startServer(dir);
+    const client = new LambdaClient({ endpoint: server.url, region: REGION, credentials: KEYS });
+    let passed = 0;
+    let failed = 0;
+    try {
+        for (const c of CASES) {
+            if (only.length && !only.includes(c.fn))
+                continue;
+            const t0 = Date.now();
+            let problems;
+            try {
+                problems = await runCase(server, client, c);
+            } catch (e) {
+                problems = [`error: ${e && e.stack ? e.stack : e}`];
+            }
+            const ms = Date.now() - t0;
+            if (problems.length === 0) {
+                passed++;
+                console.log(`ok   ${c.fn} (${ms} ms)`);
+            } else {
+                failed++;
+                console.log(`FAIL ${c.fn} (${ms} ms)`);
+                for (const p of problems)
+                    console.log(`    ${p}`);
+            }
+        }
+    } finally {
+        client.destroy();
+        const code = await stopServer(server);
+        if (code !== 0) {
+            failed++;
+            console.log(`FAIL durable serve stopped with ${code} (log ${server.logPath})`);
+        }
+    }
+    if (failed)
+        console.log(`server log and file kept in ${dir}`);
+    else
+        fs.rmSync(dir, { recursive: true, force: true });
+    console.log(`interop-js: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return failed ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.error(`interop-js: ${e && e.stack ? e.stack : e}`);
+    process.exit(1);
+});
