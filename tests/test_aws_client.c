@@ -560,7 +560,7 @@ static void test_error_mapping(void)
          DURABLE_EEXISTS, "DurableExecutionAlreadyStartedException", "exists"},
         {{403, "{\"message\":\"The request signature we calculated does not match\"}",
           {"X-Amzn-ErrorType: InvalidSignatureException"}},
-         DURABLE_EINVAL, "InvalidSignatureException",
+         DURABLE_EACCESS, "InvalidSignatureException",
          "The request signature we calculated does not match"},
         {{404, "not json"}, DURABLE_ENOTFOUND, "", NULL},
     };

@@ -31,8 +31,9 @@
  *   DURABLE_ECALLBACK_TIMEOUT CallbackTimeoutException
  *   DURABLE_ECLOSED           "Execution is not running."
  *   DURABLE_EEXISTS           DurableExecutionAlreadyStartedException (409)
- *   DURABLE_EINVAL            any other 4xx (validation, access denied, bad
- *                             signature), and bad arguments
+ *   DURABLE_EACCESS           403 (AccessDeniedException, a bad signature,
+ *                             unknown keys)
+ *   DURABLE_EINVAL            any other 4xx (validation), and bad arguments
  *   DURABLE_ETHROTTLED        429, 5xx or a network failure after the last
  *                             retry (the SDK's batcher retries on top)
  *   DURABLE_EPARSE            a 2xx response whose body is not the expected JSON

@@ -107,6 +107,10 @@ static int map_code(long status, const char *type, const char *msg)
         return DURABLE_ECLOSED;
     if (status == 404 && !*type)
         return DURABLE_ENOTFOUND;
+    /* Access denied, a bad signature, unknown keys: the caller, not the
+     * request, is refused. */
+    if (status == 403)
+        return DURABLE_EACCESS;
     return DURABLE_EINVAL;
 }
 
