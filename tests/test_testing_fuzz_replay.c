@@ -16,6 +16,7 @@
 int durable_fuzz_wire_one(const uint8_t *data, size_t size);
 int durable_fuzz_ids_one(const uint8_t *data, size_t size);
 int durable_fuzz_checkpoint_one(const uint8_t *data, size_t size);
+int durable_fuzz_sigv4_one(const uint8_t *data, size_t size);
 
 typedef int (*fuzz_entry)(const uint8_t *data, size_t size);
 
@@ -83,6 +84,7 @@ static void replay(const char *target, fuzz_entry fn)
 static void test_wire(void) { replay("wire", durable_fuzz_wire_one); }
 static void test_ids(void) { replay("ids", durable_fuzz_ids_one); }
 static void test_checkpoint(void) { replay("checkpoint", durable_fuzz_checkpoint_one); }
+static void test_sigv4(void) { replay("sigv4", durable_fuzz_sigv4_one); }
 
 int main(void)
 {
@@ -90,5 +92,6 @@ int main(void)
     DT_ADD(s, test_wire);
     DT_ADD(s, test_ids);
     DT_ADD(s, test_checkpoint);
+    DT_ADD(s, test_sigv4);
     return dt_run();
 }

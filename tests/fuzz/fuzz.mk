@@ -28,6 +28,9 @@ FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fu
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_HELPERS := $(filter-out tests/fuzz/fuzz_%.c,$(sort $(wildcard tests/fuzz/*.c)))
 FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)
+# The SigV4 files of the front, without the rest of it (no libmicrohttpd).
+FUZZ_OBJS_sigv4 = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/http/sigv4.c src/http/sigv4_keys.c \
+                    src/http/sigv4_parse.c))
 
 .PHONY: fuzz fuzz-bins fuzz-run fuzz-clean
 
@@ -86,5 +89,5 @@ $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(HEADERS)
 
 $(BUILD)/tests/fuzz/%.o: $(FUZZ_HDRS)
 
-$(BUILD)/tests/test_testing_fuzz_replay: $(FUZZ_REPLAY_OBJS)
-$(BUILD)/tests/test_testing_fuzz_replay: LDFLAGS += $(FUZZ_REPLAY_OBJS)
+$(BUILD)/tests/test_testing_fuzz_replay: $(FUZZ_REPLAY_OBJS) $(FUZZ_OBJS_sigv4)
+$(BUILD)/tests/test_testing_fuzz_replay: LDFLAGS += $(FUZZ_REPLAY_OBJS) $(FUZZ_OBJS_sigv4)

@@ -8,7 +8,8 @@ Run from the repository root: python3 tests/fuzz/seeds.py [path/to/HTTP_API.md]
    paging markers, ARNs, timestamps, base64 and enum names;
  - checkpoint: the captured checkpoint bodies (JSON lines) and byte programs
    (see tests/fuzz/fuzz_checkpoint.c) for steps, retries, waits, callbacks,
-   child contexts, chained invokes, stop and invocation errors.
+   child contexts, chained invokes, stop and invocation errors;
+ - sigv4: signed requests shaped like the captured botocore and JS ones.
 Files are named by the SHA-1 of their bytes, so rerunning changes nothing."""
 import base64, glob, hashlib, json, os, re, sys
 
@@ -158,6 +159,45 @@ def checkpoint_programs():
     yield [6, 3] + [6, 3] + [11, 3]
 
 
+# fuzz_sigv4.c: Authorization, method, raw path, raw query, headers, blank line, body;
+# shaped like the botocore and JS requests captured in HTTP_API.md §4.3.
+ARN_PCT = ('arn%3Aaws%3Alambda%3Aus-west-2%3A123456789012%3Afunction%3AStepBasic%3A%24LATEST'
+           '%2Fdurable-execution%2F3a7a1ba5%2F82b7d488')
+SIG = 'aebc19' * 10 + 'aebc'
+
+
+def sigv4_seeds():
+    body = '{"CheckpointToken":"Ha33hILjUnMELZn/","Updates":[]}'
+    yield '\n'.join([
+        'AWS4-HMAC-SHA256 Credential=AKIDLOCALEXAMPLE/20261206/us-west-2/lambda/aws4_request, '
+        'SignedHeaders=content-type;host;x-amz-date, Signature=' + SIG,
+        'POST', '/2025-12-01/durable-executions/%s/checkpoint' % ARN_PCT, '',
+        'content-type: application/json', 'host: 127.0.0.1:9009', 'x-amz-date: 20261206T210010Z',
+        '', body])
+    yield '\n'.join([
+        'AWS4-HMAC-SHA256 Credential=AKIDLOCALEXAMPLE/20261206/us-west-2/lambda/aws4_request, '
+        'SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;'
+        'x-amz-content-sha256;x-amz-date;x-amz-user-agent, Signature=' + SIG,
+        'POST', '/2025-12-01/durable-executions/%s/checkpoint' % ARN_PCT, '',
+        'amz-sdk-invocation-id: a11eb1a1-0000-4000-8000-000000000000',
+        'amz-sdk-request: attempt=1; max=3', 'content-length: %d' % len(body),
+        'content-type: application/json', 'host: 127.0.0.1:9009',
+        'x-amz-content-sha256: ' + hashlib.sha256(body.encode()).hexdigest(),
+        'x-amz-date: 20261206T210010Z', 'x-amz-user-agent: aws-sdk-js/3.1177.0', '', body])
+    yield '\n'.join([
+        'AWS4-HMAC-SHA256 Credential=AKIDLOCALEXAMPLE/20261206/us-west-2/lambda/aws4_request,'
+        'SignedHeaders=host;x-amz-date,Signature=' + SIG,
+        'GET', '/2025-12-01/durable-executions/%s/state' % ARN_PCT,
+        'CheckpointToken=JXqFdkaN48WQSWp%2F&Marker=page-2&MaxItems=1000',
+        'host: 127.0.0.1:9009', 'x-amz-date: 20261206T210010Z', ''])
+    yield '\n'.join([
+        'AWS4-HMAC-SHA256 Credential=AKIDLOCALEXAMPLE/20261206/us-west-2/lambda/aws4_request, '
+        'SignedHeaders=host;x-amz-date, Signature=' + SIG,
+        'GET', '/2025-12-01/functions/StepBasic/durable-executions',
+        'Qualifier=%24LATEST&Statuses=RUNNING&Statuses=SUCCEEDED&StartedAfter=2026-01-01T00%3A00%3A00Z'
+        '&ReverseOrder=true&MaxItems=10', 'host: 127.0.0.1:9009', 'x-amz-date: 20261206T210010Z', ''])
+
+
 def main():
     md = sys.argv[1] if len(sys.argv) > 1 else '../shared/HTTP_API.md'
     docs = json_docs()
@@ -173,7 +213,9 @@ def main():
         write('checkpoint', '\n'.join(bodies[:4]))
     for prog in checkpoint_programs():
         write('checkpoint', bytes(b & 0xff for b in prog))
-    for t in ('wire', 'ids', 'checkpoint'):
+    for s in sigv4_seeds():
+        write('sigv4', s)
+    for t in ('wire', 'ids', 'checkpoint', 'sigv4'):
         print('%s: %d seeds' % (t, len(os.listdir(os.path.join(ROOT, t)))))
 
 
