@@ -9,6 +9,7 @@
  * official JS SDK as function processes. Only Node's own modules: the
  * function's packages come from NODE_PATH.
  */
+const fs = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
@@ -66,25 +67,16 @@ async function loadHandler(spec) {
                             { name: "Runtime.MalformedHandlerName" });
     const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
     const base = path.resolve(root, spec.slice(0, dot));
+    const file = [".js", ".cjs", ".mjs"].map((ext) => base + ext).find((f) => fs.existsSync(f));
+    if (!file)
+        throw Object.assign(new Error(`Cannot find module '${spec.slice(0, dot)}' in ${root}`),
+                            { name: "Runtime.ImportModuleError" });
     let mod;
-    let lastErr;
-    for (const ext of [".js", ".cjs", ".mjs"]) {
-        try {
-            mod = ext === ".mjs" ? await import(pathToFileURL(base + ext).href) : require(base + ext);
-            lastErr = undefined;
-            break;
-        } catch (e) {
-            lastErr = e;
-            /* Only "this file does not exist" moves on to the next extension. */
-            const missing = (e.code === "MODULE_NOT_FOUND" && String(e.message).includes(base + ext)) ||
-                e.code === "ERR_MODULE_NOT_FOUND";
-            if (!missing)
-                break;
-        }
-    }
-    if (lastErr) {
-        lastErr.name = "Runtime.ImportModuleError";
-        throw lastErr;
+    try {
+        mod = file.endsWith(".mjs") ? await import(pathToFileURL(file).href) : require(file);
+    } catch (e) { /* the file is there but does not load: a syntax error, a missing package */
+        throw Object.assign(e instanceof Error ? e : new Error(String(e)),
+                            { name: "Runtime.ImportModuleError" });
     }
     let fn = mod;
     for (const key of spec.slice(dot + 1).split("."))

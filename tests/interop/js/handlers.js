@@ -86,3 +86,9 @@ exports.map = withDurableExecution(async (event, ctx) => {
         c.step(`square-${i}`, async () => item * item), { maxConcurrency: 2 });
     return { results: res.getResults(), total: res.totalCount };
 });
+
+/* Not a durable handler: its error leaves the handler, so bootstrap.js posts
+ * it to /invocation/{id}/error and the invocation fails. */
+exports.crash = async () => {
+    throw new TypeError("boom");
+};

@@ -34,7 +34,8 @@ const CASE_TIMEOUT_MS = 40000;
 const npm = createRequire(path.join(NODE_MODULES, "index.js"));
 const { CloudDurableTestRunner, InvocationType, WaitingOperationStatus } =
     npm("@aws/durable-execution-sdk-js-testing");
-const { LambdaClient } = npm("@aws-sdk/client-lambda");
+const { LambdaClient, ListDurableExecutionsByFunctionCommand, GetDurableExecutionCommand } =
+    npm("@aws-sdk/client-lambda");
 
 /*
  * The cases. `history` lists the execution's events in order, as
@@ -143,6 +144,36 @@ const CASES = [
                   "StepSucceeded square-2", "ContextSucceeded map-item-2",
                   "ContextSucceeded squares", "InvocationCompleted", "ExecutionSucceeded"],
     },
+    {
+        /* A handler that cannot be loaded: bootstrap.js reports it on
+         * /runtime/init/error and exits; every invocation fails so, and the
+         * execution fails after the server's re-invocations. */
+        fn: "importError", handler: "no_such_module.handler",
+        status: "FAILED",
+        error: { errorType: "Runtime.ImportModuleError",
+                 errorMessage: `Cannot find module 'no_such_module' in ${HERE}` },
+        history: ["ExecutionStarted", "InvocationCompleted", "InvocationCompleted",
+                  "InvocationCompleted", "InvocationCompleted", "InvocationCompleted",
+                  "ExecutionFailed"],
+        /* SPEC §8: five failed invocations in a row, each with the init error. */
+        check: (runner, execution) => expectEq(
+            execution.getInvocations().map((i) => i.error && i.error.errorType),
+            Array(5).fill("Runtime.ImportModuleError"), "invocation errors"),
+    },
+    {
+        /* An error thrown out of the handler, posted by bootstrap.js to
+         * /invocation/{id}/error: each invocation fails with it, and so does
+         * the execution after the fifth. */
+        fn: "crash",
+        status: "FAILED",
+        error: { errorType: "TypeError", errorMessage: "boom" },
+        history: ["ExecutionStarted", "InvocationCompleted", "InvocationCompleted",
+                  "InvocationCompleted", "InvocationCompleted", "InvocationCompleted",
+                  "ExecutionFailed"],
+        check: (runner, execution) => expectEq(
+            execution.getInvocations().map((i) => i.error && i.error.errorType),
+            Array(5).fill("TypeError"), "invocation errors"),
+    },
 ];
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -211,7 +242,7 @@ async function startServer(dir) {
     for (const c of CASES)
         functions[c.fn] = {
             Command: `exec "${process.execPath}" "${path.join(HERE, "bootstrap.js")}"`,
-            Handler: `handlers.${c.fn}`,
+            Handler: c.handler || `handlers.${c.fn}`,
             Environment: { NODE_PATH: NODE_MODULES, LAMBDA_TASK_ROOT: HERE, NODE_NO_WARNINGS: "1" },
         };
     const fpath = path.join(dir, "functions.json");
@@ -273,6 +304,33 @@ async function answerCallback(server, runner, answer) {
     return sendCallbackWithBoto3(server, id, answer.json);
 }
 
+/* The same execution read back through @aws-sdk/client-lambda's own
+ * commands: listed under its function, and GetDurableExecution agreeing with
+ * what the runner saw in the history. */
+async function executionReadBack(client, c, execution) {
+    const list = await client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: c.fn }));
+    const items = list.DurableExecutions || [];
+    if (items.length !== 1)
+        return [`ListDurableExecutionsByFunction(${c.fn}): ${items.length} executions, want 1`];
+    const got = await client.send(new GetDurableExecutionCommand({
+        DurableExecutionArn: items[0].DurableExecutionArn }));
+    const region = got.DurableExecutionArn.split(":")[3];
+    const problems = [
+        ...expectEq(got.Status, execution.getStatus(), "GetDurableExecution Status"),
+        ...expectEq(items[0].Status, execution.getStatus(), "listed Status"),
+        ...expectEq(got.StartTimestamp instanceof Date && got.EndTimestamp instanceof Date, true,
+                    "GetDurableExecution timestamps parsed as dates"),
+        ...expectEq(String(got.FunctionArn).split(":")[3], region, "FunctionArn region"),
+    ];
+    if (execution.getStatus() === "SUCCEEDED")
+        problems.push(...expectEq(JSON.parse(got.Result), execution.getResult(),
+                                  "GetDurableExecution Result"));
+    else
+        problems.push(...expectEq(got.Error && got.Error.ErrorType, execution.getError().errorType,
+                                  "GetDurableExecution Error.ErrorType"));
+    return problems;
+}
+
 /* ---- one case ----------------------------------------------------------- */
 
 async function runCase(server, client, c) {
@@ -298,6 +356,7 @@ async function runCase(server, client, c) {
             problems.push(...expectEq(got[k], c.error[k], `error.${k}`));
     }
     problems.push(...historyProblems(execution.getHistoryEvents(), c.history));
+    problems.push(...await executionReadBack(client, c, execution));
     if (c.check && problems.length === 0)
         problems.push(...c.check(runner, execution));
     return problems;
