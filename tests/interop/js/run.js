@@ -2,13 +2,16 @@
 /*
  * Interop: the unmodified official JS SDK against `durable serve` (issue 12).
  *
- * Starts `durable serve` on a temporary file with --skip-time, runs the
- * handlers of handlers.js as external functions through bootstrap.js (the
- * Lambda Runtime API), and drives each one with the npm testing package's
+ * Starts `durable serve` on a temporary file with --skip-time and SigV4
+ * verification (--auth), runs the handlers of handlers.js as external
+ * functions through bootstrap.js (the Lambda Runtime API), and drives each
+ * one with the npm testing package's
  * CloudDurableTestRunner, whose @aws-sdk/client-lambda client is pointed at
  * the server. Callbacks are answered with boto3 (send_callback.py) once the
  * runner has seen their ids in the history. Each case must end with the
- * expected status, result and history (event types and names, in order).
+ * expected status, result and history (event types and names, in order),
+ * and read back the same through client-lambda's List/Get commands. A
+ * wrongly signed request must get InvalidSignatureException.
  *
  * Environment: DURABLE (the durable binary), DURABLE_BUILD (the build folder
  * holding npm/node_modules, from `make npm-deps`). Prints one line per case
@@ -28,7 +31,10 @@ const BUILD = path.resolve(process.env.DURABLE_BUILD || path.join(ROOT, "build")
 const DURABLE = path.resolve(process.env.DURABLE || path.join(BUILD, "durable"));
 const NODE_MODULES = path.join(BUILD, "npm", "node_modules");
 const REGION = "us-west-2";
-const KEYS = { accessKeyId: "AKIDLOCALDURABLE", secretAccessKey: "local-durable-secret" };
+/* The server verifies SigV4 with this key (--auth), so every request the JS
+ * client, the SDK in the function processes (the server hands them this key)
+ * and boto3 sign is checked. */
+const KEYS = { accessKeyId: "AKIDINTEROPJS", secretAccessKey: "interop-js-secret" };
 const CASE_TIMEOUT_MS = 40000;
 
 const npm = createRequire(path.join(NODE_MODULES, "index.js"));
@@ -252,7 +258,8 @@ async function startServer(dir) {
     const log = fs.openSync(logPath, "a");
     const db = path.join(dir, "interop.db");
     const proc = spawn(DURABLE, ["serve", db, "--listen", `127.0.0.1:${port}`,
-                                 "--functions", fpath, "--region", REGION, "--skip-time"],
+                                 "--functions", fpath, "--region", REGION, "--skip-time",
+                                 "--auth", `${KEYS.accessKeyId}:${KEYS.secretAccessKey}`],
                        { stdio: ["ignore", "pipe", log] });
     const first = await new Promise((resolve) => {
         let buf = "";
@@ -266,8 +273,10 @@ async function startServer(dir) {
         proc.on("exit", () => done(buf));
     });
     proc.stdout.resume(); /* the environment lines: not needed, the values are ours */
-    if (!first.startsWith("durable serve:"))
+    if (!first.startsWith("durable serve:")) {
+        proc.kill("SIGKILL");
         throw new Error(`durable serve did not start: ${JSON.stringify(first)} (log ${logPath})`);
+    }
     return { proc, url: `http://127.0.0.1:${port}`, db, logPath };
 }
 
@@ -362,32 +371,50 @@ async function runCase(server, client, c) {
     return problems;
 }
 
+/* A request signed with a secret the server does not know: client-lambda
+ * must raise InvalidSignatureException from the 403 (and nothing is run). */
+async function badSignature(server) {
+    const bad = new LambdaClient({ endpoint: server.url, region: REGION, maxAttempts: 1,
+                                   credentials: { ...KEYS, secretAccessKey: "not-the-secret" } });
+    try {
+        await bad.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: "step" }));
+        return ["a wrongly signed request was answered"];
+    } catch (e) {
+        return [...expectEq(e.name, "InvalidSignatureException", "error name"),
+                ...expectEq(e.$metadata && e.$metadata.httpStatusCode, 403, "HTTP status")];
+    } finally {
+        bad.destroy();
+    }
+}
+
 async function main() {
     const started = Date.now();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "durable-interop-js-"));
     const only = process.argv.slice(2);
     const server = await startServer(dir);
     const client = new LambdaClient({ endpoint: server.url, region: REGION, credentials: KEYS });
+    const checks = CASES.map((c) => ({ name: c.fn, run: () => runCase(server, client, c) }));
+    checks.push({ name: "badSignature", run: () => badSignature(server) });
     let passed = 0;
     let failed = 0;
     try {
-        for (const c of CASES) {
-            if (only.length && !only.includes(c.fn))
+        for (const check of checks) {
+            if (only.length && !only.includes(check.name))
                 continue;
             const t0 = Date.now();
             let problems;
             try {
-                problems = await runCase(server, client, c);
+                problems = await check.run();
             } catch (e) {
                 problems = [`error: ${e && e.stack ? e.stack : e}`];
             }
             const ms = Date.now() - t0;
             if (problems.length === 0) {
                 passed++;
-                console.log(`ok   ${c.fn} (${ms} ms)`);
+                console.log(`ok   ${check.name} (${ms} ms)`);
             } else {
                 failed++;
-                console.log(`FAIL ${c.fn} (${ms} ms)`);
+                console.log(`FAIL ${check.name} (${ms} ms)`);
                 for (const p of problems)
                     console.log(`    ${p}`);
             }
@@ -404,7 +431,8 @@ async function main() {
         console.log(`server log and file kept in ${dir}`);
     else
         fs.rmSync(dir, { recursive: true, force: true });
-    console.log(`interop-js: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`interop-js: ${passed} passed, ${failed} failed ` +
+                `(${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return failed ? 1 : 0;
 }
 
