@@ -47,7 +47,13 @@ exports.wait = withDurableExecution(async (event, ctx) => {
 /* createCallback: the id is answered from outside (boto3 in run.js). */
 exports.callback = withDurableExecution(async (event, ctx) => {
     const [answer, callbackId] = await ctx.createCallback("approval", { timeout: { minutes: 10 } });
-    const reply = JSON.parse(await answer);
+    let reply;
+    try {
+        reply = JSON.parse(await answer);
+    } catch (e) { /* a failure sent from outside */
+        return { caught: e.name, message: e.message, cause: e.cause && e.cause.name,
+                 data: e.errorData };
+    }
     return { approved: reply.approved, by: reply.by, idLength: callbackId.length };
 });
 

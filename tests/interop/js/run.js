@@ -107,6 +107,18 @@ const CASES = [
                   "CallbackSucceeded approval", "InvocationCompleted", "ExecutionSucceeded"],
     },
     {
+        /* The same callback failed from outside: the SDK raises it in the
+         * handler, which returns what it caught. */
+        fn: "callbackFailure", handler: "handlers.callback", event: true,
+        answer: { op: "approval", status: WaitingOperationStatus.STARTED,
+                  error: { ErrorType: "Rejected", ErrorMessage: "not today",
+                           ErrorData: "{\"code\":7}" } },
+        result: { caught: "CallbackExternalError", message: "not today", cause: "Rejected",
+                  data: "{\"code\":7}" },
+        history: ["ExecutionStarted", "CallbackStarted approval", "InvocationCompleted",
+                  "CallbackFailed approval", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+    {
         fn: "waitForCallback", event: true,
         answer: { op: "webhook", status: WaitingOperationStatus.SUBMITTED,
                   json: { ok: 1 } },
@@ -292,10 +304,10 @@ function stopServer(server) {
 
 /* ---- callbacks, answered through boto3 ----------------------------------- */
 
-function sendCallbackWithBoto3(server, callbackId, json) {
+function sendCallbackWithBoto3(server, callbackId, how, json) {
     return new Promise((resolve, reject) => {
         execFile("python3", [path.join(HERE, "send_callback.py"), server.url, REGION, callbackId,
-                             JSON.stringify(json)],
+                             how, JSON.stringify(json)],
                  { env: { ...process.env, AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
                           AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey } },
                  (err, stdout, stderr) => err ? reject(new Error(`boto3 callback: ${stderr || err}`))
@@ -310,7 +322,8 @@ async function answerCallback(server, runner, answer) {
     const id = op.getCallbackDetails().callbackId;
     if (!id)
         throw new Error(`no callback id on ${answer.op}`);
-    return sendCallbackWithBoto3(server, id, answer.json);
+    return answer.error ? sendCallbackWithBoto3(server, id, "fail", answer.error)
+                        : sendCallbackWithBoto3(server, id, "succeed", answer.json);
 }
 
 /* The same execution read back through @aws-sdk/client-lambda's own
