@@ -3,7 +3,7 @@
  * (DurableExecutionName): a file made with the engine holds "order-1001"
  * (running, with an open callback), "other" (running), "dup" under two
  * functions, and "arn" — a name that is also a prefix of every ARN. Every
- * command taking EXEC (show, history, callbacks, stop, timeline) finds an
+ * command taking EXEC (show, history, callbacks, stop, timeline, logs) finds an
  * execution by a unique name; an ambiguous name exits 1 listing the ARNs it
  * matches and changes nothing; an exact name wins over prefixes of ARNs.
  */
@@ -57,6 +57,10 @@ static void test_show_and_history_by_name(void)
     CU_ASSERT_EQUAL(dt_cli_run(&out, NULL, "history '%s' order-1001", dbpath), 0);
     CU_ASSERT(strstr(out, "ExecutionStarted") && strstr(out, "CallbackStarted"));
     free(out);
+    /* logs by name: the execution has none (no `durable serve` ran it) */
+    CU_ASSERT_EQUAL(dt_cli_run(&out, &err, "logs '%s' order-1001", dbpath), 0);
+    CU_ASSERT(*err == 0);
+    free(out), free(err);
     CU_ASSERT_EQUAL(dt_cli_run(&out, NULL, "history '%s' order-1001 --json", dbpath), 0);
     cJSON *j = cJSON_Parse(out);
     CU_ASSERT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "Events")) >= 3);
@@ -92,7 +96,7 @@ static void test_callbacks_by_name(void)
  * on stdout, and the file not changed (both still RUNNING). */
 static void test_ambiguous_name_lists_arns(void)
 {
-    const char *cmds[] = {"show", "history", "stop", "callbacks", "timeline"};
+    const char *cmds[] = {"show", "history", "stop", "callbacks", "timeline", "logs"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char *out, *err;
         int rc = dt_cli_run(&out, &err, "%s '%s' dup", cmds[i], dbpath);
