@@ -275,7 +275,13 @@ static void test_running_execution_to_stdout(void)
 
 static void test_errors(void)
 {
-    char *err = NULL;
+    char *err = NULL, *out = NULL;
+    CU_ASSERT_EQUAL(dt_cli_run(&out, NULL, "help timeline"), 0);
+    CU_ASSERT(strstr(out, "usage: durable timeline DB EXEC [-o FILE.svg]") == out);
+    free(out);
+    CU_ASSERT_EQUAL(dt_cli_run(&out, NULL, "help"), 0);
+    CU_ASSERT(strstr(out, "durable timeline DB EXEC") != NULL);
+    free(out);
     CU_ASSERT_EQUAL(dt_cli_run(NULL, &err, "timeline '%s'", dbpath), 1);
     CU_ASSERT(strstr(err, "missing EXEC") && strstr(err, "usage: durable timeline"));
     free(err);
