@@ -216,6 +216,38 @@ static bool awaiting_outside(durable_http_server *s)
     return any;
 }
 
+/* Whether one of our executions has a chained invoke to dispatch (its
+ * invocation may have ended after dispatch_chained looked). */
+static bool chained_ours(durable_http_server *s)
+{
+    durable_chained_invoke_list l;
+    memset(&l, 0, sizeof l);
+    if (durable_server_list_chained_waiting(&l, s->engine) < 0)
+        return true; /* unsure: do not skip */
+    bool any = false;
+    for (size_t i = 0; i < l.count && !any; i++)
+        any = fn_of_arn(s, l.items[i].parent_arn) != NULL;
+    durable_chained_invoke_list_clear(&l);
+    return any;
+}
+
+/* Whether one of our executions needs an invocation that has not started
+ * (no capacity yet, or it became ready after dispatch_ready looked: a
+ * callback answered meanwhile). Checked after awaiting_outside, so a
+ * callback answered between the two checks is seen by one of them. */
+static bool ready_ours(durable_http_server *s)
+{
+    durable_engine_string_list ready;
+    memset(&ready, 0, sizeof ready);
+    if (durable_server_list_ready(&ready, s->engine) < 0)
+        return true; /* unsure: do not skip */
+    bool any = false;
+    for (size_t i = 0; i < ready.count && !any; i++)
+        any = fn_of_arn(s, ready.items[i]) != NULL;
+    durable_engine_string_list_clear(&ready);
+    return any;
+}
+
 static int running_invocations(durable_http_server *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -248,9 +280,14 @@ static void *sched_main(void *arg)
             if (!progressed && arns.count &&
                 durable_server_call(s->engine, next_due_ours, &sc) == 0) {
                 /* Skip time only when nothing of ours runs (a running
-                 * invocation may still checkpoint what it waits on) and
-                 * nothing waits for the outside. */
-                if (s->vclock && running_invocations(s) == 0 && !awaiting_outside(s)) {
+                 * invocation may still checkpoint what it waits on),
+                 * nothing waits for the outside and nothing waits to be
+                 * invoked or dispatched (skipping would fire its execution
+                 * timeout). Checked in this order: an invocation that ends
+                 * meanwhile leaves a chained invoke or a ready execution
+                 * that the later checks see. */
+                if (s->vclock && running_invocations(s) == 0 && !chained_ours(s) &&
+                    !awaiting_outside(s) && !ready_ours(s)) {
                     durable_vclock_advance_to(s->vclock, sc.when);
                     progressed = true;
                 } else {

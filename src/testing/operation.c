@@ -198,23 +198,33 @@ static void probe_unbind(durable_test_operation *p)
     p->wait_seconds = DURABLE_ABSENT;
 }
 
+void durable__probes_unbind_all(durable_test_operation **probes, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        probe_unbind(probes[i]);
+}
+
+void durable__probes_free_all(durable_test_operation ***probes, size_t *count)
+{
+    for (size_t i = 0; i < *count; i++) {
+        probe_unbind((*probes)[i]);
+        durable_free((*probes)[i]->sel_name);
+        durable_free((*probes)[i]->sel_id);
+        durable_free((*probes)[i]);
+    }
+    durable_free(*probes);
+    *probes = NULL;
+    *count = 0;
+}
+
 void durable__probes_unbind(struct durable_test_runner *r)
 {
-    for (size_t i = 0; i < r->probe_count; i++)
-        probe_unbind(r->probes[i]);
+    durable__probes_unbind_all(r->probes, r->probe_count);
 }
 
 void durable__probes_free(struct durable_test_runner *r)
 {
-    for (size_t i = 0; i < r->probe_count; i++) {
-        probe_unbind(r->probes[i]);
-        durable_free(r->probes[i]->sel_name);
-        durable_free(r->probes[i]->sel_id);
-        durable_free(r->probes[i]);
-    }
-    durable_free(r->probes);
-    r->probes = NULL;
-    r->probe_count = 0;
+    durable__probes_free_all(&r->probes, &r->probe_count);
 }
 
 static bool same_selector(const durable_test_operation *p, int sel, const char *name,
@@ -231,23 +241,26 @@ static bool same_selector(const durable_test_operation *p, int sel, const char *
     }
 }
 
-static int get_probe(durable_test_operation **out, struct durable_test_runner *r, int sel,
-                     const char *name, size_t index, const char *id, bool *created)
+int durable__probes_lookup(durable_test_operation **out, durable_test_operation ***probes,
+                           size_t *count, const durable__probe_owner *who, int sel,
+                           const char *name, size_t index, const char *id, bool *created)
 {
     *created = false;
-    for (size_t i = 0; i < r->probe_count; i++)
-        if (same_selector(r->probes[i], sel, name, index, id)) {
-            *out = r->probes[i];
+    for (size_t i = 0; i < *count; i++)
+        if (same_selector((*probes)[i], sel, name, index, id)) {
+            *out = (*probes)[i];
             return 0;
         }
-    durable_test_operation **n = durable__realloc(r->probes, (r->probe_count + 1) * sizeof *n);
+    durable_test_operation **n = durable__realloc(*probes, (*count + 1) * sizeof *n);
     if (!n)
         return durable__error_oom();
-    r->probes = n;
+    *probes = n;
     durable_test_operation *p = durable__calloc(1, sizeof *p);
     if (!p)
         return durable__error_oom();
-    p->runner = r;
+    p->runner = who->runner;
+    p->live = who->live;
+    p->live_owner = who->owner;
     p->sel = sel;
     p->sel_index = index;
     p->wait_seconds = DURABLE_ABSENT;
@@ -258,10 +271,18 @@ static int get_probe(durable_test_operation **out, struct durable_test_runner *r
         durable_free(p);
         return durable__error_oom();
     }
-    r->probes[r->probe_count++] = p;
+    (*probes)[(*count)++] = p;
     *out = p;
     *created = true;
     return 0;
+}
+
+static int get_probe(durable_test_operation **out, struct durable_test_runner *r, int sel,
+                     const char *name, size_t index, const char *id, bool *created)
+{
+    durable__probe_owner who = {r, NULL, NULL};
+    return durable__probes_lookup(out, &r->probes, &r->probe_count, &who, sel, name, index, id,
+                                  created);
 }
 
 static long select_index(const durable_test_operation *p, const durable_operation *ops, size_t n,
@@ -285,15 +306,16 @@ static long select_index(const durable_test_operation *p, const durable_operatio
 
 /* Bind every probe (and the child probes that binding creates) from ops;
  * waits (nullable) gives each operation's exact wait seconds. */
-static int bind_all(struct durable_test_runner *r, const durable_operation *ops, size_t n,
+static int bind_all(durable_test_operation ***probes, size_t *count,
+                    const durable__probe_owner *who, const durable_operation *ops, size_t n,
                     const int64_t *waits)
 {
     durable__opindex ix;
     int rc = durable__opindex_build(&ix, ops, n);
     if (rc < 0)
         return rc;
-    for (size_t k = 0; rc == 0 && k < r->probe_count; k++) {
-        durable_test_operation *p = r->probes[k];
+    for (size_t k = 0; rc == 0 && k < *count; k++) {
+        durable_test_operation *p = (*probes)[k];
         probe_unbind(p);
         long i = select_index(p, ops, n, &ix);
         if (i < 0)
@@ -314,10 +336,11 @@ static int bind_all(struct durable_test_runner *r, const durable_operation *ops,
         for (long c = ix.first_child[i]; c >= 0 && rc == 0; c = ix.next_sibling[c]) {
             durable_test_operation *child = NULL;
             bool created = false;
-            /* May grow r->probes; the child is bound when the loop reaches it
+            /* May grow the probes; the child is bound when the loop reaches it
              * (or was bound already if it came earlier). */
-            rc = get_probe(&child, r, SEL_ID, NULL, 0, ops[c].id, &created);
-            p = r->probes[k];
+            rc = durable__probes_lookup(&child, probes, count, who, SEL_ID, NULL, 0, ops[c].id,
+                                        &created);
+            p = (*probes)[k];
             if (rc == 0)
                 p->children[p->child_count++] = child;
         }
@@ -326,9 +349,10 @@ static int bind_all(struct durable_test_runner *r, const durable_operation *ops,
     return rc;
 }
 
-int durable__probes_bind_result(struct durable_test_runner *r, const durable_test_result *res)
+int durable__probes_bind(durable_test_operation ***probes, size_t *count,
+                         const durable__probe_owner *who, const durable_test_result *res)
 {
-    if (!r->probe_count)
+    if (!*count)
         return 0;
     int hrc = durable__result_need_history(res);
     if (hrc < 0)
@@ -345,10 +369,16 @@ int durable__probes_bind_result(struct durable_test_runner *r, const durable_tes
         ops[i] = res->ops[i].data; /* shallow: borrowed from the result */
         waits[i] = res->ops[i].wait_seconds;
     }
-    int rc = bind_all(r, ops, n, waits);
+    int rc = bind_all(probes, count, who, ops, n, waits);
     durable_free(ops);
     durable_free(waits);
     return rc;
+}
+
+int durable__probes_bind_result(struct durable_test_runner *r, const durable_test_result *res)
+{
+    durable__probe_owner who = {r, NULL, NULL};
+    return durable__probes_bind(&r->probes, &r->probe_count, &who, res);
 }
 
 /* Re-read the current run's operations from the engine and bind every probe. */
@@ -370,7 +400,8 @@ static int probes_refresh_live(struct durable_test_runner *r)
         l.items[w++] = l.items[i];
     }
     l.count = w;
-    rc = bind_all(r, l.items, l.count, NULL);
+    durable__probe_owner who = {r, NULL, NULL};
+    rc = bind_all(&r->probes, &r->probe_count, &who, l.items, l.count, NULL);
     durable_operation_list_clear(&l);
     return rc;
 }
@@ -428,6 +459,8 @@ int durable_test_operation_refresh(durable_test_operation *op)
 {
     if (!op)
         return durable__error_set(DURABLE_EINVAL, "durable_test_operation_refresh: NULL");
+    if (op->live)
+        return op->live->refresh(op);
     if (!op->runner)
         return 0;
     if (!durable_test_env_is_setup())
@@ -468,6 +501,34 @@ static const char *wait_status_name(durable_test_wait_status st)
     }
 }
 
+/* A handle of another owner (the cloud runner): its state moves with the
+ * owner's polls; the same rules and messages as a local handle. */
+static int wait_live(durable_test_operation *op, durable_test_wait_status status,
+                     int64_t timeout_ms)
+{
+    char what[400];
+    int64_t deadline = timeout_ms >= 0 ? durable__mono_ms() + timeout_ms : -1;
+    for (;;) {
+        uint64_t seq = op->live->seq(op);
+        bool running = op->live->running(op);
+        int rc = op->live->refresh(op);
+        if (rc < 0)
+            return rc;
+        if (reached(op, status))
+            return 0;
+        describe(what, sizeof what, op);
+        if (!running)
+            return durable__error_set(DURABLE_ECOMPLETED_EARLY,
+                                      "Execution completed before operation %s reached %s", what,
+                                      wait_status_name(status));
+        if (deadline >= 0 && durable__mono_ms() >= deadline)
+            return durable__error_set(DURABLE_ETIMEOUT,
+                                      "Timeout waiting for operation %s to reach %s after %lld ms",
+                                      what, wait_status_name(status), (long long)timeout_ms);
+        op->live->wait_change(op, seq, deadline);
+    }
+}
+
 /* Is a run of r in progress (not finished)? */
 static bool run_in_progress(struct durable_test_runner *r)
 {
@@ -486,6 +547,8 @@ int durable_test_operation_wait(durable_test_operation *op, durable_test_wait_st
         return durable__error_set(DURABLE_EINVAL, "durable_test_operation_wait: bad status %d",
                                   (int)status);
     char what[400];
+    if (op->live)
+        return wait_live(op, status, timeout_ms);
     if (!op->runner) {
         /* A result's snapshot: the execution is over (or frozen). */
         if (reached(op, status))
@@ -554,7 +617,11 @@ static int callback_target(const char **id, durable_test_operation *op)
     *id = NULL;
     if (!op)
         return durable__error_set(DURABLE_EINVAL, "send callback: operation is NULL");
-    if (op->runner && durable_test_env_is_setup()) {
+    if (op->live) {
+        int rc = op->live->refresh(op);
+        if (rc < 0)
+            return rc;
+    } else if (op->runner && durable_test_env_is_setup()) {
         int rc = probes_refresh_live(op->runner);
         if (rc < 0)
             return rc;
@@ -580,7 +647,9 @@ int durable_test_operation_send_callback_success(durable_test_operation *op, con
 {
     const char *id = NULL;
     int rc = callback_target(&id, op);
-    if (rc == 0)
+    if (rc == 0 && op->live)
+        rc = op->live->send(op, DURABLE__CB_SUCCEED, id, result, NULL);
+    else if (rc == 0)
         rc = durable__tenv_callback_success(id, result, result ? strlen(result) : 0);
     return rc;
 }
@@ -590,7 +659,9 @@ int durable_test_operation_send_callback_failure(durable_test_operation *op,
 {
     const char *id = NULL;
     int rc = callback_target(&id, op);
-    if (rc == 0)
+    if (rc == 0 && op->live)
+        rc = op->live->send(op, DURABLE__CB_FAIL, id, NULL, error);
+    else if (rc == 0)
         rc = durable__tenv_callback_failure(id, error);
     return rc;
 }
@@ -599,7 +670,9 @@ int durable_test_operation_send_callback_heartbeat(durable_test_operation *op)
 {
     const char *id = NULL;
     int rc = callback_target(&id, op);
-    if (rc == 0)
+    if (rc == 0 && op->live)
+        rc = op->live->send(op, DURABLE__CB_HEARTBEAT, id, NULL, NULL);
+    else if (rc == 0)
         rc = durable__tenv_callback_heartbeat(id);
     return rc;
 }

@@ -13,10 +13,31 @@
 
 enum { SEL_NONE = 0, SEL_NAME, SEL_INDEX, SEL_NAME_INDEX, SEL_ID };
 
+struct durable_test_operation;
+
+/* Live handles owned by something other than a local runner (the cloud
+ * runner of the aws layer, which cannot reach the test environment): how
+ * durable_test_operation_wait / _refresh / _send_callback_* reach it. */
+typedef struct durable__op_live {
+    /* Re-bind every handle of op's owner from the owner's latest state. */
+    int (*refresh)(struct durable_test_operation *op);
+    /* Is the owner's run still in progress? */
+    bool (*running)(struct durable_test_operation *op);
+    /* The owner's change counter, and a wait until it moves past `seen` or
+     * monotonic real time reaches deadline_ms (< 0 = none). */
+    uint64_t (*seq)(struct durable_test_operation *op);
+    void (*wait_change)(struct durable_test_operation *op, uint64_t seen, int64_t deadline_ms);
+    /* Send DURABLE__CB_SUCCEED / _FAIL / _HEARTBEAT for callback_id. */
+    int (*send)(struct durable_test_operation *op, int kind, const char *callback_id,
+                const char *result, const durable_error_object *error);
+} durable__op_live;
+
 struct durable_test_operation {
     /* Owner: a result (snapshot handle) or a runner (live handle). */
     struct durable_test_result *result;
     struct durable_test_runner *runner;
+    const durable__op_live *live;    /* another owner's live handle; NULL otherwise */
+    void *live_owner;
     /* Live handles: the selector. */
     int sel;
     char *sel_name;
@@ -81,10 +102,32 @@ int64_t durable__wait_seconds_from_op(const durable_operation *op);
 void durable__op_note_children(struct durable_test_operation *op, const durable_operation *ops,
                                const durable__opindex *ix, long index);
 
+/* A public callback action as the runner keeps it (runner.c): validated,
+ * strings copied, regex compiled; responder keeps heartbeat_count. */
+int durable__cb_action_copy(durable__cb_action *dst, const durable_test_callback_action *a,
+                            bool responder);
+
 /* Live handles (operation.c). */
 void durable__probes_unbind(struct durable_test_runner *r);
 /* Bind every probe of r from a result's operations. */
 int durable__probes_bind_result(struct durable_test_runner *r, const durable_test_result *res);
 void durable__probes_free(struct durable_test_runner *r);
+
+/* The same over any set of live handles (a local runner's, or another
+ * owner's with `live`): look one up by selector (creating it unbound),
+ * bind every handle from a result, unbind, free. */
+typedef struct durable__probe_owner {
+    struct durable_test_runner *runner;
+    const durable__op_live *live;
+    void *owner;
+} durable__probe_owner;
+int durable__probes_lookup(struct durable_test_operation **out,
+                           struct durable_test_operation ***probes, size_t *count,
+                           const durable__probe_owner *who, int sel, const char *name,
+                           size_t index, const char *id, bool *created);
+int durable__probes_bind(struct durable_test_operation ***probes, size_t *count,
+                         const durable__probe_owner *who, const durable_test_result *res);
+void durable__probes_unbind_all(struct durable_test_operation **probes, size_t count);
+void durable__probes_free_all(struct durable_test_operation ***probes, size_t *count);
 
 #endif

@@ -214,8 +214,8 @@ int durable_test_runner_function_call_count(int64_t *out, const durable_test_run
 
 /* ---- callback responders and actions ----------------------------------------------- */
 
-static int copy_action(durable__cb_action *dst, const durable_test_callback_action *a,
-                       bool responder)
+int durable__cb_action_copy(durable__cb_action *dst, const durable_test_callback_action *a,
+                            bool responder)
 {
     memset(dst, 0, sizeof *dst);
     if (a->op < DURABLE_TEST_CALLBACK_SUCCEED || a->op > DURABLE_TEST_CALLBACK_NEVER)
@@ -262,7 +262,7 @@ static int add_action(durable__cb_action **arr, size_t *count, durable_test_runn
     if (r->run)
         return busy(r, "adding a callback action");
     durable__cb_action c;
-    int rc = copy_action(&c, a, responder);
+    int rc = durable__cb_action_copy(&c, a, responder);
     if (rc < 0)
         return rc;
     durable__cb_action *n = durable__realloc(*arr, (*count + 1) * sizeof *n);
