@@ -198,54 +198,59 @@ static int dispatch_ready(durable_http_server *s, bool *progressed)
     return rc;
 }
 
-/* Whether one of our executions waits for a callback from outside. The
- * virtual clock is one for the whole server, so skipping ahead for any
- * execution would also move such a callback's timeout and its execution's
- * deadline past before the outside could answer: time then runs at the
- * real pace until it is answered (the test runner's idle rule). */
-static bool awaiting_outside(durable_http_server *s)
-{
-    durable_callback_info_list l;
-    memset(&l, 0, sizeof l);
-    bool any = false;
-    if (durable_server_list_callbacks(&l, s->engine, NULL) < 0)
-        return true; /* unsure: do not skip */
-    for (size_t i = 0; i < l.count && !any; i++)
-        any = fn_of_arn(s, l.items[i].execution_arn) != NULL;
-    durable_callback_info_list_clear(&l);
-    return any;
-}
+typedef struct skip {
+    durable_http_server *srv;
+    const durable_engine_string_list *arns;
+    bool skipped;
+} skip;
 
-/* Whether one of our executions has a chained invoke to dispatch (its
- * invocation may have ended after dispatch_chained looked). */
-static bool chained_ours(durable_http_server *s)
+/* Time skipping, in one call on the engine thread so that nothing (a
+ * callback answered, an invocation ending and leaving its execution ready
+ * or a chained invoke to dispatch) can slip in between the look and the
+ * jump: when none of our executions is ready, has a chained invoke to
+ * dispatch, or waits for a callback from outside, move the virtual clock to
+ * our earliest timer and fire it. A callback waiting for the outside stops
+ * the skipping: the clock is one for the whole server, so jumping for
+ * another execution would also time that callback (or its execution) out
+ * before anyone could answer; time then runs at the real pace (the test
+ * runner's idle rule). */
+static int skip_on_engine(durable_engine *e, void *arg)
 {
-    durable_chained_invoke_list l;
-    memset(&l, 0, sizeof l);
-    if (durable_server_list_chained_waiting(&l, s->engine) < 0)
-        return true; /* unsure: do not skip */
-    bool any = false;
-    for (size_t i = 0; i < l.count && !any; i++)
-        any = fn_of_arn(s, l.items[i].parent_arn) != NULL;
-    durable_chained_invoke_list_clear(&l);
-    return any;
-}
-
-/* Whether one of our executions needs an invocation that has not started
- * (no capacity yet, or it became ready after dispatch_ready looked: a
- * callback answered meanwhile). Checked after awaiting_outside, so a
- * callback answered between the two checks is seen by one of them. */
-static bool ready_ours(durable_http_server *s)
-{
+    skip *sk = arg;
+    durable_http_server *s = sk->srv;
     durable_engine_string_list ready;
+    durable_chained_invoke_list chained;
+    durable_callback_info_list cbs;
     memset(&ready, 0, sizeof ready);
-    if (durable_server_list_ready(&ready, s->engine) < 0)
-        return true; /* unsure: do not skip */
-    bool any = false;
-    for (size_t i = 0; i < ready.count && !any; i++)
-        any = fn_of_arn(s, ready.items[i]) != NULL;
+    memset(&chained, 0, sizeof chained);
+    memset(&cbs, 0, sizeof cbs);
+    bool busy = false;
+    int rc = durable_engine_list_ready(&ready, e);
+    for (size_t i = 0; rc == 0 && i < ready.count && !busy; i++)
+        busy = fn_of_arn(s, ready.items[i]) != NULL;
+    if (rc == 0 && !busy)
+        rc = durable_engine_list_chained_waiting(&chained, e);
+    for (size_t i = 0; rc == 0 && i < chained.count && !busy; i++)
+        busy = fn_of_arn(s, chained.items[i].parent_arn) != NULL;
+    if (rc == 0 && !busy)
+        rc = durable_engine_list_callbacks(&cbs, e, NULL);
+    for (size_t i = 0; rc == 0 && i < cbs.count && !busy; i++)
+        busy = fn_of_arn(s, cbs.items[i].execution_arn) != NULL;
     durable_engine_string_list_clear(&ready);
-    return any;
+    durable_chained_invoke_list_clear(&chained);
+    durable_callback_info_list_clear(&cbs);
+    if (rc < 0 || busy)
+        return rc;
+    int64_t when = 0;
+    if (durable_engine_next_due_of(&when, e, (const char *const *)sk->arns->items,
+                                   sk->arns->count) < 0)
+        return 0; /* nothing armed */
+    durable_vclock_advance_to(s->vclock, when);
+    int fired = 0;
+    rc = durable_engine_fire_due_of(&fired, e, (const char *const *)sk->arns->items,
+                                    sk->arns->count);
+    sk->skipped = rc == 0;
+    return rc;
 }
 
 static int running_invocations(durable_http_server *s)
@@ -279,16 +284,12 @@ static void *sched_main(void *arg)
             dispatch_ready(s, &progressed);
             if (!progressed && arns.count &&
                 durable_server_call(s->engine, next_due_ours, &sc) == 0) {
-                /* Skip time only when nothing of ours runs (a running
-                 * invocation may still checkpoint what it waits on),
-                 * nothing waits for the outside and nothing waits to be
-                 * invoked or dispatched (skipping would fire its execution
-                 * timeout). Checked in this order: an invocation that ends
-                 * meanwhile leaves a chained invoke or a ready execution
-                 * that the later checks see. */
-                if (s->vclock && running_invocations(s) == 0 && !chained_ours(s) &&
-                    !awaiting_outside(s) && !ready_ours(s)) {
-                    durable_vclock_advance_to(s->vclock, sc.when);
+                /* Skip time only when nothing of ours runs: a running
+                 * invocation may still checkpoint what it waits on (only
+                 * this thread starts invocations, so the count is exact). */
+                skip sk = {s, &arns, false};
+                if (s->vclock && running_invocations(s) == 0 &&
+                    durable_server_call(s->engine, skip_on_engine, &sk) == 0 && sk.skipped) {
                     progressed = true;
                 } else {
                     int64_t now = 0;
