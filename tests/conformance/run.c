@@ -12,6 +12,8 @@
 #include "conformance/matcher.h"
 #include "conformance/pyjson.h"
 
+conf_http_run_fn conf_http_run;
+
 const char *conf_status_name(conf_status s)
 {
     switch (s) {
@@ -271,6 +273,24 @@ static int rn_execute(conf_outcome *out, const conf_requirement *req, const conf
     }
     if (conf_actions_build(&actions, acts, err, sizeof err) < 0) {
         rn_fail(out, "%s", err);
+        goto done;
+    }
+
+    if (opts->http_function) {
+        rn_sanitize_name(fname, sizeof fname, req->id);
+        if (!conf_http_run) {
+            rn_fail(out, "this runner has no HTTP mode (build it with make conformance-http)");
+            goto done;
+        }
+        rc = conf_http_run(&res, req, fname, input, actions.items, actions.count, opts, err,
+                           sizeof err);
+        if (!res) {
+            rn_fail(out, "%s", err);
+            goto done;
+        }
+        rc = rc == DURABLE_ETIMEOUT ? DURABLE_EIDLE : rc;
+        out->execution = rn_execution_summary(res, rc);
+        rn_judge(out, req, res, rc, b, opts);
         goto done;
     }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "conformance/loader.h"
+#include "durable/testing.h"
 
 typedef enum conf_status {
     CONF_PASS = 0,
@@ -41,7 +42,29 @@ typedef struct conf_run_options {
     int64_t idle_limit_ms;  /* how long a run may stay without progress */
     const char *tmp_dir;    /* where crash requirements keep their database */
     bool verbose;           /* on failure, print the actual history and logs to stderr */
+    /* HTTP mode (make conformance-http): the function program (a
+     * durable_lambda_run process serving every handler by _HANDLER) that
+     * `durable serve` hosts; NULL = the local runner. */
+    const char *http_function;
+    int64_t http_timeout_ms; /* how long the cloud runner waits for the end */
 } conf_run_options;
+
+/*
+ * The HTTP mode's executor, set by tests/conformance/http/run_http.c when
+ * it is linked in (the conformance-http program): run the requirement's
+ * handler (as function `function_name`) in a durable_lambda_run process of
+ * a `durable serve` started for it, drive it with the cloud runner through
+ * the HTTP API with the given callback actions, and return its result and
+ * the run's code (0, DURABLE_ETIMEOUT for a run that did not end: *out is
+ * then a RUNNING snapshot). Any other failure: non-zero with *out NULL and
+ * the reason in err.
+ */
+typedef int (*conf_http_run_fn)(durable_test_result **out, const conf_requirement *req,
+                                const char *function_name, const char *input,
+                                const durable_test_callback_action *actions,
+                                size_t action_count, const conf_run_options *opts,
+                                char *err, size_t errlen);
+extern conf_http_run_fn conf_http_run;
 
 /*
  * Run req with its registered handler (conformance.h) in a fresh test

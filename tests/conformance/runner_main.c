@@ -61,6 +61,9 @@ static void usage(FILE *f)
             "  -j, --jobs N     requirements run at the same time (default 2)\n"
             "  --timeout S      seconds one requirement may take (default 10)\n"
             "  --idle-ms MS     real ms a run may stay without progress (default 1000)\n"
+            "  --http FUNCTION  HTTP mode (the conformance-http program): each handler runs\n"
+            "                   in FUNCTION, a durable_lambda_run program, hosted by a\n"
+            "                   durable serve per requirement, driven by the cloud runner\n"
             "  --no-fork        run every requirement in this process (debugging)\n"
             "  -v, --verbose    on failure, print the actual history and log lines\n"
             "  --list           list the requirements and whether a handler exists\n"
@@ -118,6 +121,9 @@ static int parse_args(options *o, int argc, char **argv)
         } else if (!strcmp(a, "--idle-ms")) {
             NEED_ARG();
             o->run.idle_limit_ms = atoll(next);
+        } else if (!strcmp(a, "--http")) {
+            NEED_ARG();
+            o->run.http_function = next;
         } else if (!strcmp(a, "--no-fork")) {
             o->fork = false;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -136,6 +142,11 @@ static int parse_args(options *o, int argc, char **argv)
         o->jobs = 1;
     if (o->timeout_s <= 0)
         o->timeout_s = 10;
+    /* The cloud runner gives up a little before the requirement's slot is
+     * killed, so a run that does not end is judged, not lost. */
+    o->run.http_timeout_ms = (int64_t)(o->timeout_s * 1000) - 1500;
+    if (o->run.http_timeout_ms < 1000)
+        o->run.http_timeout_ms = 1000;
     if (o->dir_count == 0) {
         const char *env = getenv("CONFORMANCE_DIR");
         o->dirs[o->dir_count++] = env && *env ? env : "../shared/conformance";
