@@ -300,3 +300,6 @@ include tests/fuzz/fuzz.mk
 # ---- interop with the official clients (issue 12) -------------------------
 include tests/interop/interop.mk
 include tests/interop/official/official.mk
+
+# ---- conformance over HTTP (issue 13) ---------------------------------------
+include tests/conformance/http/http.mk
