@@ -303,3 +303,6 @@ include tests/interop/official/official.mk
 
 # ---- conformance over HTTP (issue 13) ---------------------------------------
 include tests/conformance/http/http.mk
+
+# ---- crash torture (issue 15) ----------------------------------------------
+include tools/torture/torture.mk
