@@ -270,10 +270,18 @@ $(BUILD)/libdurable.pc: Makefile FORCE
 	printf 'prefix=%s\nexec_prefix=$${prefix}\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdurable\nDescription: Durable execution for C over one SQLite file\nVersion: %s\nRequires: %s\nRequires.private: %s\nLibs: -L$${libdir} -ldurable\nLibs.private: -lpthread -lm\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(VERSION)' '$(PC_PUBLIC)' '$(filter-out $(PC_PUBLIC),$(PKGS))' > $@
 
+# The front and the aws layer are static libraries on top of libdurable; their
+# own dependency is public (Requires) since a static archive needs it to link.
+$(BUILD)/libdurable-http.pc $(BUILD)/libdurable-aws.pc: $(BUILD)/libdurable-%.pc: Makefile FORCE
+	@mkdir -p $(dir $@)
+	printf 'prefix=%s\nexec_prefix=$${prefix}\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdurable-%s\nDescription: %s\nVersion: %s\nRequires: libdurable %s\nLibs: -L$${libdir} -ldurable-%s\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$*' '$(if $(filter http,$*),libdurable HTTP front: the Lambda durable API over a file (durable serve),libdurable AWS side: Lambda API client and runtime loop)' \
+	  '$(VERSION)' '$(if $(filter http,$*),$(HTTP_PKGS),$(AWS_PKGS)) libcrypto uuid' '$*' > $@
+
 .PHONY: FORCE
 FORCE:
 
-install: all $(BUILD)/libdurable.pc
+install: all $(BUILD)/libdurable.pc $(BUILD)/libdurable-http.pc $(BUILD)/libdurable-aws.pc
 	install -d $(DESTDIR)$(PREFIX)/include/durable $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/durable/
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
@@ -281,12 +289,16 @@ install: all $(BUILD)/libdurable.pc
 	ln -sf libdurable.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf libdurable.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdurable.so
 	install -m 644 $(BUILD)/libdurable.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 $(HTTP_LIB) $(AWS_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(BUILD)/libdurable-http.pc $(BUILD)/libdurable-aws.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	$(if $(TOOL_BIN),install -m 755 $(TOOL_BIN) $(DESTDIR)$(PREFIX)/bin/)
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/durable
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdurable.a $(DESTDIR)$(PREFIX)/lib/libdurable.so* \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdurable.pc $(DESTDIR)$(PREFIX)/bin/durable
+	  $(DESTDIR)$(PREFIX)/lib/libdurable-http.a $(DESTDIR)$(PREFIX)/lib/libdurable-aws.a \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdurable.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdurable-http.pc \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdurable-aws.pc $(DESTDIR)$(PREFIX)/bin/durable
 
 clean:
 	rm -rf build build-asan build-valgrind build-tsan demo.db demo.db-wal demo.db-shm demo.db.ledger demo.svg
