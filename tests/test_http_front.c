@@ -228,6 +228,13 @@ static int runtime_main(const char *mode)
                 cJSON_GetObjectItemCaseSensitive(ev, "InitialExecutionState"), "Operations");
             const cJSON *exd = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ops, 0),
                                                                 "ExecutionDetails");
+            /* The invocation event carries epoch milliseconds (integers),
+             * unlike the API's answers (HTTP_API.md §2.1): die otherwise. */
+            const cJSON *ts = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ops, 0),
+                                                               "StartTimestamp");
+            if (!cJSON_IsNumber(ts) || ts->valuedouble < 1e12 ||
+                ts->valuedouble != (double)(int64_t)ts->valuedouble)
+                _exit(9);
             const char *in = jstr(exd, "InputPayload");
             cJSON *out = cJSON_CreateObject();
             cJSON_AddStringToObject(out, "Status", "SUCCEEDED");
