@@ -123,6 +123,15 @@ const CASES = [
         answer: { op: "webhook", status: WaitingOperationStatus.SUBMITTED,
                   json: { ok: 1 } },
         result: { reply: { ok: 1 } },
+        /* The submitter's log line, kept by the server for its invocation
+         * (`durable logs`), names the callback id the runner saw. */
+        check: async (runner, execution, { server, arn }) => {
+            const id = runner.getOperation("webhook").getCallbackDetails().callbackId;
+            const lines = JSON.parse(await durableCli(["logs", server.db, arn, "--json"]));
+            return lines.some((l) => l.Function === "waitForCallback" &&
+                                     l.Message.includes(`submitted ${id}`)) ? [] :
+                [`no 'submitted ${id}' line in durable logs: ${JSON.stringify(lines)}`];
+        },
         history: ["ExecutionStarted", "ContextStarted webhook", "CallbackStarted",
                   "StepStarted", "StepSucceeded", "InvocationCompleted", "CallbackSucceeded",
                   "ContextSucceeded webhook", "InvocationCompleted", "ExecutionSucceeded"],
@@ -302,6 +311,13 @@ function stopServer(server) {
     });
 }
 
+function durableCli(args) {
+    return new Promise((resolve, reject) => {
+        execFile(DURABLE, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+            err ? reject(new Error(`durable ${args[0]}: ${stderr || err}`)) : resolve(stdout));
+    });
+}
+
 /* ---- callbacks, answered through boto3 ----------------------------------- */
 
 function sendCallbackWithBoto3(server, callbackId, how, json) {
@@ -329,11 +345,12 @@ async function answerCallback(server, runner, answer) {
 /* The same execution read back through @aws-sdk/client-lambda's own
  * commands: listed under its function, and GetDurableExecution agreeing with
  * what the runner saw in the history. */
-async function executionReadBack(client, c, execution) {
+async function executionReadBack(client, c, execution, found) {
     const list = await client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: c.fn }));
     const items = list.DurableExecutions || [];
     if (items.length !== 1)
         return [`ListDurableExecutionsByFunction(${c.fn}): ${items.length} executions, want 1`];
+    found.arn = items[0].DurableExecutionArn;
     const got = await client.send(new GetDurableExecutionCommand({
         DurableExecutionArn: items[0].DurableExecutionArn }));
     const region = got.DurableExecutionArn.split(":")[3];
@@ -378,9 +395,10 @@ async function runCase(server, client, c) {
             problems.push(...expectEq(got[k], c.error[k], `error.${k}`));
     }
     problems.push(...historyProblems(execution.getHistoryEvents(), c.history));
-    problems.push(...await executionReadBack(client, c, execution));
+    const found = {};
+    problems.push(...await executionReadBack(client, c, execution, found));
     if (c.check && problems.length === 0)
-        problems.push(...c.check(runner, execution));
+        problems.push(...await c.check(runner, execution, { server, arn: found.arn }));
     return problems;
 }
 
