@@ -79,12 +79,15 @@ extern "C" {
 
 /*
  * Log lines of one execution, for the result (durable_test_result_log_*):
- * fill *lines with *count strings from durable_strdup in an array from
- * durable_malloc (the runner frees them). Return 0, or a negative code (the
- * run then ends with it). Called once, after the execution closed.
+ * the hook hands each line to durable_cloud_log_add (which copies it), in
+ * order. Return 0, or a negative code (the run then ends with it). Called
+ * once, after the execution closed.
  */
-typedef int (*durable_cloud_fetch_logs_fn)(char ***lines, size_t *count,
+typedef struct durable_cloud_log_sink durable_cloud_log_sink;
+typedef int (*durable_cloud_fetch_logs_fn)(durable_cloud_log_sink *sink,
                                            const char *execution_arn, void *user);
+/* Append a copy of line. DURABLE_ENOMEM, DURABLE_EINVAL (NULL). */
+int durable_cloud_log_add(durable_cloud_log_sink *sink, const char *line);
 
 typedef struct durable_cloud_runner_options {
     /* The client (region, endpoint, credentials, timeouts; aws.h): NULL

@@ -560,17 +560,43 @@ int durable_cloud_runner_start(durable_cloud_runner *r, const char *input)
     return 0;
 }
 
+struct durable_cloud_log_sink {
+    char **lines;
+    size_t count, cap;
+};
+
+int durable_cloud_log_add(durable_cloud_log_sink *sink, const char *line)
+{
+    if (!sink || !line)
+        return durable__error_set(DURABLE_EINVAL, "durable_cloud_log_add: NULL argument");
+    if (sink->count == sink->cap) {
+        size_t cap = sink->cap ? 2 * sink->cap : 64;
+        char **g = durable__realloc(sink->lines, cap * sizeof *g);
+        if (!g)
+            return durable__error_oom();
+        sink->lines = g;
+        sink->cap = cap;
+    }
+    if (!(sink->lines[sink->count] = durable__strdup(line)))
+        return durable__error_oom();
+    sink->count++;
+    return 0;
+}
+
 static int fetch_logs(durable_test_result *res, durable_cloud_runner *r)
 {
     if (!r->o.fetch_logs || !res)
         return 0;
-    char **lines = NULL;
-    size_t n = 0;
-    int rc = r->o.fetch_logs(&lines, &n, r->arn, r->o.fetch_logs_user);
-    if (rc < 0)
+    durable_cloud_log_sink sink = {NULL, 0, 0};
+    int rc = r->o.fetch_logs(&sink, r->arn, r->o.fetch_logs_user);
+    if (rc < 0) {
+        for (size_t i = 0; i < sink.count; i++)
+            durable_free(sink.lines[i]);
+        durable_free(sink.lines);
         return rc;
-    res->logs = lines;
-    res->log_count = lines ? n : 0;
+    }
+    res->logs = sink.lines;
+    res->log_count = sink.count;
     return 0;
 }
 
