@@ -144,16 +144,6 @@ static void test_reads_do_not_grow_with_the_file(void)
     }
 }
 
-static int raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
-}
-
 static long query_long(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
@@ -164,25 +154,33 @@ static long query_long(sqlite3 *db, const char *sql)
     return v;
 }
 
+/* A new file at schema version `version` (the migrations up to it, run by
+ * plain SQLite as an older library left it), then sql on it. */
+static void file_at_version(const char *path, int version, const char *sql)
+{
+    char bump[64];
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version);
+    CU_ASSERT_FATAL(durable__migration_count > version);
+    for (int v = 0; v < version; v++)
+        CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, durable__migrations[v].sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, bump), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, sql), SQLITE_OK);
+}
+
 /* A file at version 6 with an execution and an armed wait: migration 7
  * keeps them, drops executions_by_status and adds the two indexes, and the
  * engine then finds the wait through its execution. */
 static void test_migration_7_keeps_rows_and_adds_indexes(void)
 {
     char *path = dt_temp_path("v6");
-    CU_ASSERT_FATAL(durable__migration_count >= 7);
-    for (int v = 0; v < 6; v++)
-        CU_ASSERT_EQUAL_FATAL(raw_exec(path, durable__migrations[v].sql), SQLITE_OK);
-    CU_ASSERT_EQUAL_FATAL(
-        raw_exec(path,
-                 "PRAGMA user_version = 6;"
-                 "INSERT INTO executions(arn, op_id, function_name, execution_name, start_ms, "
-                 "timeout_seconds, deadline_ms) VALUES ('arn:aws:lambda:us-east-1:123456789012:"
-                 "function:fn:$LATEST/durable-execution/n/o', 'o', 'fn', 'n', 5, 60, 60005);"
-                 "INSERT INTO operations(execution_id, op_id, start_seq, type, status, start_ms, "
-                 "timer_ms, last_changed_seq) VALUES (1, 'o', 1, 'EXECUTION', 'STARTED', 5, NULL, 1),"
-                 " (1, 'w', 2, 'WAIT', 'STARTED', 5, 7005, 2)"),
-        SQLITE_OK);
+    file_at_version(
+        path, 6,
+        "INSERT INTO executions(arn, op_id, function_name, execution_name, start_ms, "
+        "timeout_seconds, deadline_ms) VALUES ('arn:aws:lambda:us-east-1:123456789012:"
+        "function:fn:$LATEST/durable-execution/n/o', 'o', 'fn', 'n', 5, 60, 60005);"
+        "INSERT INTO operations(execution_id, op_id, start_seq, type, status, start_ms, "
+        "timer_ms, last_changed_seq) VALUES (1, 'o', 1, 'EXECUTION', 'STARTED', 5, NULL, 1), "
+        "(1, 'w', 2, 'WAIT', 'STARTED', 5, 7005, 2)");
     durable_store *s = NULL;
     CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
     CU_ASSERT(durable_store_schema_version(s) >= 7);
@@ -271,19 +269,14 @@ static void test_migration_8_moves_the_record(void)
     char *path = dt_temp_path("v7");
     durable_store *s = NULL;
     durable_engine *e = NULL;
-    CU_ASSERT_FATAL(durable__migration_count >= 8);
-    for (int v = 0; v < 7; v++)
-        CU_ASSERT_EQUAL_FATAL(raw_exec(path, durable__migrations[v].sql), SQLITE_OK);
-    CU_ASSERT_EQUAL_FATAL(
-        raw_exec(path,
-                 "PRAGMA user_version = 7;"
-                 "INSERT INTO executions(arn, op_id, function_name, execution_name, start_ms, "
-                 "timeout_seconds, deadline_ms, token_seq, inflight_invocation, needs_invocation) "
-                 "VALUES ('arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/"
-                 "durable-execution/n/o', 'o', 'fn', 'n', 5, 60, 60005, 1, 'inv-1', 0);"
-                 "INSERT INTO checkpoint_idempotency VALUES (1, 'ct-9', 'tok-0', "
-                 "'{\"CheckpointToken\":\"dG9rLTE=\",\"NewExecutionState\":{\"Operations\":[]}}')"),
-        SQLITE_OK);
+    file_at_version(
+        path, 7,
+        "INSERT INTO executions(arn, op_id, function_name, execution_name, start_ms, "
+        "timeout_seconds, deadline_ms, token_seq, inflight_invocation, needs_invocation) "
+        "VALUES ('arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST/"
+        "durable-execution/n/o', 'o', 'fn', 'n', 5, 60, 60005, 1, 'inv-1', 0);"
+        "INSERT INTO checkpoint_idempotency VALUES (1, 'ct-9', 'tok-0', "
+        "'{\"CheckpointToken\":\"dG9rLTE=\",\"NewExecutionState\":{\"Operations\":[]}}')");
     CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
     sqlite3 *db = durable__store_db(s);
     CU_ASSERT_EQUAL(query_long(db, "SELECT count(*) FROM sqlite_master WHERE name = "

@@ -43,17 +43,6 @@ static char *query_text(sqlite3 *db, const char *sql)
     return v;
 }
 
-/* Plain SQLite, bypassing the store: how a foreign tool would touch the file. */
-static int raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
-}
-
 static int raw_int(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
@@ -194,7 +183,7 @@ static void test_newer_schema_is_refused(void)
     int newer = durable_store_latest_schema_version() + 6;
     char sql[64], want[256];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", newer);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, sql), SQLITE_OK);
     long size1, size2;
     unsigned long long h1 = file_digest(path, &size1);
     s = (durable_store *)&s; /* must be reset to NULL on failure */
@@ -220,7 +209,7 @@ static void test_newer_schema_is_refused(void)
 static void test_foreign_sqlite_file_is_refused_untouched(void)
 {
     char *path = dt_temp_path("foreign");
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1)"), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1)"), SQLITE_OK);
     long size1, size2;
     unsigned long long h1 = file_digest(path, &size1);
     durable_store *s = NULL;
@@ -237,7 +226,7 @@ static void test_foreign_sqlite_file_is_refused_untouched(void)
 
     /* Another application's id on an otherwise empty file: also foreign. */
     dt_remove_db(path);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, "PRAGMA application_id = 42"), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, "PRAGMA application_id = 42"), SQLITE_OK);
     CU_ASSERT_EQUAL(durable_store_open(&s, path, NULL), DURABLE_ESCHEMA);
     CU_ASSERT_STRING_EQUAL(durable_error_last()->message, want);
     CU_ASSERT_EQUAL(raw_int(path, "PRAGMA application_id"), 42);
@@ -284,7 +273,7 @@ static void test_non_sqlite_file_is_refused_untouched(void)
 static void test_failed_migration_rolls_back(void)
 {
     char *path = dt_temp_path("badmig");
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, "PRAGMA application_id = 1146442306;"
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, "PRAGMA application_id = 1146442306;"
                                          " CREATE TABLE history_events(x)"),
                           SQLITE_OK);
     durable_store *s = NULL;
@@ -422,10 +411,10 @@ static void test_version_1_file_with_rows_is_migrated(void)
     char *path = dt_temp_path("v1rows");
     char sql[256];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", durable__migrations[0].version);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, durable__migrations[0].sql), SQLITE_OK);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, durable__migrations[0].sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, sql), SQLITE_OK);
     CU_ASSERT_EQUAL_FATAL(
-        raw_exec(path, "PRAGMA foreign_keys = ON;"
+        dt_sqlite_exec(path, "PRAGMA foreign_keys = ON;"
                        "INSERT INTO executions(arn, op_id, function_name, execution_name, "
                        "start_ms, timeout_seconds) VALUES ('arn-1', 'o', 'f', 'n', 1, 1);"
                        "INSERT INTO operations(execution_id, op_id, start_seq, type, status, "
@@ -521,8 +510,8 @@ static void test_new_file_schema_equals_migrated(void)
     char *fresh_path = dt_temp_path("fresh"), *old_path = dt_temp_path("v1");
     char sql[256];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", durable__migrations[0].version);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(old_path, durable__migrations[0].sql), SQLITE_OK);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(old_path, sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(old_path, durable__migrations[0].sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(old_path, sql), SQLITE_OK);
     durable_store *a = NULL, *b = NULL;
     CU_ASSERT_EQUAL_FATAL(durable_store_open(&a, fresh_path, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(durable_store_open(&b, old_path, NULL), 0);

@@ -21,16 +21,6 @@ static int query_int(sqlite3 *db, const char *sql)
     return v;
 }
 
-static int raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
-}
-
 static unsigned long long file_digest(const char *path, long *size)
 {
     unsigned long long h = 1469598103934665603ull;
@@ -157,7 +147,7 @@ static void test_read_only_needs_latest_schema(void)
     int older = durable_store_latest_schema_version() - 1;
     char sql[64], want[4400];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", older);
-    CU_ASSERT_EQUAL_FATAL(raw_exec(path, sql), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(dt_sqlite_exec(path, sql), SQLITE_OK);
     long size1, size2;
     unsigned long long h1 = file_digest(path, &size1);
     durable_store_options o = DURABLE_STORE_OPTIONS_INIT;

@@ -128,9 +128,10 @@ int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client
     char *text = NULL;
     if ((rc = durable__checkpoint_response_text(&text, resp, DURABLE_TS_RFC3339)) < 0)
         return rc;
-    if ((rc = durable__db_prepare(e, &st,
-                                  "UPDATE executions SET idem_client_token = ?2, "
-                                  "idem_inbound_token = ?3, idem_response = ?4 WHERE id = ?1")) == 0) {
+    rc = durable__db_prepare(e, &st,
+                             "UPDATE executions SET idem_client_token = ?2, "
+                             "idem_inbound_token = ?3, idem_response = ?4 WHERE id = ?1");
+    if (rc == 0) {
         durable__db_i64(st, 1, x->rowid);
         durable__db_text_static(st, 2, client_token);
         durable__db_text_static(st, 3, inbound);

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 CU_pSuite dt_suite(const char *name)
 {
     if (!CU_get_registry() && CU_initialize_registry() != CUE_SUCCESS) {
@@ -71,6 +73,16 @@ char *dt_temp_path(const char *stem)
     char *p = malloc(len);
     snprintf(p, len, "%s/durable-%s-%ld-%u.db", dir, stem, (long)getpid(), counter++);
     return p;
+}
+
+int dt_sqlite_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
 }
 
 void dt_remove_db(const char *path)

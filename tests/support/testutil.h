@@ -51,5 +51,8 @@ uint64_t dt_rng_below(dt_rng *r, uint64_t n);
 char *dt_temp_path(const char *stem);
 /* Remove a database file and its -wal/-shm companions. */
 void dt_remove_db(const char *path);
+/* Run sql on the file at path with plain SQLite, bypassing the store (how a
+ * foreign tool, or an older library, would write it). Returns SQLite's code. */
+int dt_sqlite_exec(const char *path, const char *sql);
 
 #endif

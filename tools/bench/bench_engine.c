@@ -80,32 +80,9 @@
 #include "durable/model.h"
 #include "durable/store.h"
 #include "store/internal.h"
+#include "bench_util.h"
 
 enum { REPEAT = 5 };
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static void die(const char *what)
-{
-    const durable_error *e = durable_error_last();
-    fprintf(stderr, "bench_engine: %s: %s (%s)\n", what, e->message, durable_code_name(e->code));
-    exit(1);
-}
-
-static void remove_db(const char *path)
-{
-    char buf[4200];
-    unlink(path);
-    snprintf(buf, sizeof buf, "%s-wal", path);
-    unlink(buf);
-    snprintf(buf, sizeof buf, "%s-shm", path);
-    unlink(buf);
-}
 
 typedef struct result {
     double step_us;   /* checkpoint calls only, per step */
@@ -157,7 +134,7 @@ static void checkpoint(durable_engine *e, const char *arn, char **token,
     durable_checkpoint_response resp;
     memset(&resp, 0, sizeof resp);
     if (durable_engine_checkpoint(&resp, e, &req) != 0)
-        die("checkpoint");
+        bench_die("bench_engine", "checkpoint");
     durable_free(*token);
     *token = resp.checkpoint_token;
     resp.checkpoint_token = NULL;
@@ -174,9 +151,9 @@ static result run_engine(const char *path, int nexec, int nsteps, int mode, long
     durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
     so.sync_mode = DURABLE_SYNC_NORMAL;
     if (durable_store_open(&st, path, &so) != 0)
-        die("store open");
+        bench_die("bench_engine", "store open");
     if (durable_engine_open(&e, st, NULL) != 0)
-        die("engine open");
+        bench_die("bench_engine", "engine open");
     sqlite3 *db = durable__store_db(st);
     if (frames) {
         *frames = 0;
@@ -190,21 +167,21 @@ static result run_engine(const char *path, int nexec, int nsteps, int mode, long
         snprintf(pos, sizeof pos, "%d", k + 1);
         durable_op_id(ids[k], pos);
     }
-    double steps_total = 0, t_all = now_us();
+    double steps_total = 0, t_all = bench_now_us();
     for (int x = 0; x < nexec; x++) {
         char *arn = NULL, *inv = NULL;
         if (durable_engine_start_execution(&arn, NULL, e, "bench", NULL) != 0)
-            die("start execution");
+            bench_die("bench_engine", "start execution");
         durable_invocation_input in;
         memset(&in, 0, sizeof in);
         if (durable_engine_start_invocation(&in, &inv, e, arn, 0) != 0)
-            die("start invocation");
+            bench_die("bench_engine", "start invocation");
         char *token = in.checkpoint_token;
         in.checkpoint_token = NULL;
         durable_invocation_input_clear(&in);
 
         long f0 = frames ? wal_frames(path, db) : 0;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         for (int k = 0; k < nsteps; k++) {
             char payload[32];
             snprintf(payload, sizeof payload, "{\"step\":%d}", k);
@@ -220,7 +197,7 @@ static result run_engine(const char *path, int nexec, int nsteps, int mode, long
                 checkpoint(e, arn, &token, u, 2, mode == ONE_CP_TOKEN ? client_token : NULL);
             }
         }
-        steps_total += now_us() - t0;
+        steps_total += bench_now_us() - t0;
         if (frames)
             *frames += wal_frames(path, db) - f0;
 
@@ -230,14 +207,14 @@ static result run_engine(const char *path, int nexec, int nsteps, int mode, long
         out.result = "\"done\"";
         durable_invocation_outcome oc;
         if (durable_engine_complete_invocation(&oc, e, arn, inv, &out) != 0)
-            die("complete invocation");
+            bench_die("bench_engine", "complete invocation");
         if (oc.status != DURABLE_EXEC_SUCCEEDED)
-            die("execution did not succeed");
+            bench_die("bench_engine", "execution did not succeed");
         durable_free(token);
         durable_free(inv);
         durable_free(arn);
     }
-    double whole = now_us() - t_all;
+    double whole = bench_now_us() - t_all;
     free(ids);
     durable_engine_close(e);
     durable_store_close(st);
@@ -252,10 +229,10 @@ static int store_page_size(void)
     const char *dir = getenv("TMPDIR");
     snprintf(path, sizeof path, "%s/bench_engine-pagesize-%ld.db", dir && *dir ? dir : "/tmp",
              (long)getpid());
-    remove_db(path);
+    bench_remove_db(path);
     durable_store *st = NULL;
     if (durable_store_open(&st, path, NULL) != 0)
-        die("store open");
+        bench_die("bench_engine", "store open");
     sqlite3_stmt *q = NULL;
     int page = 0;
     if (sqlite3_prepare_v2(durable__store_db(st), "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK &&
@@ -263,7 +240,7 @@ static int store_page_size(void)
         page = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     durable_store_close(st);
-    remove_db(path);
+    bench_remove_db(path);
     return page;
 }
 
@@ -291,7 +268,7 @@ static double run_floor(const char *path, int steps, long *frames)
     if (frames)
         sqlite3_wal_autocheckpoint(db, 0);
     long f0 = frames ? wal_frames(path, db) : 0;
-    double t0 = now_us();
+    double t0 = bench_now_us();
     for (int k = 0; k < steps; k++) {
         char payload[32];
         snprintf(payload, sizeof payload, "{\"step\":%d}", k);
@@ -305,7 +282,7 @@ static double run_floor(const char *path, int steps, long *frames)
         sqlite3_reset(ins);
         sqlite3_reset(commit);
     }
-    double us = (now_us() - t0) / steps;
+    double us = (bench_now_us() - t0) / steps;
     if (frames)
         *frames = wal_frames(path, db) - f0;
     sqlite3_finalize(begin);
@@ -361,7 +338,7 @@ static double run_model(const char *path, int nexec, int nsteps, long *frames)
         sqlite3_bind_text(st[NEWX], 2, arn, -1, SQLITE_TRANSIENT);
         ok = sqlite3_step(st[NEWX]) == SQLITE_DONE;
         sqlite3_reset(st[NEWX]);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         for (int k = 0; k < nsteps && ok; k++) {
             char id[DURABLE_OP_ID_LEN + 1], pos[16], payload[32];
             snprintf(pos, sizeof pos, "%d", k + 1);
@@ -387,7 +364,7 @@ static double run_model(const char *path, int nexec, int nsteps, long *frames)
             for (int i = 0; i < NSQL; i++)
                 sqlite3_reset(st[i]);
         }
-        total += now_us() - t0;
+        total += bench_now_us() - t0;
     }
     if (!ok) {
         fprintf(stderr, "bench_engine: model: %s\n", sqlite3_errmsg(db));
@@ -414,13 +391,13 @@ static void engine_round(result *best, int on_disk, int nexec, int nsteps, int m
     char path[4096];
     if (on_disk) {
         temp_path(path, sizeof path, "engine", mode);
-        remove_db(path);
+        bench_remove_db(path);
     } else {
         snprintf(path, sizeof path, ":memory:");
     }
     result r = run_engine(path, nexec, nsteps, mode, NULL);
     if (on_disk)
-        remove_db(path);
+        bench_remove_db(path);
     if (r.step_us < best->step_us)
         best->step_us = r.step_us;
     if (r.whole_us < best->whole_us)
@@ -444,17 +421,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < REPEAT; i++) {
         char path[4096];
         temp_path(path, sizeof path, "floor", i);
-        remove_db(path);
+        bench_remove_db(path);
         double f = run_floor(path, steps, NULL);
-        remove_db(path);
+        bench_remove_db(path);
         if (f < floor_us)
             floor_us = f;
         engine_round(&disk1, 1, nexec, nsteps, ONE_CP);
         engine_round(&mem1, 0, nexec, nsteps, ONE_CP);
         temp_path(path, sizeof path, "model", i);
-        remove_db(path);
+        bench_remove_db(path);
         f = run_model(path, nexec, nsteps, NULL);
-        remove_db(path);
+        bench_remove_db(path);
         if (f < model_us)
             model_us = f;
         engine_round(&disk2, 1, nexec, nsteps, TWO_CP);
@@ -483,17 +460,17 @@ int main(int argc, char **argv)
     char path[4096];
     long ff = 0, fm = 0, f1 = 0, f2 = 0, f1t = 0;
     temp_path(path, sizeof path, "frames", 0);
-    remove_db(path);
+    bench_remove_db(path);
     run_floor(path, steps, &ff);
-    remove_db(path);
+    bench_remove_db(path);
     run_model(path, nexec, nsteps, &fm);
-    remove_db(path);
+    bench_remove_db(path);
     run_engine(path, nexec, nsteps, ONE_CP, &f1);
-    remove_db(path);
+    bench_remove_db(path);
     run_engine(path, nexec, nsteps, TWO_CP, &f2);
-    remove_db(path);
+    bench_remove_db(path);
     run_engine(path, nexec, nsteps, ONE_CP_TOKEN, &f1t);
-    remove_db(path);
+    bench_remove_db(path);
     printf("WAL frames per step: floor %.2f, 4-b-tree step %.2f, engine 1 checkpoint %.2f, "
            "2 checkpoints %.2f, 1 + ClientToken %.2f\n",
            (double)ff / steps, (double)fm / steps, (double)f1 / steps, (double)f2 / steps,

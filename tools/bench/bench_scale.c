@@ -56,6 +56,7 @@
 #include "durable/model.h"
 #include "durable/store.h"
 #include "store/internal.h"
+#include "bench_util.h"
 
 enum { ROUNDS = 3, SAMPLES = 101, FUNCTIONS = 8, BIG_EVERY = 1000, BIG_STEPS = 100 };
 #define FILE_TAG "v1" /* bump when the generated content changes */
@@ -63,30 +64,6 @@ enum { ROUNDS = 3, SAMPLES = 101, FUNCTIONS = 8, BIG_EVERY = 1000, BIG_STEPS = 1
 static const char *const OP_NAMES[] = {"open", "checkpoint", "start", "get",
                                        "list", "history",    "cli",   "next_due_of"};
 enum { OP_OPEN, OP_CHECKPOINT, OP_START, OP_GET, OP_LIST, OP_HISTORY, OP_CLI, OP_TIMER, OP_COUNT };
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static void die(const char *what)
-{
-    const durable_error *e = durable_error_last();
-    fprintf(stderr, "bench_scale: %s: %s (%s)\n", what, e->message, durable_code_name(e->code));
-    exit(1);
-}
-
-static void remove_db(const char *path)
-{
-    char buf[4200];
-    unlink(path);
-    snprintf(buf, sizeof buf, "%s-wal", path);
-    unlink(buf);
-    snprintf(buf, sizeof buf, "%s-shm", path);
-    unlink(buf);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -110,9 +87,9 @@ typedef struct db {
 static void db_open(db *d, const char *path)
 {
     if (durable_store_open(&d->store, path, NULL) != 0)
-        die("store open");
+        bench_die("bench_scale", "store open");
     if (durable_engine_open(&d->engine, d->store, NULL) != 0)
-        die("engine open");
+        bench_die("bench_scale", "engine open");
 }
 
 static void db_close(db *d)
@@ -138,11 +115,11 @@ static void run_start(run *r, durable_engine *e, const char *function, const cha
     so.input_payload = "{\"order\":42,\"items\":[\"a\",\"b\"]}";
     so.timeout_seconds = timeout;
     if (durable_engine_start_execution(&r->arn, NULL, e, function, &so) != 0)
-        die("start execution");
+        bench_die("bench_scale", "start execution");
     durable_invocation_input in;
     memset(&in, 0, sizeof in);
     if (durable_engine_start_invocation(&in, &r->inv, e, r->arn, 0) != 0)
-        die("start invocation");
+        bench_die("bench_scale", "start invocation");
     r->token = in.checkpoint_token;
     in.checkpoint_token = NULL;
     durable_invocation_input_clear(&in);
@@ -179,7 +156,7 @@ static void checkpoint(durable_engine *e, run *r, durable_operation_update *u, s
     durable_checkpoint_response resp;
     memset(&resp, 0, sizeof resp);
     if (durable_engine_checkpoint(&resp, e, &req) != 0)
-        die("checkpoint");
+        bench_die("bench_scale", "checkpoint");
     durable_free(r->token);
     r->token = resp.checkpoint_token;
     resp.checkpoint_token = NULL;
@@ -238,7 +215,7 @@ static void complete(durable_engine *e, run *r, durable_invocation_status status
         out.error = &err;
     durable_invocation_outcome oc;
     if (durable_engine_complete_invocation(&oc, e, r->arn, r->inv, &out) != 0)
-        die("complete invocation");
+        bench_die("bench_scale", "complete invocation");
 }
 
 static void stop(durable_engine *e, run *r)
@@ -246,7 +223,7 @@ static void stop(durable_engine *e, run *r)
     durable_stop_request req = {r->arn, NULL};
     durable_stop_response resp;
     if (durable_engine_stop_execution(&resp, e, &req) != 0)
-        die("stop execution");
+        bench_die("bench_scale", "stop execution");
 }
 
 /* ---- building the files ------------------------------------------------------- */
@@ -300,9 +277,9 @@ static void ensure_file(const char *path, long n)
         return;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    remove_db(tmp);
+    bench_remove_db(tmp);
     fprintf(stderr, "bench_scale: building %s (%ld executions, once)...\n", path, n);
-    double t0 = now_us();
+    double t0 = bench_now_us();
     db d;
     db_open(&d, tmp);
     pragma(d.store, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;");
@@ -311,7 +288,7 @@ static void ensure_file(const char *path, long n)
         make_execution(d.engine, i);
         if (n >= 100000 && (i + 1) % (n / 10) == 0)
             fprintf(stderr, "bench_scale:   %ld%% (%.0f s)\n", (i + 1) * 100 / n,
-                    (now_us() - t0) / 1e6);
+                    (bench_now_us() - t0) / 1e6);
     }
     db_close(&d);
     if (rename(tmp, path) != 0) {
@@ -319,7 +296,7 @@ static void ensure_file(const char *path, long n)
         exit(1);
     }
     fprintf(stderr, "bench_scale: built %s in %.1f s (%.0f us per execution)\n", path,
-            (now_us() - t0) / 1e6, (now_us() - t0) / (double)n);
+            (bench_now_us() - t0) / 1e6, (bench_now_us() - t0) / (double)n);
 }
 
 /* ---- measuring ---------------------------------------------------------------------- */
@@ -343,11 +320,11 @@ static char **random_arns(durable_store *st, long n, int count, unsigned *seed)
     if (!arns || sqlite3_prepare_v2(durable__store_db(st),
                                     "SELECT arn FROM executions WHERE id = ?1", -1, &q,
                                     NULL) != SQLITE_OK)
-        die("random arns");
+        bench_die("bench_scale", "random arns");
     for (int i = 0; i < count; i++) {
         sqlite3_bind_int64(q, 1, 1 + (sqlite3_int64)(rand_r(seed) % (unsigned)n));
         if (sqlite3_step(q) != SQLITE_ROW)
-            die("random arn");
+            bench_die("bench_scale", "random arn");
         arns[i] = strdup((const char *)sqlite3_column_text(q, 0));
         sqlite3_reset(q);
     }
@@ -366,10 +343,10 @@ static void time_get(durable_engine *e, char **arns, double *t)
 {
     for (int i = 0; i < SAMPLES; i++) {
         durable_execution_info x;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (durable_engine_get_execution(&x, e, arns[i]) != 0)
-            die("get execution");
-        t[i] = now_us() - t0;
+            bench_die("bench_scale", "get execution");
+        t[i] = bench_now_us() - t0;
         durable_execution_info_clear(&x);
     }
 }
@@ -379,11 +356,11 @@ static void time_next_due(durable_engine *e, char **arns, double *t)
     for (int i = 0; i < SAMPLES; i++) {
         int64_t when = 0;
         const char *const one[1] = {arns[i]};
-        double t0 = now_us();
+        double t0 = bench_now_us();
         int rc = durable_engine_next_due_of(&when, e, one, 1);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
         if (rc != 0 && rc != DURABLE_ENOTFOUND) /* ENOTFOUND: no timer armed */
-            die("next due of");
+            bench_die("bench_scale", "next due of");
     }
 }
 
@@ -393,10 +370,10 @@ static void time_history(durable_engine *e, char **arns, double *t)
         durable_history_request req = {arns[i], false, 0, NULL, false};
         durable_history_response resp;
         memset(&resp, 0, sizeof resp);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (durable_engine_get_history(&resp, e, &req) != 0)
-            die("get history");
-        t[i] = now_us() - t0;
+            bench_die("bench_scale", "get history");
+        t[i] = bench_now_us() - t0;
         durable_history_response_clear(&resp);
     }
 }
@@ -419,12 +396,12 @@ static void time_list(durable_engine *e, bool cli, double *t, unsigned *seed)
         }
         durable_list_response resp;
         memset(&resp, 0, sizeof resp);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (durable_engine_list_executions(&resp, e, &req) != 0)
-            die("list executions");
-        t[i] = now_us() - t0;
+            bench_die("bench_scale", "list executions");
+        t[i] = bench_now_us() - t0;
         if (resp.count == 0)
-            die("list executions found nothing");
+            bench_die("bench_scale", "list executions found nothing");
         durable_list_response_clear(&resp);
     }
 }
@@ -437,10 +414,10 @@ static void time_start(durable_engine *e, int file, double *t)
         snprintf(name, sizeof name, "s%ld-%d-%d", (long)getpid(), file, i);
         durable_start_options so = DURABLE_START_OPTIONS_INIT;
         so.execution_name = name;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (durable_engine_start_execution(&arn, NULL, e, "fn-new", &so) != 0)
-            die("start execution");
-        t[i] = now_us() - t0;
+            bench_die("bench_scale", "start execution");
+        t[i] = bench_now_us() - t0;
         durable_free(arn);
     }
 }
@@ -449,9 +426,9 @@ static void time_start(durable_engine *e, int file, double *t)
 static void time_checkpoints(durable_engine *e, run *r, double *t, int count)
 {
     for (int i = 0; i < count; i++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
         add_steps(e, r, 1, 1, false);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
     }
 }
 
@@ -459,10 +436,10 @@ static void time_open(const char *path, double *t)
 {
     for (int i = 0; i < SAMPLES / 4; i++) {
         db d;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         db_open(&d, path);
         db_close(&d);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
     }
 }
 
@@ -507,7 +484,7 @@ static double c10k_ratio(const char *dir, double *us10, double *us10k)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/scratch-%ld.db", dir, (long)getpid());
-    remove_db(path);
+    bench_remove_db(path);
     db d;
     db_open(&d, path);
     run small, big;
@@ -531,7 +508,7 @@ static double c10k_ratio(const char *dir, double *us10, double *us10k)
     run_free(&small);
     run_free(&big);
     db_close(&d);
-    remove_db(path);
+    bench_remove_db(path);
     *us10 = best10;
     *us10k = best10k;
     return best10k / best10;
