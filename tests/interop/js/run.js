@@ -40,8 +40,8 @@ const CASE_TIMEOUT_MS = 40000;
 const npm = createRequire(path.join(NODE_MODULES, "index.js"));
 const { CloudDurableTestRunner, InvocationType, WaitingOperationStatus } =
     npm("@aws/durable-execution-sdk-js-testing");
-const { LambdaClient, ListDurableExecutionsByFunctionCommand, GetDurableExecutionCommand } =
-    npm("@aws-sdk/client-lambda");
+const { LambdaClient, ListDurableExecutionsByFunctionCommand, GetDurableExecutionCommand,
+        StopDurableExecutionCommand } = npm("@aws-sdk/client-lambda");
 
 /*
  * The cases. `history` lists the execution's events in order, as
@@ -117,6 +117,16 @@ const CASES = [
                   data: "{\"code\":7}" },
         history: ["ExecutionStarted", "CallbackStarted approval", "InvocationCompleted",
                   "CallbackFailed approval", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+    {
+        /* The same callback never answered: the execution is stopped from
+         * outside with client-lambda's StopDurableExecutionCommand. */
+        fn: "stop", handler: "handlers.callback", event: true,
+        stop: { op: "approval", error: { ErrorType: "Halted", ErrorMessage: "by interop-js" } },
+        status: "STOPPED",
+        error: { errorType: "Halted", errorMessage: "by interop-js" },
+        history: ["ExecutionStarted", "CallbackStarted approval", "InvocationCompleted",
+                  "ExecutionStopped"],
     },
     {
         fn: "waitForCallback", event: true,
@@ -370,6 +380,17 @@ async function executionReadBack(client, c, execution, found) {
     return problems;
 }
 
+/* Waits for c.stop.op to start, then stops the execution with
+ * StopDurableExecutionCommand (found by listing c.fn's executions). */
+async function stopWhenStarted(client, runner, c) {
+    await runner.getOperation(c.stop.op).waitForData(WaitingOperationStatus.STARTED);
+    const list = await client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: c.fn }));
+    const out = await client.send(new StopDurableExecutionCommand({
+        DurableExecutionArn: list.DurableExecutions[0].DurableExecutionArn, Error: c.stop.error }));
+    if (!(out.StopTimestamp instanceof Date))
+        throw new Error(`StopDurableExecution: StopTimestamp ${out.StopTimestamp}`);
+}
+
 /* ---- one case ----------------------------------------------------------- */
 
 async function runCase(server, client, c) {
@@ -381,7 +402,8 @@ async function runCase(server, client, c) {
     });
     const problems = [];
     const running = runner.run(c.payload ? { payload: c.payload } : undefined);
-    const answered = c.answer ? answerCallback(server, runner, c.answer) : Promise.resolve();
+    const answered = c.answer ? answerCallback(server, runner, c.answer)
+        : c.stop ? stopWhenStarted(client, runner, c) : Promise.resolve();
     const [execution] = await withTimeout(Promise.all([running, answered]), CASE_TIMEOUT_MS, c.fn);
     const wantStatus = c.status || "SUCCEEDED";
     problems.push(...expectEq(execution.getStatus(), wantStatus, "status"));
