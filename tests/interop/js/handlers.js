@@ -98,3 +98,14 @@ exports.map = withDurableExecution(async (event, ctx) => {
 exports.crash = async () => {
     throw new TypeError("boom");
 };
+
+/* Many operations: event.count steps started at once at the top level, then
+ * a wait. The invocation after the wait starts from more operations than one
+ * state page holds, so the SDK reads the rest with GetDurableExecutionState;
+ * the history is longer than one page, so the runner follows NextMarker. */
+exports.many = withDurableExecution(async (event, ctx) => {
+    const items = Array.from({ length: event.count }, (_, i) => i);
+    const doubled = await Promise.all(items.map((i) => ctx.step(`s${i}`, async () => i * 2)));
+    await ctx.wait("breather", { seconds: 1 });
+    return { sum: doubled.reduce((a, b) => a + b, 0), count: doubled.length };
+});

@@ -45,7 +45,8 @@ const { LambdaClient, ListDurableExecutionsByFunctionCommand, GetDurableExecutio
 
 /*
  * The cases. `history` lists the execution's events in order, as
- * "EventType" or "EventType name" (the name is compared when given).
+ * "EventType" or "EventType name" (the name is compared when given), or is
+ * a function of the events returning the problems found.
  * `answer` (callback cases) names the operation whose callback is answered
  * from outside, and the JSON sent.
  */
@@ -180,6 +181,39 @@ const CASES = [
                   "ContextStarted map-item-2", "StepStarted square-2",
                   "StepSucceeded square-2", "ContextSucceeded map-item-2",
                   "ContextSucceeded squares", "InvocationCompleted", "ExecutionSucceeded"],
+    },
+    {
+        /* 1100 top-level steps, then a wait: more operations than a state
+         * page and more events than a history page. */
+        fn: "many", payload: { count: 1100 },
+        result: { sum: 1208900, count: 1100 },
+        history: (events) => {
+            const p = [];
+            const starts = events.filter((e) => e.EventType === "StepStarted").map((e) => e.Name);
+            const ends = events.filter((e) => e.EventType === "StepSucceeded").map((e) => e.Name);
+            const names = Array.from({ length: 1100 }, (_, i) => `s${i}`);
+            p.push(...expectEq(events.length, 2206, "event count"));
+            p.push(...expectEq(events.map((e) => e.EventId),
+                               Array.from({ length: events.length }, (_, i) => i + 1),
+                               "EventIds (each event once, in order, across the pages)"));
+            p.push(...expectEq(starts, names, "StepStarted names in order"));
+            p.push(...expectEq([...ends].sort(), [...names].sort(), "StepSucceeded names"));
+            for (const n of names) /* each step's start comes before its end */
+                if (events.findIndex((e) => e.Name === n) !==
+                    events.findIndex((e) => e.Name === n && e.EventType === "StepStarted"))
+                    p.push(`${n}: an event before its StepStarted`);
+            p.push(...historyProblems([events[0], ...events.slice(-5)],
+                                      ["ExecutionStarted", "WaitStarted breather",
+                                       "InvocationCompleted", "WaitSucceeded breather",
+                                       "InvocationCompleted", "ExecutionSucceeded"]));
+            return p.slice(0, 5);
+        },
+        /* The second invocation's input could not hold every operation: the
+         * SDK must have read the rest through the state route. */
+        check: (runner, execution, { server, arn }) =>
+            fs.readFileSync(server.logPath, "utf8").includes(
+                `GET /2025-12-01/durable-executions/${encodeURIComponent(arn)}/state?`) ? [] :
+                ["the SDK never called GetDurableExecutionState (serve.log)"],
     },
     {
         /* A handler that cannot be loaded: bootstrap.js reports it on
@@ -416,7 +450,8 @@ async function runCase(server, client, c) {
         for (const k of Object.keys(c.error))
             problems.push(...expectEq(got[k], c.error[k], `error.${k}`));
     }
-    problems.push(...historyProblems(execution.getHistoryEvents(), c.history));
+    problems.push(...(typeof c.history === "function" ? c.history(execution.getHistoryEvents())
+                      : historyProblems(execution.getHistoryEvents(), c.history)));
     const found = {};
     problems.push(...await executionReadBack(client, c, execution, found));
     if (c.check && problems.length === 0)
