@@ -316,5 +316,8 @@ include tests/interop/official/official.mk
 # ---- conformance over HTTP (issue 13) ---------------------------------------
 include tests/conformance/http/http.mk
 
+# ---- the Lambda example and its zip (issue 13) ------------------------------
+include examples/lambda/lambda.mk
+
 # ---- crash torture (issue 15) ----------------------------------------------
 include tools/torture/torture.mk
