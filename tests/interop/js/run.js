@@ -41,7 +41,8 @@ const npm = createRequire(path.join(NODE_MODULES, "index.js"));
 const { CloudDurableTestRunner, InvocationType, WaitingOperationStatus } =
     npm("@aws/durable-execution-sdk-js-testing");
 const { LambdaClient, ListDurableExecutionsByFunctionCommand, GetDurableExecutionCommand,
-        StopDurableExecutionCommand } = npm("@aws-sdk/client-lambda");
+        StopDurableExecutionCommand, InvokeCommand, SendDurableExecutionCallbackSuccessCommand } =
+    npm("@aws-sdk/client-lambda");
 
 /*
  * The cases. `history` lists the execution's events in order, as
@@ -475,6 +476,39 @@ async function badSignature(server) {
     }
 }
 
+/* Sends cmd and expects client-lambda to raise the exception named want. */
+async function expectRejected(client, cmd, want, what) {
+    try {
+        await client.send(cmd);
+        return [`${what}: answered, want ${want}`];
+    } catch (e) {
+        return expectEq(e.name, want, `${what}: error name`);
+    }
+}
+
+/* Errors client-lambda must recognise by name: a duplicate execution name
+ * (the first Invoke with that name runs to its end), an unknown function, an
+ * unknown callback id. */
+async function clientErrors(client) {
+    const named = (type) => new InvokeCommand({
+        FunctionName: "step", InvocationType: type, Payload: JSON.stringify({ name: "again" }),
+        DurableExecutionName: "interop-js-once" });
+    const first = await client.send(named("RequestResponse"));
+    return [
+        ...expectEq(first.ExecutedVersion, "$LATEST", "named Invoke ExecutedVersion"),
+        ...expectEq(new TextDecoder().decode(first.Payload), "\"Hello, again!\"", "named Invoke Payload"),
+        ...expectEq(String(first.DurableExecutionArn).includes("/durable-execution/interop-js-once/"),
+                    true, "named Invoke ARN holds the name"),
+        ...await expectRejected(client, named("Event"), "DurableExecutionAlreadyStartedException",
+                                "the same name again"),
+        ...await expectRejected(client, new InvokeCommand({ FunctionName: "no-such-function" }),
+                                "ResourceNotFoundException", "unknown function"),
+        ...await expectRejected(client, new SendDurableExecutionCallbackSuccessCommand({
+            CallbackId: "bm90LWEtY2FsbGJhY2s=", Result: new TextEncoder().encode("1") }),
+                                "ResourceNotFoundException", "unknown callback id"),
+    ];
+}
+
 async function main() {
     const started = Date.now();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "durable-interop-js-"));
@@ -483,6 +517,7 @@ async function main() {
     const client = new LambdaClient({ endpoint: server.url, region: REGION, credentials: KEYS });
     const checks = CASES.map((c) => ({ name: c.fn, run: () => runCase(server, client, c) }));
     checks.push({ name: "badSignature", run: () => badSignature(server) });
+    checks.push({ name: "clientErrors", run: () => clientErrors(client) });
     let passed = 0;
     let failed = 0;
     try {
