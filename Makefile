@@ -321,3 +321,6 @@ include examples/lambda/lambda.mk
 
 # ---- crash torture (issue 15) ----------------------------------------------
 include tools/torture/torture.mk
+
+# ---- load and soak (issue 15) ----------------------------------------------
+include tools/load/load.mk
