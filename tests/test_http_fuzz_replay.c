@@ -17,6 +17,7 @@ int durable_fuzz_wire_one(const uint8_t *data, size_t size);
 int durable_fuzz_ids_one(const uint8_t *data, size_t size);
 int durable_fuzz_checkpoint_one(const uint8_t *data, size_t size);
 int durable_fuzz_sigv4_one(const uint8_t *data, size_t size);
+int durable_fuzz_http_one(const uint8_t *data, size_t size);
 
 typedef int (*fuzz_entry)(const uint8_t *data, size_t size);
 
@@ -85,13 +86,15 @@ static void test_wire(void) { replay("wire", durable_fuzz_wire_one); }
 static void test_ids(void) { replay("ids", durable_fuzz_ids_one); }
 static void test_checkpoint(void) { replay("checkpoint", durable_fuzz_checkpoint_one); }
 static void test_sigv4(void) { replay("sigv4", durable_fuzz_sigv4_one); }
+static void test_http(void) { replay("http", durable_fuzz_http_one); }
 
 int main(void)
 {
-    CU_pSuite s = dt_suite("testing_fuzz_replay");
+    CU_pSuite s = dt_suite("http_fuzz_replay");
     DT_ADD(s, test_wire);
     DT_ADD(s, test_ids);
     DT_ADD(s, test_checkpoint);
     DT_ADD(s, test_sigv4);
+    DT_ADD(s, test_http);
     return dt_run();
 }

@@ -4,7 +4,7 @@
  * with libFuzzer (clang -fsanitize=fuzzer,address,undefined); `make test`
  * compiles the same file with the entry renamed to durable_fuzz_<target>_one
  * and replays the seed corpus and every regression input through it
- * (tests/test_testing_fuzz_replay.c), so a crash once found stays fixed.
+ * (tests/test_http_fuzz_replay.c), so a crash once found stays fixed.
  *
  * A property that does not hold calls fuzz_fail, which prints what broke
  * and aborts: libFuzzer saves the input as a crash, and the replay suite

@@ -9,7 +9,8 @@ Run from the repository root: python3 tests/fuzz/seeds.py [path/to/HTTP_API.md]
  - checkpoint: the captured checkpoint bodies (JSON lines) and byte programs
    (see tests/fuzz/fuzz_checkpoint.c) for steps, retries, waits, callbacks,
    child contexts, chained invokes, stop and invocation errors;
- - sigv4: signed requests shaped like the captured botocore and JS ones.
+ - sigv4: signed requests shaped like the captured botocore and JS ones;
+ - http: a request of every route of the front, valid-looking and not.
 Files are named by the SHA-1 of their bytes, so rerunning changes nothing."""
 import base64, glob, hashlib, json, os, re, sys
 
@@ -198,6 +199,35 @@ def sigv4_seeds():
         '&ReverseOrder=true&MaxItems=10', 'host: 127.0.0.1:9009', 'x-amz-date: 20261206T210010Z', ''])
 
 
+# fuzz_http.c: method, raw path, raw query, headers, blank line, body.
+ECHO_ARN = ('arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3AEcho%3A%24LATEST'
+            '%2Fdurable-execution%2Ffz-1%2F82b7d488-0000-4000-8000-000000000000')
+
+
+def http_seeds():
+    ex = '/2025-12-01/durable-executions/' + ECHO_ARN
+    cb = '/2025-12-01/durable-execution-callbacks/' + callback_id(ARN, 'c4ca4238a0b92382', 'n').replace('=', '%3D')
+    yield 'POST\n/2015-03-31/functions/Echo/invocations\nQualifier=%24LATEST\n\n{"a":1}'
+    yield ('POST\n/2015-03-31/functions/Echo/invocations\n\nX-Amz-Invocation-Type: Event\n'
+           'X-Amz-Durable-Execution-Name: fz-1\n\n"World"')
+    yield 'POST\n/2015-03-31/functions/Nope/invocations\n\n\n{'
+    yield 'GET\n' + ex + '\n\n'
+    yield 'GET\n' + ex + '/history\nIncludeExecutionData=true&MaxItems=2&ReverseOrder=false\n'
+    yield 'GET\n' + ex + '/state\nCheckpointToken=JXqFdkaN48WQSWp%2F&Marker=page-2&MaxItems=1000\n'
+    yield ('POST\n' + ex + '/checkpoint\n\nContent-Type: application/json\n\n'
+           '{"CheckpointToken":"Ha33hILjUnMELZn/","Updates":[{"Id":"c81e728d9d4c2f63","Type":"WAIT",'
+           '"Action":"START","SubType":"Wait","WaitOptions":{"WaitSeconds":1}}],"ClientToken":"2294d055"}')
+    yield 'POST\n' + ex + '/stop\n\n\n{"ErrorType":"Stopped","ErrorMessage":"by test"}'
+    yield ('GET\n/2025-12-01/functions/Echo/durable-executions\nQualifier=%24LATEST&Statuses=RUNNING'
+           '&Statuses=SUCCEEDED&StartedAfter=2026-01-01T00%3A00%3A00Z&ReverseOrder=true&MaxItems=10\n')
+    yield 'POST\n' + cb + '/succeed\n\n\n"3nwd1gkjmlin"'
+    yield ('POST\n' + cb + '/fail\n\nContent-Type: application/json\n\n'
+           '{"ErrorType":"MyErr","ErrorMessage":"boom","ErrorData":"{\\"a\\":1}","StackTrace":["l1"]}')
+    yield 'POST\n' + cb + '/heartbeat\n\n'
+    yield 'GET\n/2025-12-01/durable-executions/%zz/history\n%G1=%\n'
+    yield 'DELETE\n' + ex + '\n\n'
+
+
 def main():
     md = sys.argv[1] if len(sys.argv) > 1 else '../shared/HTTP_API.md'
     docs = json_docs()
@@ -215,7 +245,9 @@ def main():
         write('checkpoint', bytes(b & 0xff for b in prog))
     for s in sigv4_seeds():
         write('sigv4', s)
-    for t in ('wire', 'ids', 'checkpoint', 'sigv4'):
+    for s in http_seeds():
+        write('http', s)
+    for t in ('wire', 'ids', 'checkpoint', 'sigv4', 'http'):
         print('%s: %d seeds' % (t, len(os.listdir(os.path.join(ROOT, t)))))
 
 
