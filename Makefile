@@ -225,7 +225,7 @@ valgrind: deps
 # responders and time skipping) and the SDK composites run through it.
 TSAN_TESTS ?= $(filter %server %thread %batcher %batcher_worker %parallel %concurrency %sdk_engine_composites \
                 %testing_runner %testing_callbacks %testing_orch %testing_time \
-                %aws_client %aws_lambda %http_front,$(TEST_BINS:$(BUILD)/%=%))
+                %aws_client %aws_lambda %aws_cloud_runner %http_front,$(TEST_BINS:$(BUILD)/%=%))
 tsan: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-tsan OPTFLAGS="-O1 -g" SANFLAGS="-fsanitize=thread" \
 	  TEST_BINS="$(patsubst %,build-tsan/%,$(TSAN_TESTS))"
