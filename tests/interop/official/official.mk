@@ -43,6 +43,7 @@ interop-official: deps
 	@$(MAKE) --no-print-directory interop-official-run
 
 interop-official-run: $(BUILD)/durable $(if $(filter c,$(OFFICIAL_RUNS)),$(OFFICIAL_C_BIN))
+	python3 tests/interop/official/test_shims.py
 	python3 tests/interop/official/harness.py \
 	  --durable $(abspath $(BUILD)/durable) \
 	  --work $(abspath $(BUILD)/interop-official) \
