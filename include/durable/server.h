@@ -6,8 +6,23 @@
  * connection. Other threads (the test runner, handler threads, parallel
  * branches) submit requests through a FIFO queue and block until the server
  * thread has answered; requests therefore never run concurrently and the
- * connection is only ever used by the server thread. Every call is still one
- * engine call, i.e. one SQLite transaction.
+ * connection is only ever used by the server thread. Every call is one
+ * engine call; reads are one SQLite transaction each.
+ *
+ * Group commit. The write calls start_execution, start/complete/fail/
+ * crash_invocation, checkpoint, callback_success/failure/heartbeat and
+ * stop_execution may share one SQLite transaction: when the server takes
+ * one of them and another is already queued behind it, it opens one
+ * transaction, runs each queued write call (in queue order, while the next
+ * queued request is one, up to group_max) in its own savepoint, so a
+ * rejected call rolls back only itself and the later calls see exactly the
+ * state they would see one at a time, commits once, and answers all of
+ * them. No call is answered before the commit that holds its writes, and no
+ * call waits for others to arrive: a group only takes what already waits.
+ * If that commit fails, every call of the group fails with its error (their
+ * writes are gone, and a rejection may have depended on them), and what
+ * they put in their out parameters is released as on any failure. Each
+ * caller still gets its own code and message.
  *
  * Errors. A call returns the engine's code. When it is negative, the server
  * thread's last error (code and message) is copied into the CALLING thread's
@@ -72,10 +87,17 @@ typedef struct durable_server_options {
      * cheaper at the price of that much CPU per idle gap. 0 = never poll;
      * ignored on a machine with one online CPU. */
     int spin_us;
+    /* Group commit: at most this many waiting write requests share one
+     * transaction (see "Group commit" above); <= 1 = every request is its
+     * own transaction. */
+    int group_max;
 } durable_server_options;
 
+#define DURABLE_SERVER_GROUP_MAX 64
+
 #define DURABLE_SERVER_OPTIONS_INIT \
-    { ":memory:", DURABLE_STORE_OPTIONS_INIT, DURABLE_ENGINE_OPTIONS_INIT, 0, 200 }
+    { ":memory:", DURABLE_STORE_OPTIONS_INIT, DURABLE_ENGINE_OPTIONS_INIT, 0, 200, \
+      DURABLE_SERVER_GROUP_MAX }
 
 /*
  * Start a server thread that opens the store at opts->path and an engine over
@@ -93,8 +115,8 @@ int durable_server_start(durable_server **out, const durable_server_options *opt
  * included). The engine is handed over, not owned: from this call until
  * durable_server_free returns, no other thread may use the engine or its
  * store; afterwards the caller may use them again and closes them itself.
- * Only opts->checkpoint_delay_ms and opts->spin_us are read (opts NULL =
- * no delay, the default spin).
+ * Only opts->checkpoint_delay_ms, opts->spin_us and opts->group_max are
+ * read (opts NULL = no delay, the default spin and group size).
  */
 int durable_server_start_with(durable_server **out, durable_engine *engine,
                               const durable_server_options *opts);
@@ -108,6 +130,10 @@ void durable_server_set_checkpoint_delay(durable_server *s, int delay_ms);
 
 /* Requests answered so far. */
 uint64_t durable_server_served(durable_server *s);
+
+/* Of those, requests answered as members of a group of two or more (group
+ * commit); for statistics and tests. */
+uint64_t durable_server_served_grouped(durable_server *s);
 
 /*
  * The generic call: run fn(engine, arg) on the server thread and return its

@@ -7,6 +7,7 @@
 #include "durable/engine.h"
 #include "durable/server.h"
 #include "durable/store.h"
+#include "engine/group.h"
 #include "engine/server_internal.h"
 #include "engine/server_queue.h"
 #include "model/internal.h"
@@ -76,6 +77,30 @@ static void set_spin(durable_server *s, const durable_server_options *opts)
     durable__squeue_set_spin(s->queue, us);
 }
 
+/* Group commit hooks: the context is the engine. */
+static int group_begin(void *ctx)
+{
+    return durable__eng_group_begin(ctx);
+}
+
+static bool group_lost(void *ctx)
+{
+    return durable__eng_group_lost(ctx);
+}
+
+static int group_end(void *ctx, bool commit)
+{
+    return durable__eng_group_end(ctx, commit);
+}
+
+static void set_group(durable_server *s, const durable_server_options *opts)
+{
+    static const durable_server_options defaults = DURABLE_SERVER_OPTIONS_INIT;
+    durable__squeue_group g = {group_begin, group_lost, group_end,
+                               (opts ? opts : &defaults)->group_max};
+    durable__squeue_set_group(s->queue, &g);
+}
+
 static void server_destroy(durable_server *s)
 {
     durable_free(s->path);
@@ -111,6 +136,7 @@ int durable_server_start(durable_server **out, const durable_server_options *opt
         return rc;
     }
     set_spin(s, opts);
+    set_group(s, opts);
     *out = s;
     return 0;
 }
@@ -134,6 +160,7 @@ int durable_server_start_with(durable_server **out, durable_engine *engine,
         return rc;
     }
     set_spin(s, opts);
+    set_group(s, opts);
     *out = s;
     return 0;
 }
@@ -175,6 +202,45 @@ int durable_server_call(durable_server *s, durable_server_fn fn, void *arg)
         return durable__error_set(DURABLE_EINVAL, "durable_server_call: server and fn are required");
     call_arg c = {fn, arg};
     return durable__squeue_call(s->queue, call_trampoline, &c);
+}
+
+uint64_t durable_server_served_grouped(durable_server *s)
+{
+    return s ? durable__squeue_served_grouped(s->queue) : 0;
+}
+
+size_t durable__server_pending(durable_server *s)
+{
+    return s ? durable__squeue_pending(s->queue) : 0;
+}
+
+/* A write call: the closure and what releases its outputs. */
+typedef struct write_arg {
+    durable_server_fn fn;
+    void *arg;
+    durable__server_undo_fn undo;
+} write_arg;
+
+static int write_trampoline(void *ctx, void *p)
+{
+    write_arg *w = p;
+    return w->fn((durable_engine *)ctx, w->arg);
+}
+
+static void write_undo(void *p)
+{
+    write_arg *w = p;
+    if (w->undo)
+        w->undo(w->arg);
+}
+
+int durable__server_call_write(durable_server *s, durable_server_fn fn, void *arg,
+                               durable__server_undo_fn undo)
+{
+    if (!s || !fn)
+        return durable__error_set(DURABLE_EINVAL, "durable_server_call: server and fn are required");
+    write_arg w = {fn, arg, undo};
+    return durable__squeue_call_grouped(s->queue, write_trampoline, &w, write_undo);
 }
 
 void durable__server_checkpoint_delay(durable_server *s)

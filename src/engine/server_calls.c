@@ -2,9 +2,12 @@
  * runs the engine function of the same name on the server thread, and
  * returns its code (server.c carries the error over). Each one has the same
  * three parts: its arguments, a trampoline run on the server thread, and the
- * public function that submits it. */
+ * public function that submits it. The write calls that may share a group
+ * transaction (server.h, "Group commit") are submitted as writes, with an
+ * undo that releases their outputs when their group does not commit. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "durable/engine.h"
 #include "durable/server.h"
@@ -25,11 +28,24 @@ static int start_execution_run(durable_engine *e, void *p)
     return durable_engine_start_execution(a->out_arn, a->out_op_id, e, a->function_name, a->opts);
 }
 
+static void start_execution_undo(void *p)
+{
+    start_execution_args *a = p;
+    if (a->out_arn) {
+        durable_free(*a->out_arn);
+        *a->out_arn = NULL;
+    }
+    if (a->out_op_id) {
+        durable_free(*a->out_op_id);
+        *a->out_op_id = NULL;
+    }
+}
+
 int durable_server_start_execution(char **out_arn, char **out_op_id, durable_server *s,
                                    const char *function_name, const durable_start_options *opts)
 {
     start_execution_args a = {out_arn, out_op_id, function_name, opts};
-    return durable_server_call(s, start_execution_run, &a);
+    return durable__server_call_write(s, start_execution_run, &a, start_execution_undo);
 }
 
 /* ---- start_invocation */
@@ -46,11 +62,30 @@ static int start_invocation_run(durable_engine *e, void *p)
     return durable_engine_start_invocation(a->out, a->out_invocation_id, e, a->arn, a->pid);
 }
 
+static void start_invocation_undo(void *p)
+{
+    start_invocation_args *a = p;
+    if (a->out)
+        durable_invocation_input_clear(a->out);
+    if (a->out_invocation_id) {
+        durable_free(*a->out_invocation_id);
+        *a->out_invocation_id = NULL;
+    }
+}
+
 int durable_server_start_invocation(durable_invocation_input *out, char **out_invocation_id,
                                     durable_server *s, const char *arn, int64_t pid)
 {
     start_invocation_args a = {out, out_invocation_id, arn, pid};
-    return durable_server_call(s, start_invocation_run, &a);
+    return durable__server_call_write(s, start_invocation_run, &a, start_invocation_undo);
+}
+
+/* The invocation outcome calls' arguments all begin with their out. */
+static void outcome_undo(void *p)
+{
+    durable_invocation_outcome **out = p;
+    if (*out)
+        memset(*out, 0, sizeof **out);
 }
 
 /* ---- complete_invocation */
@@ -72,7 +107,7 @@ int durable_server_complete_invocation(durable_invocation_outcome *out, durable_
                                        const durable_invocation_output *output)
 {
     complete_invocation_args a = {out, arn, invocation_id, output};
-    return durable_server_call(s, complete_invocation_run, &a);
+    return durable__server_call_write(s, complete_invocation_run, &a, outcome_undo);
 }
 
 /* ---- fail_invocation */
@@ -94,7 +129,7 @@ int durable_server_fail_invocation(durable_invocation_outcome *out, durable_serv
                                    const durable_error_object *invocation_error)
 {
     fail_invocation_args a = {out, arn, invocation_id, invocation_error};
-    return durable_server_call(s, fail_invocation_run, &a);
+    return durable__server_call_write(s, fail_invocation_run, &a, outcome_undo);
 }
 
 /* ---- crash_invocation */
@@ -116,7 +151,7 @@ int durable_server_crash_invocation(durable_invocation_outcome *out, durable_ser
                                     const char *exit_status)
 {
     crash_invocation_args a = {out, arn, invocation_id, exit_status};
-    return durable_server_call(s, crash_invocation_run, &a);
+    return durable__server_call_write(s, crash_invocation_run, &a, outcome_undo);
 }
 
 /* ---- get_state */
@@ -155,7 +190,7 @@ int durable_server_callback_success(durable_server *s, const char *callback_id, 
                                     size_t result_len)
 {
     callback_success_args a = {callback_id, result, result_len};
-    return durable_server_call(s, callback_success_run, &a);
+    return durable__server_call_write(s, callback_success_run, &a, NULL);
 }
 
 /* ---- callback_failure */
@@ -174,7 +209,7 @@ int durable_server_callback_failure(durable_server *s, const char *callback_id,
                                     const durable_error_object *error)
 {
     callback_failure_args a = {callback_id, error};
-    return durable_server_call(s, callback_failure_run, &a);
+    return durable__server_call_write(s, callback_failure_run, &a, NULL);
 }
 
 /* ---- callback_heartbeat */
@@ -191,7 +226,7 @@ static int callback_heartbeat_run(durable_engine *e, void *p)
 int durable_server_callback_heartbeat(durable_server *s, const char *callback_id)
 {
     callback_heartbeat_args a = {callback_id};
-    return durable_server_call(s, callback_heartbeat_run, &a);
+    return durable__server_call_write(s, callback_heartbeat_run, &a, NULL);
 }
 
 /* ---- fire_due */
@@ -375,11 +410,18 @@ static int stop_execution_run(durable_engine *e, void *p)
     return durable_engine_stop_execution(a->out, e, a->req);
 }
 
+static void stop_execution_undo(void *p)
+{
+    stop_execution_args *a = p;
+    if (a->out)
+        memset(a->out, 0, sizeof *a->out);
+}
+
 int durable_server_stop_execution(durable_stop_response *out, durable_server *s,
                                   const durable_stop_request *req)
 {
     stop_execution_args a = {out, req};
-    return durable_server_call(s, stop_execution_run, &a);
+    return durable__server_call_write(s, stop_execution_run, &a, stop_execution_undo);
 }
 
 /* ---- get_execution */
@@ -545,11 +587,18 @@ static int checkpoint_run(durable_engine *e, void *p)
     return durable_engine_checkpoint(a->out, e, a->req);
 }
 
+static void checkpoint_undo(void *p)
+{
+    checkpoint_args *a = p;
+    if (a->out)
+        durable_checkpoint_response_clear(a->out);
+}
+
 int durable_server_checkpoint(durable_checkpoint_response *out, durable_server *s,
                               const durable_checkpoint_request *req)
 {
     checkpoint_args a = {out, req};
-    int rc = durable_server_call(s, checkpoint_run, &a);
+    int rc = durable__server_call_write(s, checkpoint_run, &a, checkpoint_undo);
     if (s && rc != DURABLE_ESERVER)
         durable__server_checkpoint_delay(s);
     return rc;

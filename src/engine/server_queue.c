@@ -16,6 +16,8 @@
 typedef struct request {
     durable__squeue_fn fn;
     void *arg;
+    durable__squeue_undo_fn undo; /* grouped requests only: may share a group */
+    bool grouped;
     int rc;
     char *err_msg;          /* worker's last-error message when rc < 0 */
     bool done;              /* atomic: the caller may poll it without the lock */
@@ -38,6 +40,8 @@ struct durable__squeue {
     bool queued;                /* atomic mirror of head != NULL, for the polling worker */
     int64_t spin_ns;            /* atomic; see durable__squeue_set_spin */
     uint64_t served;
+    uint64_t served_grouped;    /* of which answered as members of a group of >= 2 */
+    durable__squeue_group group; /* under lock; max <= 1 = no groups */
 
     durable__squeue_open_fn open_fn;
     durable__squeue_close_fn close_fn;
@@ -100,23 +104,110 @@ static char *capture_error(int rc)
     return durable__strdup(msg);
 }
 
-static void run_one(durable__squeue *q, request *r)
+/* Run r's closure on the worker, keeping its code and error message in r
+ * (not yet answered). */
+static void execute(durable__squeue *q, request *r)
 {
     durable_error_clear();
-    int rc = r->fn(q->ctx, r->arg);
-    char *msg = rc < 0 ? capture_error(rc) : NULL;
+    r->rc = r->fn(q->ctx, r->arg);
+    r->err_msg = r->rc < 0 ? capture_error(r->rc) : NULL;
+}
 
+/* Answer n requests chained through `next` (already off the queue). */
+static void answer(durable__squeue *q, request *first, size_t n, bool grouped)
+{
     pthread_mutex_lock(&q->lock);
-    r->rc = rc;
-    r->err_msg = msg;
-    __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
-    q->served++;
+    for (request *r = first, *next; r; r = next) {
+        next = r->next; /* read before `done`: the caller may then return */
+        __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+    }
+    q->served += n;
+    if (grouped)
+        q->served_grouped += n;
     pthread_mutex_unlock(&q->lock);
     /* Wake after unlocking: a caller woken under the lock would only block
      * again on it (one more context switch per reply on 2 cores). The
-     * condition lives in q, which outlives the worker, so r is not touched
-     * after `done`. Broadcast: each caller waits for its own request. */
+     * condition lives in q, which outlives the worker, so no request is
+     * touched after `done`. Broadcast: each caller waits for its own. */
     pthread_cond_broadcast(&q->reply_cv);
+}
+
+/* Take the next queued request if it may join the open group. The group
+ * only takes what is already waiting: nobody waits for a group to fill. */
+static request *take_joiner(durable__squeue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    request *r = q->head;
+    if (r && r->grouped) {
+        q->head = r->next;
+        if (!q->head) {
+            q->tail = NULL;
+            __atomic_store_n(&q->queued, false, __ATOMIC_RELAXED);
+        }
+        r->next = NULL;
+    } else {
+        r = NULL;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return r;
+}
+
+/* Every member of a group that did not commit gets the same failure: its
+ * outcome may have depended on the writes of the members before it. What a
+ * member that succeeded wrote into its caller's structs is released. */
+static void fail_group(request *first, int rc, const char *msg)
+{
+    for (request *m = first; m; m = m->next) {
+        if (m->rc >= 0 && m->undo)
+            m->undo(m->arg);
+        m->rc = rc;
+        durable_free(m->err_msg);
+        m->err_msg = durable__strdup(msg);
+    }
+}
+
+/* first (grouped) and at least one more grouped request are waiting: run
+ * them in one transaction, each in its own savepoint, then answer all after
+ * the one commit. */
+static void run_group(durable__squeue *q, request *first, const durable__squeue_group *g)
+{
+    durable_error_clear();
+    int rc = g->begin(q->ctx);
+    if (rc < 0) {
+        /* The same failure the request would meet on its own (its BEGIN). */
+        first->rc = rc;
+        first->err_msg = capture_error(rc);
+        answer(q, first, 1, false);
+        return;
+    }
+    request *last = first;
+    size_t n = 1;
+    int lost_rc = 0;
+    char *lost_msg = NULL;
+    for (request *r = first;;) {
+        execute(q, r);
+        if (r->rc < 0 && g->lost(q->ctx)) {
+            lost_rc = r->rc;
+            lost_msg = durable__strdup(r->err_msg);
+            break;
+        }
+        if ((int)n >= g->max || !(r = take_joiner(q)))
+            break;
+        last->next = r;
+        last = r;
+        n++;
+    }
+    durable_error_clear();
+    rc = g->end(q->ctx, lost_rc == 0);
+    if (lost_rc < 0)
+        fail_group(first, lost_rc, lost_msg ? lost_msg : durable_strerror(lost_rc));
+    else if (rc < 0) {
+        char *msg = capture_error(rc);
+        fail_group(first, rc, msg ? msg : durable_strerror(rc));
+        durable_free(msg);
+    }
+    durable_free(lost_msg);
+    answer(q, first, n, n > 1);
 }
 
 static void *worker_main(void *p)
@@ -154,12 +245,22 @@ static void *worker_main(void *p)
             break;
         }
         q->head = r->next;
+        r->next = NULL;
         if (!q->head) {
             q->tail = NULL;
             __atomic_store_n(&q->queued, false, __ATOMIC_RELAXED);
         }
+        durable__squeue_group g = q->group;
+        /* A group only when another request is already waiting to join:
+         * alone, a request is its own transaction, as without groups. */
+        bool group = g.max > 1 && r->grouped && q->head && q->head->grouped;
         pthread_mutex_unlock(&q->lock);
-        run_one(q, r);
+        if (group) {
+            run_group(q, r, &g);
+        } else {
+            execute(q, r);
+            answer(q, r, 1, false);
+        }
     }
     if (q->close_fn)
         q->close_fn(q->ctx, q->user);
@@ -218,7 +319,8 @@ int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn
     return 0;
 }
 
-int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
+static int submit(durable__squeue *q, durable__squeue_fn fn, void *arg,
+                  durable__squeue_undo_fn undo, bool grouped)
 {
     if (!q || !fn)
         return durable__error_set(DURABLE_EINVAL, "server call: server and function are required");
@@ -230,6 +332,8 @@ int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
     memset(&r, 0, sizeof r);
     r.fn = fn;
     r.arg = arg;
+    r.undo = undo;
+    r.grouped = grouped;
 
     pthread_mutex_lock(&q->lock);
     if (q->stopping) {
@@ -266,6 +370,39 @@ int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
     }
     durable_free(r.err_msg);
     return r.rc;
+}
+
+int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg)
+{
+    return submit(q, fn, arg, NULL, false);
+}
+
+int durable__squeue_call_grouped(durable__squeue *q, durable__squeue_fn fn, void *arg,
+                                 durable__squeue_undo_fn undo)
+{
+    return submit(q, fn, arg, undo, true);
+}
+
+void durable__squeue_set_group(durable__squeue *q, const durable__squeue_group *g)
+{
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->lock);
+    if (g && g->begin && g->lost && g->end)
+        q->group = *g;
+    else
+        memset(&q->group, 0, sizeof q->group);
+    pthread_mutex_unlock(&q->lock);
+}
+
+uint64_t durable__squeue_served_grouped(durable__squeue *q)
+{
+    if (!q)
+        return 0;
+    pthread_mutex_lock(&q->lock);
+    uint64_t n = q->served_grouped;
+    pthread_mutex_unlock(&q->lock);
+    return n;
 }
 
 void durable__squeue_stop(durable__squeue *q)

@@ -44,6 +44,36 @@ int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn
  * for itself forever). */
 int durable__squeue_call(durable__squeue *q, durable__squeue_fn fn, void *arg);
 
+/* Group commit. A request submitted with durable__squeue_call_grouped may
+ * share one transaction with the grouped requests queued right behind it:
+ * when the worker takes a grouped request and the next queued request is
+ * grouped too, it calls begin, runs them one after the other (taking each
+ * following grouped request that is already queued, up to max), calls end,
+ * and only then answers all of them. A group never waits for requests to
+ * arrive. When a member fails and lost() says the transaction is gone, or
+ * end fails, every member is answered with that failure, and the undo of
+ * each member whose closure had succeeded releases what it wrote into its
+ * caller's structs. Hooks run on the worker with the context. */
+typedef void (*durable__squeue_undo_fn)(void *arg);
+typedef struct durable__squeue_group {
+    int (*begin)(void *ctx);             /* open the transaction; < 0 with last error */
+    bool (*lost)(void *ctx);             /* after a member failed */
+    int (*end)(void *ctx, bool commit);  /* commit (or roll back); < 0 with last error */
+    int max;                             /* members per group; <= 1 = no groups */
+} durable__squeue_group;
+
+/* Set (or with NULL / max <= 1, turn off) grouping; takes effect for the
+ * next request the worker takes. */
+void durable__squeue_set_group(durable__squeue *q, const durable__squeue_group *g);
+
+/* durable__squeue_call for a request that may join a group. undo may be
+ * NULL (nothing to release). */
+int durable__squeue_call_grouped(durable__squeue *q, durable__squeue_fn fn, void *arg,
+                                 durable__squeue_undo_fn undo);
+
+/* Requests answered as members of a group of two or more. */
+uint64_t durable__squeue_served_grouped(durable__squeue *q);
+
 /* Stop accepting requests, let the worker answer every request already
  * queued, close the context on the worker, join it and free the queue.
  * Accepts NULL. */

@@ -8,6 +8,7 @@
 #define DURABLE_SRC_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "durable/store.h"
 
@@ -28,6 +29,20 @@ int durable__store_commit(durable_store *s);
  * original error survives). */
 void durable__store_rollback(durable_store *s);
 int durable__store_in_transaction(durable_store *s);
+
+/* Group commit: BEGIN IMMEDIATE of a transaction that several calls share.
+ * Until group_end, each call's begin/commit/rollback above runs as
+ * SAVEPOINT/RELEASE/ROLLBACK TO, so a failed call undoes only itself.
+ * DURABLE_ESTATE when a transaction or group is already open. */
+int durable__store_group_begin(durable_store *s);
+/* True when a group is open but SQLite has rolled its transaction back (a
+ * call failed with an error that aborts the whole transaction): the writes
+ * of the group's earlier calls are gone. */
+bool durable__store_group_lost(durable_store *s);
+/* End the group: COMMIT (commit true) or ROLLBACK. A failed or impossible
+ * COMMIT rolls back and returns its error (DURABLE_EDB, DURABLE_EBUSY, …)
+ * with the message set; the group is closed either way. */
+int durable__store_group_end(durable_store *s, bool commit);
 
 /* Run SQL without results (may contain several statements). */
 int durable__store_exec(durable_store *s, const char *sql);

@@ -22,6 +22,7 @@ struct durable_store {
     char *path;
     bool read_only;
     bool in_tx;
+    bool in_group;  /* a group transaction is open: calls run in savepoints (tx.c) */
     int version;
     int busy_timeout_ms;
     int last_sqlite_rc; /* SQLite's code at the last durable__store_fail */
