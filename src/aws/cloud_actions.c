@@ -26,35 +26,13 @@ int durable__cloud_send(durable_cloud_runner *r, int kind, const char *callback_
 static int add_planned(durable_cloud_runner *r, const char *id, const char *name, int op,
                        const durable__cb_action *src, int64_t at, int hb_left, bool sequence)
 {
-    durable__cloud_planned *n =
-        durable__realloc(r->planned, (r->planned_count + 1) * sizeof *n);
-    if (!n)
-        return durable__error_oom();
-    r->planned = n;
-    durable__cloud_planned *p = &n[r->planned_count];
-    memset(p, 0, sizeof *p);
-    p->callback_id = durable__strdup(id);
-    p->name = name ? durable__strdup(name) : NULL;
-    if (!p->callback_id || (name && !p->name)) {
-        durable_free(p->callback_id);
-        durable_free(p->name);
-        return durable__error_oom();
-    }
-    p->op = op;
-    p->src = src;
-    p->at_ms = at;
-    p->hb_left = hb_left;
-    p->sequence = sequence;
-    r->planned_count++;
-    return 0;
+    return durable__planned_add(&r->planned, &r->planned_count, id, name, op, src, at, hb_left,
+                                sequence);
 }
 
 static void remove_planned(durable_cloud_runner *r, size_t i)
 {
-    durable_free(r->planned[i].callback_id);
-    durable_free(r->planned[i].name);
-    memmove(&r->planned[i], &r->planned[i + 1], (r->planned_count - i - 1) * sizeof *r->planned);
-    r->planned_count--;
+    durable__planned_remove(r->planned, &r->planned_count, i);
 }
 
 void durable__cloud_planned_clear(durable_cloud_runner *r)
@@ -112,7 +90,7 @@ int durable__cloud_plan_callback(durable_cloud_runner *r, const char *callback_i
     return 0;
 }
 
-static void send_planned(durable_cloud_runner *r, const durable__cloud_planned *p, int op)
+static void send_planned(durable_cloud_runner *r, const durable__planned *p, int op)
 {
     durable_error_object eo;
     memset(&eo, 0, sizeof eo);
@@ -142,7 +120,7 @@ void durable__cloud_apply_due(durable_cloud_runner *r, int64_t now_ms)
                 pick = i;
         if (pick == r->planned_count)
             return;
-        durable__cloud_planned *p = &r->planned[pick];
+        durable__planned *p = &r->planned[pick];
         if (p->sequence) {
             send_planned(r, p, p->op);
             long idx = p->op == DURABLE__CB_HEARTBEAT ? next_action(r, p->name) : -1;

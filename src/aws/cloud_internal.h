@@ -35,17 +35,6 @@ int durable__cloud_result_build(durable_test_result **out, const durable_executi
 
 /* ---- the runner ------------------------------------------------------------------ */
 
-/* A callback action the poller will send (real monotonic time). */
-typedef struct durable__cloud_planned {
-    char *callback_id;
-    char *name;
-    int op;                        /* DURABLE__CB_* */
-    const durable__cb_action *src;
-    int64_t at_ms;
-    int hb_left;                   /* responder: heartbeats still to send */
-    bool sequence;                 /* from the action list */
-} durable__cloud_planned;
-
 struct durable_cloud_runner {
     char *function;
     durable_cloud_runner_options o; /* its strings point at the copies below */
@@ -92,7 +81,7 @@ struct durable_cloud_runner {
     bool idle;                     /* the last event read ends an invocation */
     bool *action_used;
     int64_t seq_last_ms;
-    durable__cloud_planned *planned;
+    durable__planned *planned;     /* at_ms: real monotonic time */
     size_t planned_count;
 
     /* Live operation handles (the test thread). */

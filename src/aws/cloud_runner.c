@@ -200,18 +200,7 @@ static int add_action(durable__cb_action **arr, size_t *count, durable_cloud_run
         return durable__error_set(DURABLE_ESTATE, "adding a callback action: a run of %s is in "
                                                   "progress",
                                   r->function);
-    durable__cb_action c;
-    int rc = durable__cb_action_copy(&c, a, responder);
-    if (rc < 0)
-        return rc;
-    durable__cb_action *n = durable__realloc(*arr, (*count + 1) * sizeof *n);
-    if (!n) {
-        durable__cb_action_clear(&c);
-        return durable__error_oom();
-    }
-    *arr = n;
-    n[(*count)++] = c;
-    return 0;
+    return durable__cb_actions_add(arr, count, a, responder);
 }
 
 int durable_cloud_runner_add_callback_responder(durable_cloud_runner *r,
@@ -230,14 +219,8 @@ void durable_cloud_runner_clear_callback_actions(durable_cloud_runner *r)
 {
     if (!r || r->active)
         return;
-    for (size_t i = 0; i < r->responder_count; i++)
-        durable__cb_action_clear(&r->responders[i]);
-    for (size_t i = 0; i < r->action_count; i++)
-        durable__cb_action_clear(&r->actions[i]);
-    durable_free(r->responders);
-    durable_free(r->actions);
-    r->responders = r->actions = NULL;
-    r->responder_count = r->action_count = 0;
+    durable__cb_actions_clear(&r->responders, &r->responder_count);
+    durable__cb_actions_clear(&r->actions, &r->action_count);
 }
 
 /* ---- the invoker ----------------------------------------------------------------------- */

@@ -350,26 +350,8 @@ static int discover_on_server(durable_engine *e, void *argp)
 static int add_planned(durable__run *run, const char *id, const char *name, int op,
                        const durable__cb_action *src, int64_t at, int hb_left, bool sequence)
 {
-    durable__planned *n = durable__realloc(run->planned, (run->planned_count + 1) * sizeof *n);
-    if (!n)
-        return durable__error_oom();
-    run->planned = n;
-    durable__planned *p = &n[run->planned_count];
-    memset(p, 0, sizeof *p);
-    p->callback_id = durable__strdup(id);
-    p->name = name ? durable__strdup(name) : NULL;
-    if (!p->callback_id || (name && !p->name)) {
-        durable_free(p->callback_id);
-        durable_free(p->name);
-        return durable__error_oom();
-    }
-    p->op = op;
-    p->src = src;
-    p->at_ms = at;
-    p->hb_left = hb_left;
-    p->sequence = sequence;
-    run->planned_count++;
-    return 0;
+    return durable__planned_add(&run->planned, &run->planned_count, id, name, op, src, at,
+                                hb_left, sequence);
 }
 
 /* First unused sequence action whose name matches, or -1. */
@@ -436,11 +418,7 @@ static int64_t earliest_planned(const durable__run *run, bool *any)
 
 static void remove_planned(durable__run *run, size_t i)
 {
-    durable_free(run->planned[i].callback_id);
-    durable_free(run->planned[i].name);
-    memmove(&run->planned[i], &run->planned[i + 1],
-            (run->planned_count - i - 1) * sizeof *run->planned);
-    run->planned_count--;
+    durable__planned_remove(run->planned, &run->planned_count, i);
 }
 
 /* Send an action: directly on the engine when running on the server thread

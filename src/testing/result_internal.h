@@ -106,6 +106,10 @@ void durable__op_note_children(struct durable_test_operation *op, const durable_
  * strings copied, regex compiled; responder keeps heartbeat_count. */
 int durable__cb_action_copy(durable__cb_action *dst, const durable_test_callback_action *a,
                             bool responder);
+/* Append a copy to a list of actions / free every action of a list. */
+int durable__cb_actions_add(durable__cb_action **arr, size_t *count,
+                            const durable_test_callback_action *a, bool responder);
+void durable__cb_actions_clear(durable__cb_action **arr, size_t *count);
 
 /* Live handles (operation.c). */
 void durable__probes_unbind(struct durable_test_runner *r);

@@ -143,3 +143,37 @@ durable__reg *durable__runner_find_reg(struct durable_test_runner *r, const char
             return &r->regs[i];
     return NULL;
 }
+
+int durable__planned_add(durable__planned **arr, size_t *count, const char *id, const char *name,
+                         int op, const durable__cb_action *src, int64_t at, int hb_left,
+                         bool sequence)
+{
+    durable__planned *n = durable__realloc(*arr, (*count + 1) * sizeof *n);
+    if (!n)
+        return durable__error_oom();
+    *arr = n;
+    durable__planned *p = &n[*count];
+    memset(p, 0, sizeof *p);
+    p->callback_id = durable__strdup(id);
+    p->name = name ? durable__strdup(name) : NULL;
+    if (!p->callback_id || (name && !p->name)) {
+        durable_free(p->callback_id);
+        durable_free(p->name);
+        return durable__error_oom();
+    }
+    p->op = op;
+    p->src = src;
+    p->at_ms = at;
+    p->hb_left = hb_left;
+    p->sequence = sequence;
+    (*count)++;
+    return 0;
+}
+
+void durable__planned_remove(durable__planned *arr, size_t *count, size_t i)
+{
+    durable_free(arr[i].callback_id);
+    durable_free(arr[i].name);
+    memmove(&arr[i], &arr[i + 1], (*count - i - 1) * sizeof *arr);
+    (*count)--;
+}

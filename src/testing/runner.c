@@ -261,6 +261,12 @@ static int add_action(durable__cb_action **arr, size_t *count, durable_test_runn
         return durable__error_set(DURABLE_EINVAL, "callback action: NULL argument");
     if (r->run)
         return busy(r, "adding a callback action");
+    return durable__cb_actions_add(arr, count, a, responder);
+}
+
+int durable__cb_actions_add(durable__cb_action **arr, size_t *count,
+                            const durable_test_callback_action *a, bool responder)
+{
     durable__cb_action c;
     int rc = durable__cb_action_copy(&c, a, responder);
     if (rc < 0)
@@ -273,6 +279,15 @@ static int add_action(durable__cb_action **arr, size_t *count, durable_test_runn
     *arr = n;
     n[(*count)++] = c;
     return 0;
+}
+
+void durable__cb_actions_clear(durable__cb_action **arr, size_t *count)
+{
+    for (size_t i = 0; i < *count; i++)
+        durable__cb_action_clear(&(*arr)[i]);
+    durable_free(*arr);
+    *arr = NULL;
+    *count = 0;
 }
 
 int durable_test_runner_add_callback_responder(durable_test_runner *r,
@@ -291,16 +306,8 @@ void durable_test_runner_clear_callback_actions(durable_test_runner *r)
 {
     if (!r || r->run)
         return;
-    for (size_t i = 0; i < r->responder_count; i++)
-        durable__cb_action_clear(&r->responders[i]);
-    for (size_t i = 0; i < r->action_count; i++)
-        durable__cb_action_clear(&r->actions[i]);
-    durable_free(r->responders);
-    durable_free(r->actions);
-    r->responders = NULL;
-    r->actions = NULL;
-    r->responder_count = 0;
-    r->action_count = 0;
+    durable__cb_actions_clear(&r->responders, &r->responder_count);
+    durable__cb_actions_clear(&r->actions, &r->action_count);
 }
 
 /* ---- running -------------------------------------------------------------------------- */

@@ -280,6 +280,13 @@ typedef struct durable__planned {
     bool sequence;                 /* from the action list (not a responder) */
 } durable__planned;
 
+/* A list of planned actions (the local run's; the cloud runner's): add
+ * copies id and name; remove frees entry i and closes the gap. */
+int durable__planned_add(durable__planned **arr, size_t *count, const char *id, const char *name,
+                         int op, const durable__cb_action *src, int64_t at, int hb_left,
+                         bool sequence);
+void durable__planned_remove(durable__planned *arr, size_t *count, size_t i);
+
 typedef struct durable__run {
     struct durable_test_runner *runner;
     char *root_arn;
