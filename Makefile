@@ -223,7 +223,7 @@ valgrind: deps
 # ThreadSanitizer over the threaded suites: the server thread, parallel/map
 # workers, the batcher, and the runner (its server thread, background runs,
 # responders and time skipping) and the SDK composites run through it.
-TSAN_TESTS ?= $(filter %server %thread %batcher %batcher_worker %parallel %concurrency %sdk_engine_composites \
+TSAN_TESTS ?= $(filter %server %engine_group %thread %batcher %batcher_worker %parallel %concurrency %sdk_engine_composites \
                 %testing_runner %testing_callbacks %testing_orch %testing_time \
                 %aws_client %aws_lambda %aws_cloud_runner %http_front,$(TEST_BINS:$(BUILD)/%=%))
 tsan: deps
