@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@
 
 typedef struct options {
     const char *durable, *function, *db;
-    int clients, seconds, warmup, idle_ms, concurrency;
+    int clients, seconds, rounds, warmup, idle_ms, concurrency;
     long long requests;
     unsigned long long seed;
     bool keep;
@@ -63,13 +64,13 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: load --durable PATH --function PATH [--clients N] [--seconds S]\n"
-            "            [--warmup S] [--requests N] [--db PATH] [--seed N]\n"
+            "            [--rounds N] [--warmup S] [--requests N] [--db PATH] [--seed N]\n"
             "            [--idle-timeout MS] [--concurrency N] [--keep]\n");
 }
 
 static int parse(options *o, int argc, char **argv)
 {
-    *o = (options){NULL, NULL, NULL, 64, 60, -1, 2000, 8, 5000000LL, 0, false};
+    *o = (options){NULL, NULL, NULL, 64, 60, 1, -1, 2000, 8, 5000000LL, 0, false};
     o->seed = (unsigned long long)time(NULL);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -95,6 +96,8 @@ static int parse(options *o, int argc, char **argv)
             o->clients = (int)n;
         else if (num && strcmp(a, "--seconds") == 0 && n >= 1 && n <= 86400)
             o->seconds = (int)n;
+        else if (num && strcmp(a, "--rounds") == 0 && n >= 1 && n <= 64)
+            o->rounds = (int)n;
         else if (num && strcmp(a, "--warmup") == 0 && n <= 3600)
             o->warmup = (int)n;
         else if (num && strcmp(a, "--requests") == 0 && n >= 1)
@@ -302,6 +305,128 @@ static void remove_work(const char *dir, const char *db, bool own_db)
     rmdir(dir);
 }
 
+/* What a run measured. */
+typedef struct result {
+    load_stats warm_stats, run_stats;
+    load_sample at_start, peak_warm, warm, peak_run, end;
+    int rounds_done;
+    double run_wall_s, stop_s, clients_cpu_s;
+    int rc, stopped, status, left;
+} result;
+
+static double cpu_s_of_self(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void peak_of(load_sample *into, const load_sample *s)
+{
+    if (s->rss_kb > into->rss_kb)
+        into->rss_kb = s->rss_kb;
+    if (s->fds > into->fds)
+        into->fds = s->fds;
+    if (s->threads > into->threads)
+        into->threads = s->threads;
+    if (s->processes > into->processes)
+        into->processes = s->processes;
+}
+
+/* Warm-up, settle, measure; the rounds, each settled and measured; SIGTERM. */
+static void run(result *r, const options *o, load_server *srv)
+{
+    memset(r, 0, sizeof *r);
+    int settle_ms = o->idle_ms + 15000;
+    load_server_sample(&r->at_start, srv);
+    /* Execution names: unique per run and phase (the file may be reused). */
+    char tag[48];
+    unsigned long long salt = ((unsigned long long)time(NULL) * 2654435761ull) & 0xffffffffull;
+    snprintf(tag, sizeof tag, "L%08llx-w", salt);
+    if (o->warmup > 0)
+        r->rc |= run_phase(&r->warm_stats, &r->peak_warm, o, srv, tag, o->warmup, o->requests,
+                           o->seed);
+    r->rc |= settle(&r->warm, srv, settle_ms, 0);
+    double cpu0 = cpu_s_of_self();
+    int64_t t0 = load_now_ms();
+    long long budget = o->requests;
+    for (int i = 0; i < o->rounds && budget > 0; i++) {
+        load_sample peak;
+        uint64_t before = load_stats_requests(&r->run_stats);
+        snprintf(tag, sizeof tag, "L%08llx-r%d", salt, i + 1);
+        r->rc |= run_phase(&r->run_stats, &peak, o, srv, tag, o->seconds, budget,
+                           o->seed + 1 + (uint64_t)i);
+        budget -= (long long)(load_stats_requests(&r->run_stats) - before);
+        peak_of(&r->peak_run, &peak);
+        r->rc |= settle(&r->end, srv, settle_ms, r->warm.threads);
+        r->rounds_done++;
+        if (o->rounds > 1)
+            printf("round %d: %llu requests, %llu failed; RSS %.1f MiB, fds %d, threads %d\n", i + 1,
+                   (unsigned long long)(load_stats_requests(&r->run_stats) - before),
+                   (unsigned long long)load_stats_failed(&r->run_stats), mib(r->end.rss_kb),
+                   r->end.fds, r->end.threads);
+        fflush(stdout);
+    }
+    r->run_wall_s = (double)(load_now_ms() - t0) / 1000.0;
+    r->clients_cpu_s = cpu_s_of_self() - cpu0;
+    int64_t ts = load_now_ms();
+    r->stopped = load_server_stop(srv, STOP_WAIT_S, &r->status);
+    r->stop_s = (double)(load_now_ms() - ts) / 1000.0;
+    for (int i = 0; i < 50 && (r->left = load_run_processes(srv->token, NULL)) > 0; i++)
+        sleep_ms(100);
+}
+
+/* The report and the verdict. */
+static bool report(const result *r, const options *o)
+{
+    const load_stats *w = &r->warm_stats, *st = &r->run_stats;
+    printf("\nwarm-up: %d s, %llu requests, %llu failed; executions %llu/%llu as expected\n",
+           o->warmup, (unsigned long long)load_stats_requests(w),
+           (unsigned long long)load_stats_failed(w), (unsigned long long)w->executions_checked,
+           (unsigned long long)w->executions_started);
+    int seconds = o->seconds * (r->rounds_done ? r->rounds_done : 1);
+    printf("\nrun: %d clients for %d s (%.1f s with the drains and settles)\n", o->clients, seconds,
+           r->run_wall_s);
+    print_routes(st, seconds);
+    printf("CPU in the run: server %.1f s, ended function processes %.1f s, clients %.1f s\n",
+           (double)(r->end.cpu_ms - r->warm.cpu_ms) / 1000.0,
+           (double)(r->end.child_cpu_ms - r->warm.child_cpu_ms) / 1000.0, r->clients_cpu_s);
+
+    const load_sample *a = &r->at_start, *pw = &r->peak_warm, *wm = &r->warm,
+                      *pr = &r->peak_run, *e = &r->end;
+    long slack = wm->rss_kb / 10 > RSS_SLACK_KB ? wm->rss_kb / 10 : RSS_SLACK_KB;
+    long rss_limit = wm->rss_kb + slack;
+    bool rss_ok = e->rss_kb <= rss_limit;
+    bool fds_ok = e->fds >= wm->fds - 2 && e->fds <= wm->fds + 2;
+    bool thr_ok = e->threads == wm->threads;
+    bool proc_ok = wm->processes == 0 && e->processes == 0;
+    bool exit_ok = r->stopped == 0 && WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
+    bool left_ok = r->left == 0;
+    printf("\nserver (from /proc)   %9s %9s %9s %9s %9s   %s\n", "start", "peak", "warm", "peak",
+           "end", "limit");
+    printf("RSS MiB               %9.1f %9.1f %9.1f %9.1f %9.1f   <= %.1f (warm + max(10%%, 8 MiB)) %s\n",
+           mib(a->rss_kb), mib(pw->rss_kb), mib(wm->rss_kb), mib(pr->rss_kb), mib(e->rss_kb),
+           mib(rss_limit), rss_ok ? "ok" : "FAILED");
+    printf("open fds              %9d %9d %9d %9d %9d   warm ± 2 %s\n", a->fds, pw->fds, wm->fds,
+           pr->fds, e->fds, fds_ok ? "ok" : "FAILED");
+    printf("threads               %9d %9d %9d %9d %9d   == warm %s\n", a->threads, pw->threads,
+           wm->threads, pr->threads, e->threads, thr_ok ? "ok" : "FAILED");
+    printf("function processes    %9d %9d %9d %9d %9d   0 after %d ms idle %s\n", a->processes,
+           pw->processes, wm->processes, pr->processes, e->processes, o->idle_ms,
+           proc_ok ? "ok" : "FAILED");
+    if (r->stopped == 0)
+        printf("SIGTERM: exited %s %d in %.1f s %s; processes of the run left: %d %s\n",
+               WIFEXITED(r->status) ? "with status" : "by signal",
+               WIFEXITED(r->status) ? WEXITSTATUS(r->status) : WTERMSIG(r->status), r->stop_s,
+               exit_ok ? "ok" : "FAILED", r->left, left_ok ? "ok" : "FAILED");
+    else
+        printf("SIGTERM: no exit within %d s FAILED\n", STOP_WAIT_S);
+    return r->rc == 0 && load_stats_failed(w) + load_stats_failed(st) == 0 &&
+           executions_ok(w) && executions_ok(st) && rss_ok && fds_ok && thr_ok && proc_ok &&
+           exit_ok && left_ok;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -326,107 +451,42 @@ int main(int argc, char **argv)
     load_server srv;
     if (load_server_start(&srv, o.durable, db, fns, dir, o.idle_ms, o.concurrency) != 0)
         return 2;
-    printf("load: %d clients, %d s after a %d s warm-up, seed %llu, %s (pid %d, file %s)\n",
-           o.clients, o.seconds, o.warmup, o.seed, srv.url, (int)srv.pid, db);
+    printf("load: %d clients, %d x %d s after a %d s warm-up, seed %llu, %s (pid %d, file %s)\n",
+           o.clients, o.rounds, o.seconds, o.warmup, o.seed, srv.url, (int)srv.pid, db);
     fflush(stdout);
 
+    /* The whole run ends by itself, whatever hangs. */
     watchdog wd = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, &srv};
-    int settle_ms = o.idle_ms + 15000;
-    wd.deadline_ms = load_now_ms() +
-                     (int64_t)(o.warmup + o.seconds + 2 * DRAIN_S + STOP_WAIT_S + 120) * 1000 +
-                     2 * settle_ms;
+    int64_t phase_max_s = DRAIN_S + (o.idle_ms + 15000) / 1000 + 5;
+    wd.deadline_ms = load_now_ms() + ((int64_t)o.warmup + (int64_t)o.rounds * o.seconds +
+                                      (int64_t)(o.rounds + 1) * phase_max_s + STOP_WAIT_S + 60) *
+                                         1000;
     pthread_t wt;
     if (pthread_create(&wt, NULL, watch, &wd) != 0) {
         load_server_kill(&srv);
         return 2;
     }
-
-    load_sample at_start, warm, end, peak_warm, peak_run;
-    load_server_sample(&at_start, &srv);
-    load_stats st_warm, st_run;
-    memset(&st_warm, 0, sizeof st_warm);
-    memset(&st_run, 0, sizeof st_run);
-    /* Execution names: unique per run and phase (the file may be reused). */
-    char tag_warm[48], tag_run[48];
-    unsigned long long salt = ((unsigned long long)time(NULL) * 2654435761ull) & 0xffffffffull;
-    snprintf(tag_warm, sizeof tag_warm, "L%08llx-w", salt);
-    snprintf(tag_run, sizeof tag_run, "L%08llx-r", salt);
-
-    int rc = 0;
-    if (o.warmup > 0)
-        rc |= run_phase(&st_warm, &peak_warm, &o, &srv, tag_warm, o.warmup, o.requests, o.seed);
-    else
-        memset(&peak_warm, 0, sizeof peak_warm);
-    rc |= settle(&warm, &srv, settle_ms, 0);
-    int64_t t1 = load_now_ms();
-    rc |= run_phase(&st_run, &peak_run, &o, &srv, tag_run, o.seconds, o.requests, o.seed + 1);
-    int64_t t2 = load_now_ms();
-    rc |= settle(&end, &srv, settle_ms, warm.threads);
-
-    int status = 0;
-    int64_t ts = load_now_ms();
-    int stopped = load_server_stop(&srv, STOP_WAIT_S, &status);
-    double stop_s = (double)(load_now_ms() - ts) / 1000.0;
-    int left = 0;
-    for (int i = 0; i < 50 && (left = load_run_processes(srv.token, NULL)) > 0; i++)
-        sleep_ms(100);
-
+    static result r;
+    run(&r, &o, &srv);
     pthread_mutex_lock(&wd.mu);
     wd.done = true;
     pthread_cond_signal(&wd.cond);
     pthread_mutex_unlock(&wd.mu);
     pthread_join(wt, NULL);
 
-    /* ---- the report ---- */
-    printf("\nwarm-up: %d s, %llu requests, %llu failed; executions %llu/%llu as expected\n",
-           o.warmup, (unsigned long long)load_stats_requests(&st_warm),
-           (unsigned long long)load_stats_failed(&st_warm),
-           (unsigned long long)st_warm.executions_checked,
-           (unsigned long long)st_warm.executions_started);
-    printf("\nrun: %d clients for %d s (%.1f s with the drain)\n", o.clients, o.seconds,
-           (double)(t2 - t1) / 1000.0);
-    print_routes(&st_run, o.seconds);
-
-    long rss_limit = warm.rss_kb + (warm.rss_kb / 10 > RSS_SLACK_KB ? warm.rss_kb / 10 : RSS_SLACK_KB);
-    bool rss_ok = end.rss_kb <= rss_limit;
-    bool fds_ok = end.fds >= warm.fds - 2 && end.fds <= warm.fds + 2;
-    bool thr_ok = end.threads == warm.threads;
-    bool proc_ok = warm.processes == 0 && end.processes == 0;
-    bool exit_ok = stopped == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    bool left_ok = left == 0;
-    printf("\nserver (from /proc)   %9s %9s %9s %9s %9s   %s\n", "start", "peak", "warm", "peak",
-           "end", "limit");
-    printf("RSS MiB               %9.1f %9.1f %9.1f %9.1f %9.1f   <= %.1f (warm + max(10%%, 8 MiB)) %s\n",
-           mib(at_start.rss_kb), mib(peak_warm.rss_kb), mib(warm.rss_kb), mib(peak_run.rss_kb),
-           mib(end.rss_kb), mib(rss_limit), rss_ok ? "ok" : "FAILED");
-    printf("open fds              %9d %9d %9d %9d %9d   warm ± 2 %s\n", at_start.fds,
-           peak_warm.fds, warm.fds, peak_run.fds, end.fds, fds_ok ? "ok" : "FAILED");
-    printf("threads               %9d %9d %9d %9d %9d   == warm %s\n", at_start.threads,
-           peak_warm.threads, warm.threads, peak_run.threads, end.threads,
-           thr_ok ? "ok" : "FAILED");
-    printf("function processes    %9d %9d %9d %9d %9d   0 after %d ms idle %s\n",
-           at_start.processes, peak_warm.processes, warm.processes, peak_run.processes,
-           end.processes, o.idle_ms, proc_ok ? "ok" : "FAILED");
-    if (stopped == 0)
-        printf("SIGTERM: exited %s %d in %.1f s %s; processes of the run left: %d %s\n",
-               WIFEXITED(status) ? "with status" : "by signal",
-               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), stop_s,
-               exit_ok ? "ok" : "FAILED", left, left_ok ? "ok" : "FAILED");
-    else
-        printf("SIGTERM: no exit within %d s FAILED\n", STOP_WAIT_S);
-
-    uint64_t requests = load_stats_requests(&st_warm) + load_stats_requests(&st_run);
-    uint64_t failed = load_stats_failed(&st_warm) + load_stats_failed(&st_run);
-    bool ok = rc == 0 && failed == 0 && executions_ok(&st_warm) && executions_ok(&st_run) &&
-              rss_ok && fds_ok && thr_ok && proc_ok && exit_ok && left_ok;
+    bool ok = report(&r, &o);
     if (!ok || o.keep)
         printf("kept for a look: %s (server log %s)\n", dir, srv.log_path);
     else
         remove_work(dir, db, o.db == NULL);
     printf("load: clients=%d seconds=%d requests=%llu failed=%llu rss_warm_mb=%.1f "
            "rss_end_mb=%.1f fds_warm=%d fds_end=%d threads_warm=%d threads_end=%d\n",
-           o.clients, o.seconds, (unsigned long long)requests, (unsigned long long)failed,
-           mib(warm.rss_kb), mib(end.rss_kb), warm.fds, end.fds, warm.threads, end.threads);
+           o.clients, o.seconds * (r.rounds_done ? r.rounds_done : 1),
+           (unsigned long long)(load_stats_requests(&r.warm_stats) +
+                                load_stats_requests(&r.run_stats)),
+           (unsigned long long)(load_stats_failed(&r.warm_stats) + load_stats_failed(&r.run_stats)),
+           mib(r.warm.rss_kb), mib(r.end.rss_kb), r.warm.fds, r.end.fds, r.warm.threads,
+           r.end.threads);
     curl_global_cleanup();
     return ok ? 0 : 1;
 }

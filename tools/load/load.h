@@ -19,6 +19,8 @@ typedef struct load_sample {
     int fds;       /* entries of /proc/PID/fd */
     int threads;   /* Threads of /proc/PID/status */
     int processes; /* other processes of the run: its functions, zombies included */
+    long cpu_ms;       /* CPU time of the server (user + system) */
+    long child_cpu_ms; /* ... and of its ended function processes */
 } load_sample;
 
 typedef struct load_server {

@@ -175,10 +175,16 @@ static bool has_token(pid_t pid, const char *token)
     return false;
 }
 
-/* The parent pid of pid (field 4 of /proc/PID/stat), or -1. */
-static pid_t parent_of(pid_t pid)
+/* Fields of /proc/PID/stat: the parent pid (4); CPU ms in user and system
+ * mode of the process (14, 15) and of its reaped children (16, 17). */
+typedef struct proc_stat {
+    pid_t ppid;
+    long user_ms, sys_ms, child_user_ms, child_sys_ms;
+} proc_stat;
+
+static int read_stat(proc_stat *out, pid_t pid)
 {
-    char path[64], buf[512];
+    char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -189,7 +195,24 @@ static pid_t parent_of(pid_t pid)
     const char *rp = strrchr(buf, ')'); /* the command may hold spaces */
     char state;
     int ppid;
-    return rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 ? (pid_t)ppid : -1;
+    unsigned long ut, st;
+    long cut, cst;
+    if (!rp || sscanf(rp + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", &state,
+                      &ppid, &ut, &st, &cut, &cst) != 6)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    out->ppid = (pid_t)ppid;
+    out->user_ms = (long)(ut * 1000 / (unsigned long)hz);
+    out->sys_ms = (long)(st * 1000 / (unsigned long)hz);
+    out->child_user_ms = cut * 1000 / hz;
+    out->child_sys_ms = cst * 1000 / hz;
+    return 0;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+    proc_stat ps;
+    return read_stat(&ps, pid) == 0 ? ps.ppid : -1;
 }
 
 /* Processes of the run besides `except`: those with the token, and every
@@ -236,6 +259,11 @@ int load_server_sample(load_sample *out, const load_server *s)
             out->threads = (int)strtol(line + 8, NULL, 10);
     }
     fclose(f);
+    proc_stat ps;
+    if (read_stat(&ps, s->pid) == 0) {
+        out->cpu_ms = ps.user_ms + ps.sys_ms;
+        out->child_cpu_ms = ps.child_user_ms + ps.child_sys_ms;
+    }
     out->fds = count_fds(s->pid);
     out->processes = scan_run(s->token, s->pid, s->pid, NULL);
     return out->fds < 0 ? -1 : 0;
