@@ -30,9 +30,9 @@ FilterLogEvents for the lines between its own (real) invocation start and
 now: log lines of a requirement with ExpectedLogs must be stamped on the
 real clock. And while a callback waits for the outside the server lets time
 run at the real pace, which would hold back every skipped timer of the same
-server. So a requirement with ExpectedLogs or CallbackActions runs on a
-real-clock server (its timers are at most 10 s), every other one on a
---skip-time server. The runner selects by suite, so each template is given
+server. So a requirement with ExpectedLogs or CallbackActions, or a callback
+in its expected history, runs on a real-clock server (its timers are at most
+10 s), every other one on a --skip-time server. The runner selects by suite, so each template is given
 to it as two copies (sam_template.write_subset): one whose functions keep
 only their real-clock requirement ids in TestingMetadata, one with the rest.
 """
@@ -77,12 +77,21 @@ def read_requirements(folder):
                     ids[f[:-5]] = path
                     with open(path, encoding="utf-8") as fh:
                         doc = yaml.safe_load(fh)
-                    if isinstance(doc, dict) and (doc.get("CallbackActions") or
-                                                  doc.get("ExpectedLogs")):
+                    if needs_real_clock(doc):
                         real_time.add(f[:-5])
         if ids:
             suites[suite] = ids
     return suites, real_time
+
+
+def needs_real_clock(doc):
+    """ExpectedLogs, CallbackActions, or a callback in the expected history."""
+    if not isinstance(doc, dict):
+        return False
+    if doc.get("ExpectedLogs") or doc.get("CallbackActions"):
+        return True
+    return any(isinstance(e, dict) and e.get("EventType") == "CallbackStarted"
+               for e in doc.get("ExpectedExecutionHistory") or [])
 
 
 # ---- the runner's surroundings -------------------------------------------------
@@ -306,8 +315,8 @@ def main():
     ap.add_argument("--runs", default="python c")
     ap.add_argument("--expect-python")
     ap.add_argument("--expect-c")
-    ap.add_argument("--jobs", type=int, default=4, help="runner processes at once")
-    ap.add_argument("--max-workers", type=int, default=6, help="the runner's --max-workers")
+    ap.add_argument("--jobs", type=int, default=6, help="runner processes at once")
+    ap.add_argument("--max-workers", type=int, default=8, help="the runner's --max-workers")
     opts = ap.parse_args()
     runs = opts.runs.split()
     t_start = time.time()
