@@ -418,6 +418,7 @@ static void *poller_main(void *arg)
 {
     durable_cloud_runner *r = arg;
     int64_t next_poll = 0;
+    bool inv_seen = false;
     for (;;) {
         int64_t now = mono_ms();
         if (now >= next_poll) {
@@ -445,16 +446,16 @@ static void *poller_main(void *arg)
         if (r->idle && durable__cloud_next_planned(r, &at) && at < wake)
             wake = at;
         pthread_mutex_lock(&r->mu);
-        bool stop = r->stop;
-        /* The end of a RequestResponse Invoke is the end of the execution:
-         * poll at once. */
-        bool inv_just_done = r->inv_done && next_poll > 0;
-        if (!stop && !inv_just_done)
+        if (!r->stop && !(r->inv_done && !inv_seen))
             cv_wait_until(r, wake);
-        stop = r->stop;
-        if (r->inv_done && r->inv_rc == 0 && next_poll > 0 &&
-            r->o.invocation_type == DURABLE_AWS_INVOKE_REQUEST_RESPONSE)
-            next_poll = 0;
+        bool stop = r->stop;
+        if (r->inv_done && !inv_seen) {
+            /* The end of a RequestResponse Invoke is the end of the
+             * execution: poll at once (once). */
+            inv_seen = true;
+            if (r->inv_rc == 0 && r->o.invocation_type == DURABLE_AWS_INVOKE_REQUEST_RESPONSE)
+                next_poll = 0;
+        }
         pthread_mutex_unlock(&r->mu);
         if (stop) {
             finish(r, durable__error_set(DURABLE_ESTATE, "the cloud runner was freed during "
