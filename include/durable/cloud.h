@@ -113,11 +113,13 @@ typedef struct durable_cloud_runner_options {
     /* Where the result's log lines come from; NULL = none. */
     durable_cloud_fetch_logs_fn fetch_logs;
     void *fetch_logs_user;
+    /* MaxItems of each history page; 0 = the service's default (1000). */
+    int64_t history_page_size;
 } durable_cloud_runner_options;
 
 #define DURABLE_CLOUD_RUNNER_OPTIONS_INIT                                                     \
     { DURABLE_AWS_OPTIONS_INIT, DURABLE_AWS_INVOKE_REQUEST_RESPONSE, NULL, NULL, NULL, 0, 0,  \
-      false, NULL, NULL }
+      false, NULL, NULL, 0 }
 
 typedef struct durable_cloud_runner durable_cloud_runner;
 

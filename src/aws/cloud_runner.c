@@ -66,7 +66,7 @@ int durable_cloud_runner_new(durable_cloud_runner **out, const char *function,
         return durable__error_set(DURABLE_EINVAL, "durable_cloud_runner_new: no function name");
     durable_cloud_runner_options d = DURABLE_CLOUD_RUNNER_OPTIONS_INIT;
     const durable_cloud_runner_options *o = opts ? opts : &d;
-    if (o->poll_interval_ms < 0 || o->timeout_ms < 0 ||
+    if (o->poll_interval_ms < 0 || o->timeout_ms < 0 || o->history_page_size < 0 ||
         o->invocation_type < DURABLE_AWS_INVOKE_REQUEST_RESPONSE ||
         o->invocation_type > DURABLE_AWS_INVOKE_EVENT)
         return durable__error_set(DURABLE_EINVAL, "durable_cloud_runner_new: poll interval and "
@@ -317,6 +317,7 @@ static int read_history(durable_cloud_runner *r)
         memset(&req, 0, sizeof req);
         req.durable_execution_arn = r->arn;
         req.include_execution_data = true;
+        req.max_items = r->o.history_page_size;
         req.marker = marker;
         durable_history_response page;
         memset(&page, 0, sizeof page);
