@@ -375,6 +375,13 @@ static void run(result *r, const options *o, load_server *srv)
     r->stop_s = (double)(load_now_ms() - ts) / 1000.0;
     for (int i = 0; i < 50 && (r->left = load_run_processes(srv->token, NULL)) > 0; i++)
         sleep_ms(100);
+    if (r->left > 0) { /* counted as a failure; end them so nothing outlives the test */
+        pid_t p = 0;
+        load_run_processes(srv->token, &p);
+        fprintf(stderr, "load: %d process(es) of the run outlived the server, e.g. pid %d; killing them\n",
+                r->left, (int)p);
+        load_server_kill(srv);
+    }
 }
 
 /* The report and the verdict. */
