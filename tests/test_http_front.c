@@ -422,10 +422,16 @@ static void test_invoke_in_process_and_reads(void)
                           "WaitStarted",      "InvocationCompleted", "WaitSucceeded",
                           "InvocationCompleted", "ExecutionSucceeded"};
     CU_ASSERT_EQUAL(cJSON_GetArraySize(ev), 8);
+    const char *exec_id = strrchr(arn, '/') + 1;
     for (int i = 0; i < cJSON_GetArraySize(ev) && i < 8; i++) {
         const cJSON *e = cJSON_GetArrayItem(ev, i);
         CU_ASSERT_STRING_EQUAL(jstr(e, "EventType"), want[i]);
         CU_ASSERT_EQUAL(cJSON_GetObjectItemCaseSensitive(e, "EventId")->valueint, i + 1);
+        /* Execution* events carry the EXECUTION operation's Id on the wire
+         * (the JS cloud runner requires an Id on every event but
+         * InvocationCompleted). */
+        if (strncmp(want[i], "Execution", 9) == 0)
+            CU_ASSERT(jstr(e, "Id") && strcmp(jstr(e, "Id"), exec_id) == 0);
     }
     cJSON_Delete(h);
 

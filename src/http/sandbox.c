@@ -41,6 +41,9 @@ struct durable__sandbox {
     durable__job *job;  /* the invocation it runs (owned) */
     bool delivered;     /* job handed out by /next */
     bool dead;          /* process gone or being ended: take no work */
+    durable_error_object *init_error; /* what it posted to init/error, for the
+                                       * invocation it was started for */
+    char exit_text[96];  /* how the process ended, once it has */
     int64_t idle_since; /* real ms */
     pthread_cond_t cond;
     durable__sandbox *next;
@@ -78,6 +81,7 @@ void durable__sandbox_unclaim(durable_http_server *s, durable__sandbox *b)
     pthread_mutex_lock(&s->mu);
     b->claimed = false;
     b->idle_since = durable__http_real_ms();
+    pthread_cond_broadcast(&b->cond); /* its watcher may wait to free it */
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -261,6 +265,10 @@ static enum MHD_Result rt_request(void *cls, struct MHD_Connection *conn, const 
         b->dead = true; /* no invocation is handed to a process that failed to start */
         durable__job *j = b->job;
         b->job = NULL;
+        /* The process may report before its first invocation is handed to
+         * it (it starts at once): that invocation gets this error too. */
+        if (!j && !b->init_error)
+            durable_error_object_dup(&b->init_error, &err);
         pthread_cond_broadcast(&b->cond);
         pthread_mutex_unlock(&b->srv->mu);
         if (j) {
@@ -486,14 +494,15 @@ static void *watch(void *arg)
     close(b->out_fd);
     close(b->err_fd);
 
+    char why[96];
+    exit_text(why, sizeof why, status);
     pthread_mutex_lock(&s->mu);
     b->dead = true;
+    snprintf(b->exit_text, sizeof b->exit_text, "%s", why);
     durable__job *j = b->job;
     b->job = NULL;
     pthread_cond_broadcast(&b->cond);
     pthread_mutex_unlock(&s->mu);
-    char why[96];
-    exit_text(why, sizeof why, status);
     durable__http_log(s, "function %s process %d ended (%s)", b->fn->name, (int)b->pid, why);
     if (j) {
         durable_invocation_outcome o = {0};
@@ -505,11 +514,16 @@ static void *watch(void *arg)
     }
     MHD_stop_daemon(b->rt);
     pthread_mutex_lock(&s->mu);
+    /* The scheduler may hold it claimed for an invocation it is starting:
+     * the box must outlive that (assign or unclaim releases it). */
+    while (b->claimed)
+        pthread_cond_wait(&b->cond, &s->mu);
     unlink_box(b);
     s->change_seq++;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->mu);
     pthread_cond_destroy(&b->cond);
+    durable_error_object_free(b->init_error);
     durable_free(b);
     return NULL;
 }
@@ -707,14 +721,29 @@ int durable__sandbox_assign(durable_http_server *s, durable__sandbox *b, durable
 {
     pthread_mutex_lock(&s->mu);
     if (b->dead) {
+        /* It failed to start, or died, before its first invocation reached
+         * it: that invocation ends with what happened to it. */
+        durable_error_object *init = NULL;
+        if (b->init_error)
+            durable_error_object_dup(&init, b->init_error);
+        char why[96];
+        snprintf(why, sizeof why, "%s", b->exit_text[0] ? b->exit_text : "signal: killed");
+        b->claimed = false;
+        pthread_cond_broadcast(&b->cond);
         pthread_mutex_unlock(&s->mu);
-        durable_invocation_outcome o = {0};
-        durable_server_crash_invocation(&o, s->engine, job->arn, job->invocation_id,
-                                        "exit status 1");
+        if (init) {
+            durable__invocation_finish_error(s, job->arn, job->invocation_id, init);
+        } else {
+            durable_invocation_outcome o = {0};
+            durable_server_crash_invocation(&o, s->engine, job->arn, job->invocation_id, why);
+        }
+        durable_error_object_free(init);
         durable__job_free(job);
         pthread_mutex_lock(&s->mu);
         if (b->fn->running > 0)
             b->fn->running--;
+        s->change_seq++;
+        pthread_cond_broadcast(&s->changed);
         pthread_mutex_unlock(&s->mu);
         return 0;
     }
