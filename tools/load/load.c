@@ -123,12 +123,6 @@ static int parse(options *o, int argc, char **argv)
     return 0;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* ---- the watchdog: the run ends by itself, whatever hangs --------------------------- */
 
 typedef struct watchdog {
@@ -170,22 +164,26 @@ typedef struct sampler {
     load_sample peak;
 } sampler;
 
+static void peak_of(load_sample *into, const load_sample *s)
+{
+    if (s->rss_kb > into->rss_kb)
+        into->rss_kb = s->rss_kb;
+    if (s->fds > into->fds)
+        into->fds = s->fds;
+    if (s->threads > into->threads)
+        into->threads = s->threads;
+    if (s->processes > into->processes)
+        into->processes = s->processes;
+}
+
 static void *sample_loop(void *arg)
 {
     sampler *p = arg;
     while (!atomic_load(&p->stop)) {
         load_sample s;
-        if (load_server_sample(&s, p->srv) == 0) {
-            if (s.rss_kb > p->peak.rss_kb)
-                p->peak.rss_kb = s.rss_kb;
-            if (s.fds > p->peak.fds)
-                p->peak.fds = s.fds;
-            if (s.threads > p->peak.threads)
-                p->peak.threads = s.threads;
-            if (s.processes > p->peak.processes)
-                p->peak.processes = s.processes;
-        }
-        sleep_ms(500);
+        if (load_server_sample(&s, p->srv) == 0)
+            peak_of(&p->peak, &s);
+        load_sleep_ms(500);
     }
     return NULL;
 }
@@ -237,7 +235,7 @@ static int settle(load_sample *out, const load_server *srv, int max_ms, int targ
         if (stable >= 4 || load_now_ms() > deadline)
             break;
         prev = cur;
-        sleep_ms(250);
+        load_sleep_ms(250);
     }
     *out = cur;
     return 0;
@@ -322,18 +320,6 @@ static double cpu_s_of_self(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void peak_of(load_sample *into, const load_sample *s)
-{
-    if (s->rss_kb > into->rss_kb)
-        into->rss_kb = s->rss_kb;
-    if (s->fds > into->fds)
-        into->fds = s->fds;
-    if (s->threads > into->threads)
-        into->threads = s->threads;
-    if (s->processes > into->processes)
-        into->processes = s->processes;
-}
-
 /* Warm-up, settle, measure; the rounds, each settled and measured; SIGTERM. */
 static void run(result *r, const options *o, load_server *srv)
 {
@@ -374,7 +360,7 @@ static void run(result *r, const options *o, load_server *srv)
     r->stopped = load_server_stop(srv, STOP_WAIT_S, &r->status);
     r->stop_s = (double)(load_now_ms() - ts) / 1000.0;
     for (int i = 0; i < 50 && (r->left = load_run_processes(srv->token, NULL)) > 0; i++)
-        sleep_ms(100);
+        load_sleep_ms(100);
     if (r->left > 0) { /* counted as a failure; end them so nothing outlives the test */
         pid_t p = 0;
         load_run_processes(srv->token, &p);

@@ -115,5 +115,6 @@ typedef struct load_phase {
 int load_clients_run(load_stats *out, load_phase *phase, int clients);
 
 int64_t load_now_ms(void);
+void load_sleep_ms(int ms);
 
 #endif /* DURABLE_LOAD_H */

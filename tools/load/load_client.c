@@ -659,8 +659,7 @@ static void *client_main(void *arg)
         if (c->open_count == 0 || now >= atomic_load(&ph->drain_end_ms))
             break;
         poll_open(c, pick(c, c->open_count));
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+        load_sleep_ms(50);
     }
     for (int i = 0; i < c->open_count; i++) {
         c->st.executions_unfinished++;

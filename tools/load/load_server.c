@@ -26,7 +26,7 @@ int64_t load_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+void load_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -64,7 +64,7 @@ static int read_line(int fd, char *buf, size_t size, int64_t deadline_ms)
             return -1;
         if (r < 0) {
             if (errno == EAGAIN || errno == EINTR) {
-                sleep_ms(20);
+                load_sleep_ms(20);
                 continue;
             }
             return -1;
@@ -278,7 +278,7 @@ static void kill_run(const char *token)
         if (load_run_processes(token, &p) <= 0)
             return;
         kill(p, SIGKILL);
-        sleep_ms(20);
+        load_sleep_ms(20);
     }
 }
 
@@ -308,7 +308,7 @@ int load_server_stop(load_server *s, int wait_s, int *status)
             load_server_kill(s);
             return -1;
         }
-        sleep_ms(50);
+        load_sleep_ms(50);
     }
     s->pid = 0;
     close(s->out_fd);
