@@ -43,12 +43,11 @@ void durable__cloud_planned_clear(durable_cloud_runner *r)
     r->planned = NULL;
 }
 
-static long next_action(const durable_cloud_runner *r, const char *name)
+static long next_action(durable_cloud_runner *r, const char *name)
 {
-    for (size_t i = 0; i < r->action_count; i++)
-        if (!r->action_used[i] && durable__cb_action_matches(&r->actions[i], name))
-            return (long)i;
-    return -1;
+    durable__cb_plan plan = {&r->planned,     &r->planned_count, r->actions,
+                             r->action_count, r->action_used,    &r->seq_last_ms};
+    return durable__cb_plan_next(&plan, name);
 }
 
 /* Take action idx for the callback: sent delay_ms after the previous
@@ -90,7 +89,7 @@ int durable__cloud_plan_callback(durable_cloud_runner *r, const char *callback_i
     return 0;
 }
 
-static void send_planned(durable_cloud_runner *r, const durable__planned *p, int op)
+static void send_planned(const durable__planned *p, int op, void *user)
 {
     durable_error_object eo;
     memset(&eo, 0, sizeof eo);
@@ -99,7 +98,7 @@ static void send_planned(durable_cloud_runner *r, const durable__planned *p, int
     eo.error_data = p->src->error_data;
     /* A refused action (the callback timed out, the execution closed)
      * leaves the service's outcome in place, as for any caller. */
-    (void)durable__cloud_send(r, op, p->callback_id, p->src->payload, &eo);
+    (void)durable__cloud_send(user, op, p->callback_id, p->src->payload, &eo);
 }
 
 bool durable__cloud_next_planned(const durable_cloud_runner *r, int64_t *at_ms)
@@ -112,47 +111,7 @@ bool durable__cloud_next_planned(const durable_cloud_runner *r, int64_t *at_ms)
 
 void durable__cloud_apply_due(durable_cloud_runner *r, int64_t now_ms)
 {
-    for (;;) {
-        size_t pick = r->planned_count;
-        for (size_t i = 0; i < r->planned_count; i++)
-            if (r->planned[i].at_ms <= now_ms &&
-                (pick == r->planned_count || r->planned[i].at_ms < r->planned[pick].at_ms))
-                pick = i;
-        if (pick == r->planned_count)
-            return;
-        durable__planned *p = &r->planned[pick];
-        if (p->sequence) {
-            send_planned(r, p, p->op);
-            long idx = p->op == DURABLE__CB_HEARTBEAT ? next_action(r, p->name) : -1;
-            if (idx < 0) {
-                remove_planned(r, pick);
-                continue;
-            }
-            /* A heartbeat does not consume the callback: the next matching
-             * unused action follows, at least HEARTBEAT_GAP_MS later. */
-            r->action_used[idx] = true;
-            int64_t at = r->seq_last_ms + r->actions[idx].delay_ms;
-            if (at < p->at_ms + HEARTBEAT_GAP_MS)
-                at = p->at_ms + HEARTBEAT_GAP_MS;
-            r->seq_last_ms = at;
-            if (r->actions[idx].op == DURABLE__CB_NEVER) {
-                remove_planned(r, pick);
-                continue;
-            }
-            p->op = r->actions[idx].op;
-            p->src = &r->actions[idx];
-            p->at_ms = at;
-            continue;
-        }
-        if (p->hb_left > 0) {
-            send_planned(r, p, DURABLE__CB_HEARTBEAT);
-            p->hb_left--;
-            p->at_ms += p->src->delay_ms;
-            if (p->hb_left == 0 && p->op == DURABLE__CB_NEVER)
-                remove_planned(r, pick);
-            continue;
-        }
-        send_planned(r, p, p->op);
-        remove_planned(r, pick);
-    }
+    durable__cb_plan plan = {&r->planned,     &r->planned_count, r->actions,
+                             r->action_count, r->action_used,    &r->seq_last_ms};
+    durable__cb_plan_apply_due(&plan, now_ms, HEARTBEAT_GAP_MS, send_planned, r);
 }

@@ -416,11 +416,6 @@ static int64_t earliest_planned(const durable__run *run, bool *any)
     return best;
 }
 
-static void remove_planned(durable__run *run, size_t i)
-{
-    durable__planned_remove(run->planned, &run->planned_count, i);
-}
-
 /* Send an action: directly on the engine when running on the server thread
  * (e non-NULL), else through the server. */
 static void send_action(durable_engine *e, const durable__planned *p, int op)
@@ -453,58 +448,19 @@ static void send_action(durable_engine *e, const durable__planned *p, int op)
     }
 }
 
+static void send_planned(const durable__planned *p, int op, void *user)
+{
+    send_action(user, p, op);
+}
+
 /* Apply every planned action due at the engine clock's now, earliest first. */
 static int apply_due_actions(durable__run *run, int64_t now, durable_engine *e)
 {
-    for (;;) {
-        size_t pick = run->planned_count;
-        for (size_t i = 0; i < run->planned_count; i++)
-            if (run->planned[i].at_ms <= now &&
-                (pick == run->planned_count || run->planned[i].at_ms < run->planned[pick].at_ms))
-                pick = i;
-        if (pick == run->planned_count)
-            return 0;
-        durable__planned *p = &run->planned[pick];
-        if (p->sequence) {
-            send_action(e, p, p->op);
-            if (p->op != DURABLE__CB_HEARTBEAT) {
-                remove_planned(run, pick);
-                continue;
-            }
-            /* A heartbeat does not consume the callback: the next matching
-             * unused action follows, at least 2 s later. */
-            long idx = next_action(run, p->name);
-            if (idx < 0) {
-                remove_planned(run, pick);
-                continue;
-            }
-            const durable__cb_action *a = &run->runner->actions[idx];
-            run->action_used[idx] = true;
-            int64_t at = run->seq_last_ms + a->delay_ms;
-            if (at < p->at_ms + HEARTBEAT_GAP_MS)
-                at = p->at_ms + HEARTBEAT_GAP_MS;
-            run->seq_last_ms = at;
-            if (a->op == DURABLE__CB_NEVER) {
-                remove_planned(run, pick);
-                continue;
-            }
-            p->op = a->op;
-            p->src = a;
-            p->at_ms = at;
-            continue;
-        }
-        /* Responder: heartbeats first, each delay apart, then the op. */
-        if (p->hb_left > 0) {
-            send_action(e, p, DURABLE__CB_HEARTBEAT);
-            p->hb_left--;
-            p->at_ms += p->src->delay_ms;
-            if (p->hb_left == 0 && p->op == DURABLE__CB_NEVER)
-                remove_planned(run, pick);
-            continue;
-        }
-        send_action(e, p, p->op);
-        remove_planned(run, pick);
-    }
+    struct durable_test_runner *r = run->runner;
+    durable__cb_plan plan = {&run->planned,  &run->planned_count, r->actions,
+                             r->action_count, run->action_used,   &run->seq_last_ms};
+    durable__cb_plan_apply_due(&plan, now, HEARTBEAT_GAP_MS, send_planned, e);
+    return 0;
 }
 
 /* ---- jobs --------------------------------------------------------------------- */

@@ -177,3 +177,61 @@ void durable__planned_remove(durable__planned *arr, size_t *count, size_t i)
     memmove(&arr[i], &arr[i + 1], (*count - i - 1) * sizeof *arr);
     (*count)--;
 }
+
+long durable__cb_plan_next(const durable__cb_plan *plan, const char *name)
+{
+    for (size_t i = 0; i < plan->action_count; i++)
+        if (!plan->action_used[i] && durable__cb_action_matches(&plan->actions[i], name))
+            return (long)i;
+    return -1;
+}
+
+void durable__cb_plan_apply_due(const durable__cb_plan *plan, int64_t now, int64_t gap_ms,
+                                durable__cb_send_fn send, void *user)
+{
+    for (;;) {
+        durable__planned *all = *plan->planned;
+        size_t n = *plan->planned_count, pick = n;
+        for (size_t i = 0; i < n; i++)
+            if (all[i].at_ms <= now && (pick == n || all[i].at_ms < all[pick].at_ms))
+                pick = i;
+        if (pick == n)
+            return;
+        durable__planned *p = &all[pick];
+        if (p->sequence) {
+            send(p, p->op, user);
+            long idx = p->op == DURABLE__CB_HEARTBEAT ? durable__cb_plan_next(plan, p->name) : -1;
+            if (idx < 0) {
+                durable__planned_remove(all, plan->planned_count, pick);
+                continue;
+            }
+            /* A heartbeat does not consume the callback: the next matching
+             * unused action follows, at least gap_ms later. */
+            const durable__cb_action *a = &plan->actions[idx];
+            plan->action_used[idx] = true;
+            int64_t at = *plan->seq_last_ms + a->delay_ms;
+            if (at < p->at_ms + gap_ms)
+                at = p->at_ms + gap_ms;
+            *plan->seq_last_ms = at;
+            if (a->op == DURABLE__CB_NEVER) {
+                durable__planned_remove(all, plan->planned_count, pick);
+                continue;
+            }
+            p->op = a->op;
+            p->src = a;
+            p->at_ms = at;
+            continue;
+        }
+        /* Responder: heartbeats first, each delay apart, then the op. */
+        if (p->hb_left > 0) {
+            send(p, DURABLE__CB_HEARTBEAT, user);
+            p->hb_left--;
+            p->at_ms += p->src->delay_ms;
+            if (p->hb_left == 0 && p->op == DURABLE__CB_NEVER)
+                durable__planned_remove(all, plan->planned_count, pick);
+            continue;
+        }
+        send(p, p->op, user);
+        durable__planned_remove(all, plan->planned_count, pick);
+    }
+}

@@ -287,6 +287,26 @@ int durable__planned_add(durable__planned **arr, size_t *count, const char *id, 
                          bool sequence);
 void durable__planned_remove(durable__planned *arr, size_t *count, size_t i);
 
+/* A run's callback plan as the planner sees it (pointers into the local
+ * run or the cloud runner). */
+typedef struct durable__cb_plan {
+    durable__planned **planned;
+    size_t *planned_count;
+    const durable__cb_action *actions; /* the sequence (callback actions) */
+    size_t action_count;
+    bool *action_used;
+    int64_t *seq_last_ms;
+} durable__cb_plan;
+typedef void (*durable__cb_send_fn)(const durable__planned *p, int op, void *user);
+/* The first unused action whose name matches, or -1. */
+long durable__cb_plan_next(const durable__cb_plan *plan, const char *name);
+/* Send every planned action due at now, earliest first (SPEC §12.4): a
+ * sequence heartbeat hands its callback to the next matching unused action,
+ * at least gap_ms later; a responder sends its heartbeats, each delay
+ * apart, then its op. */
+void durable__cb_plan_apply_due(const durable__cb_plan *plan, int64_t now, int64_t gap_ms,
+                                durable__cb_send_fn send, void *user);
+
 typedef struct durable__run {
     struct durable_test_runner *runner;
     char *root_arn;
