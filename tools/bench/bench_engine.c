@@ -106,17 +106,6 @@ static long wal_frames(const char *path, sqlite3 *db)
     return (long)((sb.st_size - 32) / (page + 24));
 }
 
-static void step_update(durable_operation_update *u, const char *id, durable_op_action action,
-                        char *payload)
-{
-    durable_operation_update_init(u);
-    u->id = (char *)id;
-    u->name = "work";
-    u->type = DURABLE_OP_STEP;
-    u->action = action;
-    u->payload = payload;
-}
-
 /* How each step is sent: START+SUCCEED in one checkpoint, in two, or in
  * one with a ClientToken (as the SDK sends every checkpoint). */
 enum { ONE_CP, TWO_CP, ONE_CP_TOKEN };
@@ -186,8 +175,8 @@ static result run_engine(const char *path, int nexec, int nsteps, int mode, long
             char payload[32];
             snprintf(payload, sizeof payload, "{\"step\":%d}", k);
             durable_operation_update u[2];
-            step_update(&u[0], ids[k], DURABLE_ACTION_START, NULL);
-            step_update(&u[1], ids[k], DURABLE_ACTION_SUCCEED, payload);
+            bench_step_update(&u[0], ids[k], DURABLE_ACTION_START, NULL);
+            bench_step_update(&u[1], ids[k], DURABLE_ACTION_SUCCEED, payload);
             char client_token[48];
             snprintf(client_token, sizeof client_token, "%d-%d", x, k);
             if (mode == TWO_CP) {

@@ -137,18 +137,6 @@ static void run_free(run *r)
     memset(r, 0, sizeof *r);
 }
 
-static void step_update(durable_operation_update *u, const char *id, durable_op_action action,
-                        char *payload)
-{
-    durable_operation_update_init(u);
-    u->id = (char *)id;
-    u->name = "work";
-    u->type = DURABLE_OP_STEP;
-    u->subtype = "Step";
-    u->action = action;
-    u->payload = payload;
-}
-
 static void checkpoint(durable_engine *e, run *r, durable_operation_update *u, size_t n)
 {
     durable_checkpoint_request req;
@@ -185,8 +173,10 @@ static void add_steps(durable_engine *e, run *r, int count, int per, bool wait)
             snprintf(pos, sizeof pos, "%d", ++r->steps);
             durable_op_id(ids[i], pos);
             snprintf(payloads[i], sizeof payloads[i], "{\"step\":%d,\"ok\":true}", r->steps);
-            step_update(&u[n++], ids[i], DURABLE_ACTION_START, NULL);
-            step_update(&u[n++], ids[i], DURABLE_ACTION_SUCCEED, payloads[i]);
+            bench_step_update(&u[n], ids[i], DURABLE_ACTION_START, NULL);
+            bench_step_update(&u[n + 1], ids[i], DURABLE_ACTION_SUCCEED, payloads[i]);
+            u[n].subtype = u[n + 1].subtype = "Step";
+            n += 2;
         }
         count -= k;
         if (wait && count == 0) {

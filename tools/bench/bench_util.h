@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "durable/common.h"
+#include "durable/model.h"
 
 /* Monotonic time in microseconds. */
 static inline double bench_now_us(void)
@@ -37,6 +38,18 @@ static inline void bench_remove_db(const char *path)
     unlink(buf);
     snprintf(buf, sizeof buf, "%s-shm", path);
     unlink(buf);
+}
+
+/* A STEP update named "work" for operation id (borrowed, as payload). */
+static inline void bench_step_update(durable_operation_update *u, const char *id,
+                                     durable_op_action action, char *payload)
+{
+    durable_operation_update_init(u);
+    u->id = (char *)id;
+    u->name = "work";
+    u->type = DURABLE_OP_STEP;
+    u->action = action;
+    u->payload = payload;
 }
 
 #endif
