@@ -80,9 +80,8 @@ static void dump_prepare(sqlite3 *db)
     dump_cache.db = db;
 }
 
-char *fuzz_dump(durable_store *store)
+static char *dump_db(sqlite3 *db)
 {
-    sqlite3 *db = durable__store_db(store);
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     FUZZ_CHECK(buf != NULL);
@@ -110,6 +109,52 @@ char *fuzz_dump(durable_store *store)
         sqlite3_reset(rows);
     }
     return buf;
+}
+
+char *fuzz_dump(durable_store *store)
+{
+    return dump_db(durable__store_db(store));
+}
+
+void fuzz_image_take(fuzz_image *out, durable_store *store)
+{
+    sqlite3_int64 size = 0;
+    out->bytes = sqlite3_serialize(durable__store_db(store), "main", &size, 0);
+    FUZZ_CHECK(out->bytes != NULL);
+    out->size = size;
+}
+
+void fuzz_image_free(fuzz_image *img)
+{
+    sqlite3_free(img->bytes);
+    img->bytes = NULL;
+}
+
+bool fuzz_image_same(const fuzz_image *before, durable_store *store)
+{
+    fuzz_image now;
+    fuzz_image_take(&now, store);
+    bool same = now.size == before->size && memcmp(now.bytes, before->bytes, (size_t)now.size) == 0;
+    fuzz_image_free(&now);
+    if (same)
+        return true;
+    /* Different pages may still hold the same rows: compare those. */
+    sqlite3 *old = NULL;
+    FUZZ_CHECK(sqlite3_open(":memory:", &old) == SQLITE_OK);
+    unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)before->size);
+    FUZZ_CHECK(copy != NULL);
+    memcpy(copy, before->bytes, (size_t)before->size);
+    FUZZ_CHECK(sqlite3_deserialize(old, "main", copy, before->size, before->size,
+                                   SQLITE_DESERIALIZE_FREEONCLOSE |
+                                       SQLITE_DESERIALIZE_RESIZEABLE) == SQLITE_OK);
+    char *was = dump_db(old);
+    dump_forget();
+    sqlite3_close(old);
+    char *is = fuzz_dump(store);
+    same = strcmp(was, is) == 0;
+    free(was);
+    free(is);
+    return same;
 }
 
 int64_t fuzz_changes(durable_store *store)

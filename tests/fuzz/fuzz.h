@@ -13,6 +13,7 @@
 #ifndef DURABLE_TESTS_FUZZ_H
 #define DURABLE_TESTS_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,19 @@ char *fuzz_print(const cJSON *json);
 /* Every row of every table of the store, ordered, as one text (malloc'd;
  * free()). Two equal dumps mean an unchanged database. */
 char *fuzz_dump(durable_store *store);
+
+/* A byte image of a ":memory:" store (sqlite3_serialize), to tell cheaply
+ * whether a call changed anything: equal images mean equal tables; when the
+ * bytes differ, fuzz_image_same compares the tables' rows (the image loaded
+ * into a second connection, both dumped) before saying so. */
+typedef struct fuzz_image {
+    unsigned char *bytes; /* sqlite3_malloc'd */
+    int64_t size;
+} fuzz_image;
+
+void fuzz_image_take(fuzz_image *out, durable_store *store);
+bool fuzz_image_same(const fuzz_image *before, durable_store *store);
+void fuzz_image_free(fuzz_image *img);
 
 /* Rows the store's connection has inserted, updated or deleted so far: a
  * cheap "nothing was written" check for calls that must only read. */

@@ -171,18 +171,17 @@ static void check_invariants(run *r, int64_t page_size)
 }
 
 /* rc of a call that may change the file: a failure changed nothing. */
-static void after_call(run *r, int rc, const char *before, const char *what)
+static void after_call(run *r, int rc, fuzz_image *before, const char *what)
 {
     if (rc < 0) {
-        char *after = fuzz_dump(r->env.store);
-        if (strcmp(before, after) != 0) {
+        if (!fuzz_image_same(before, r->env.store)) {
             fprintf(stderr, "fuzz: rejected %s (%d: %s) changed the file\n", what, rc,
                     durable_engine_errmsg(r->env.eng));
             FUZZ_CHECK(!"a rejected call changes nothing");
         }
         FUZZ_CHECK(durable_engine_errmsg(r->env.eng)[0] != '\0');
-        free(after);
     }
+    fuzz_image_free(before);
 }
 
 /* ---- pools -------------------------------------------------------------------- */
@@ -309,10 +308,10 @@ static void invoke_if_idle(run *r)
         return;
     durable_invocation_input in = {0};
     char *inv = NULL;
-    char *before = fuzz_dump(r->env.store);
+    fuzz_image before;
+    fuzz_image_take(&before, r->env.store);
     int rc = durable_engine_start_invocation(&in, &inv, r->env.eng, r->arn, 0);
-    after_call(r, rc, before, "start invocation");
-    free(before);
+    after_call(r, rc, &before, "start invocation");
     if (rc == 0) {
         r->inv = strdup(inv);
         set_token(r, in.checkpoint_token);
@@ -334,10 +333,10 @@ static void checkpoint(run *r, durable_operation_update *u, size_t n, const char
     req.update_count = n;
     req.client_token = (char *)client_token;
     durable_checkpoint_response resp = {0};
-    char *before = fuzz_dump(r->env.store);
+    fuzz_image before;
+    fuzz_image_take(&before, r->env.store);
     int rc = durable_engine_checkpoint(&resp, r->env.eng, &req);
-    after_call(r, rc, before, "checkpoint");
-    free(before);
+    after_call(r, rc, &before, "checkpoint");
     if (rc == 0) {
         set_token(r, resp.checkpoint_token);
         /* The delta names each changed operation once. */
@@ -361,11 +360,11 @@ static void complete(run *r, uint8_t b)
     durable_error_object *err = pool_error(b >> 3);
     out.error = err;
     durable_invocation_outcome oc = {0};
-    char *before = fuzz_dump(r->env.store);
+    fuzz_image before;
+    fuzz_image_take(&before, r->env.store);
     int rc = (b & 0x40) ? durable_engine_fail_invocation(&oc, r->env.eng, r->arn, r->inv, err)
                         : durable_engine_complete_invocation(&oc, r->env.eng, r->arn, r->inv, &out);
-    after_call(r, rc, before, "complete invocation");
-    free(before);
+    after_call(r, rc, &before, "complete invocation");
     durable_error_object_free(err);
     if (rc < 0) {
         /* Only an invocation error that could not be read back is refused. */
@@ -389,7 +388,8 @@ static void callback(run *r, uint8_t b)
         return;
     }
     const char *id = cbs.items[b % cbs.count].callback_id;
-    char *before = fuzz_dump(r->env.store);
+    fuzz_image before;
+    fuzz_image_take(&before, r->env.store);
     int rc;
     const char *p = payloads[(b / 4) % NPAY];
     durable_error_object *err = pool_error(b / 4);
@@ -404,8 +404,7 @@ static void callback(run *r, uint8_t b)
         rc = durable_engine_callback_heartbeat(r->env.eng, id);
         break;
     }
-    after_call(r, rc, before, "callback");
-    free(before);
+    after_call(r, rc, &before, "callback");
     durable_error_object_free(err);
     durable_callback_info_list_clear(&cbs);
     if (rc == 0)
@@ -416,12 +415,12 @@ static void timers(run *r, uint8_t b)
 {
     static const int64_t steps_ms[] = {1000, 60000, 3600000, 86400000LL * 400};
     durable_vclock_advance(r->env.vc, steps_ms[b % 4]);
-    char *before = fuzz_dump(r->env.store);
+    fuzz_image before;
+    fuzz_image_take(&before, r->env.store);
     int fired = 0;
     const char *arns[] = {r->arn};
     int rc = durable_engine_fire_due_of(&fired, r->env.eng, arns, 1);
-    after_call(r, rc, before, "fire due");
-    free(before);
+    after_call(r, rc, &before, "fire due");
     FUZZ_CHECK(rc == 0);
     /* A deadline (execution or invocation timeout) may have closed the
      * invocation in flight. */
@@ -441,10 +440,10 @@ static void stop(run *r)
     durable_stop_request req = {0};
     req.durable_execution_arn = r->arn;
     durable_stop_response resp = {0};
-    char *before = fuzz_dump(r->env.store);
+    fuzz_image before;
+    fuzz_image_take(&before, r->env.store);
     int rc = durable_engine_stop_execution(&resp, r->env.eng, &req);
-    after_call(r, rc, before, "stop");
-    free(before);
+    after_call(r, rc, &before, "stop");
     FUZZ_CHECK(rc == 0 && resp.stop_timestamp > 0);
     free(r->inv);
     r->inv = NULL;
