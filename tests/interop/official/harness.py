@@ -39,6 +39,7 @@ only their real-clock requirement ids in TestingMetadata, one with the rest.
 import argparse
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -173,12 +174,13 @@ def python_functions(template, prefix, sdk_src):
     fns = sam_template.Functions(template, prefix, REGION)
     env = {"PYTHONPATH": handlers + os.pathsep + sdk_src, "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONUNBUFFERED": "1"}
-    return fns, fns.entries("exec %s %s" % (sys.executable, BOOTSTRAP), env)
+    return fns, fns.entries("exec %s %s" % (shlex.quote(sys.executable), shlex.quote(BOOTSTRAP)),
+                            env)
 
 
 def c_functions(template, prefix, c_function):
     fns = sam_template.Functions(template, prefix, REGION)
-    return fns, fns.entries("exec " + c_function, {})
+    return fns, fns.entries("exec " + shlex.quote(c_function), {})
 
 
 def command_functions(template, prefix, command):
