@@ -12,7 +12,10 @@
  * finished and checked, their connections closed, and the idle function
  * processes left to end: --idle-timeout) → measure the server from outside
  * (/proc: RSS, open fds, threads, processes of the run) → the run (clients
- * for S s, the same drain and settle) → measure again → SIGTERM.
+ * for S s, the same drain and settle; --rounds N repeats it, a soak that
+ * prints the figures after every round) → measure again → SIGTERM.
+ * Under ASan or TSan the RSS check means nothing (their allocators keep
+ * freed memory); every other check holds.
  *
  * Checks (any failing one makes the exit status 1):
  *   failed == 0      every request got the status it should (2xx, or the
@@ -168,6 +171,8 @@ static void peak_of(load_sample *into, const load_sample *s)
 {
     if (s->rss_kb > into->rss_kb)
         into->rss_kb = s->rss_kb;
+    if (s->rss_anon_kb > into->rss_anon_kb)
+        into->rss_anon_kb = s->rss_anon_kb;
     if (s->fds > into->fds)
         into->fds = s->fds;
     if (s->threads > into->threads)
@@ -348,10 +353,11 @@ static void run(result *r, const options *o, load_server *srv)
         r->rc |= settle(&r->end, srv, settle_ms, r->warm.threads);
         r->rounds_done++;
         if (o->rounds > 1)
-            printf("round %d: %llu requests, %llu failed; RSS %.1f MiB, fds %d, threads %d\n", i + 1,
-                   (unsigned long long)(load_stats_requests(&r->run_stats) - before),
+            printf("round %d: %llu requests, %llu failed; RSS %.1f MiB (anonymous %.1f), fds %d, "
+                   "threads %d\n",
+                   i + 1, (unsigned long long)(load_stats_requests(&r->run_stats) - before),
                    (unsigned long long)load_stats_failed(&r->run_stats), mib(r->end.rss_kb),
-                   r->end.fds, r->end.threads);
+                   mib(r->end.rss_anon_kb), r->end.fds, r->end.threads);
         fflush(stdout);
     }
     r->run_wall_s = (double)(load_now_ms() - t0) / 1000.0;
@@ -401,6 +407,8 @@ static bool report(const result *r, const options *o)
     printf("RSS MiB               %9.1f %9.1f %9.1f %9.1f %9.1f   <= %.1f (warm + max(10%%, 8 MiB)) %s\n",
            mib(a->rss_kb), mib(pw->rss_kb), mib(wm->rss_kb), mib(pr->rss_kb), mib(e->rss_kb),
            mib(rss_limit), rss_ok ? "ok" : "FAILED");
+    printf("  of which anonymous  %9.1f %9.1f %9.1f %9.1f %9.1f\n", mib(a->rss_anon_kb),
+           mib(pw->rss_anon_kb), mib(wm->rss_anon_kb), mib(pr->rss_anon_kb), mib(e->rss_anon_kb));
     printf("open fds              %9d %9d %9d %9d %9d   warm ± 2 %s\n", a->fds, pw->fds, wm->fds,
            pr->fds, e->fds, fds_ok ? "ok" : "FAILED");
     printf("threads               %9d %9d %9d %9d %9d   == warm %s\n", a->threads, pw->threads,

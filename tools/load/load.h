@@ -15,7 +15,8 @@
 
 /* One look at the server from outside, through /proc. */
 typedef struct load_sample {
-    long rss_kb;   /* VmRSS */
+    long rss_kb;      /* VmRSS */
+    long rss_anon_kb; /* RssAnon: the heap and stacks (the rest maps files: code, the -shm) */
     int fds;       /* entries of /proc/PID/fd */
     int threads;   /* Threads of /proc/PID/status */
     int processes; /* other processes of the run: its functions, zombies included */

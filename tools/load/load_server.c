@@ -255,6 +255,8 @@ int load_server_sample(load_sample *out, const load_server *s)
     while (fgets(line, sizeof line, f)) {
         if (strncmp(line, "VmRSS:", 6) == 0)
             out->rss_kb = strtol(line + 6, NULL, 10);
+        else if (strncmp(line, "RssAnon:", 8) == 0)
+            out->rss_anon_kb = strtol(line + 8, NULL, 10);
         else if (strncmp(line, "Threads:", 8) == 0)
             out->threads = (int)strtol(line + 8, NULL, 10);
     }
