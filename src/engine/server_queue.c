@@ -395,14 +395,20 @@ void durable__squeue_set_group(durable__squeue *q, const durable__squeue_group *
     pthread_mutex_unlock(&q->lock);
 }
 
-uint64_t durable__squeue_served_grouped(durable__squeue *q)
+/* A counter of q read under its lock; 0 without a queue. */
+static uint64_t counter(durable__squeue *q, const uint64_t *field)
 {
     if (!q)
         return 0;
     pthread_mutex_lock(&q->lock);
-    uint64_t n = q->served_grouped;
+    uint64_t n = *field;
     pthread_mutex_unlock(&q->lock);
     return n;
+}
+
+uint64_t durable__squeue_served_grouped(durable__squeue *q)
+{
+    return counter(q, q ? &q->served_grouped : NULL);
 }
 
 void durable__squeue_stop(durable__squeue *q)
@@ -435,12 +441,7 @@ void durable__squeue_set_spin(durable__squeue *q, int64_t spin_us)
 
 uint64_t durable__squeue_served(durable__squeue *q)
 {
-    if (!q)
-        return 0;
-    pthread_mutex_lock(&q->lock);
-    uint64_t n = q->served;
-    pthread_mutex_unlock(&q->lock);
-    return n;
+    return counter(q, q ? &q->served : NULL);
 }
 
 size_t durable__squeue_pending(durable__squeue *q)
