@@ -43,8 +43,8 @@ interop-official: deps
 	@$(MAKE) --no-print-directory interop-official-run
 
 interop-official-run: $(BUILD)/durable $(if $(filter c,$(OFFICIAL_RUNS)),$(OFFICIAL_C_BIN))
-	python3 tests/interop/official/test_shims.py
-	python3 tests/interop/official/harness.py \
+	python3 -B tests/interop/official/test_shims.py
+	python3 -B tests/interop/official/harness.py \
 	  --durable $(abspath $(BUILD)/durable) \
 	  --work $(abspath $(BUILD)/interop-official) \
 	  --runner $(abspath $(INTEROP_SHARED)/conformance-runner) \
