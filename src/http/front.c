@@ -42,6 +42,17 @@ void durable__http_notify(durable_http_server *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+void durable__http_exec_maybe_closed(durable_http_server *s, const char *arn)
+{
+    pthread_mutex_lock(&s->mu);
+    for (durable__waiter *w = s->waiters; w; w = w->next)
+        if (!arn || strcmp(w->arn, arn) == 0) {
+            w->maybe_closed = true;
+            pthread_cond_signal(&w->cv);
+        }
+    pthread_mutex_unlock(&s->mu);
+}
+
 static bool valid_name(const char *n)
 {
     size_t len = n ? strlen(n) : 0;
@@ -505,6 +516,7 @@ void durable_http_server_stop(durable_http_server *s)
     s->change_seq++;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->mu);
+    durable__http_exec_maybe_closed(s, NULL); /* blocked Invokes answer 503 */
     durable__sched_stop(s);
     durable__fn_stop_all(s);
     MHD_stop_daemon(s->daemon);

@@ -33,9 +33,11 @@ static void release(durable_http_server *s, durable__fn *fn)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void log_outcome(durable_http_server *s, const char *arn, int rc,
-                        const durable_invocation_outcome *o)
+void durable__invocation_recorded(durable_http_server *s, const char *arn, int rc,
+                                  const durable_invocation_outcome *o)
 {
+    if (rc == 0 && o->status != DURABLE_EXEC_RUNNING)
+        durable__http_exec_maybe_closed(s, arn);
     if (rc < 0)
         durable__http_log(s, "invocation of %s not recorded: %s", arn,
                           durable_error_last()->message);
@@ -52,7 +54,7 @@ void durable__invocation_finish_error(durable_http_server *s, const char *arn,
 {
     durable_invocation_outcome o = {0};
     int rc = durable_server_fail_invocation(&o, s->engine, arn, invocation_id, err);
-    log_outcome(s, arn, rc, &o);
+    durable__invocation_recorded(s, arn, rc, &o);
 }
 
 void durable__invocation_finish_output(durable_http_server *s, const char *fn_name,
@@ -86,7 +88,7 @@ void durable__invocation_finish_output(durable_http_server *s, const char *fn_na
     durable_invocation_outcome o = {0};
     int rc = durable_server_complete_invocation(&o, s->engine, arn, invocation_id, &out);
     durable_invocation_output_clear(&out);
-    log_outcome(s, arn, rc, &o);
+    durable__invocation_recorded(s, arn, rc, &o);
 }
 
 /* ---- in-process handlers ---------------------------------------------------------- */
@@ -116,7 +118,7 @@ static void *handler_thread(void *arg)
         durable_invocation_outcome o = {0};
         int crc = durable_server_complete_invocation(&o, s->engine, job->arn, job->invocation_id,
                                                      &out);
-        log_outcome(s, job->arn, crc, &o);
+        durable__invocation_recorded(s, job->arn, crc, &o);
     } else {
         durable_error_object fallback = {0};
         fallback.error_type = DURABLE_INVOCATION_ERROR_INTERNAL;

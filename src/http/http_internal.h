@@ -168,6 +168,14 @@ typedef struct durable__fn {
 
 /* ---- the server ------------------------------------------------------------------ */
 
+/* A RequestResponse Invoke waiting for its execution to end. */
+typedef struct durable__waiter {
+    const char *arn;            /* borrowed from the waiting request */
+    bool maybe_closed;          /* woken: read the status again */
+    pthread_cond_t cv;
+    struct durable__waiter *next;
+} durable__waiter;
+
 struct durable_http_server {
     durable_http_options opts;   /* strings below are owned copies */
     char *db_path, *host, *region, *account;
@@ -189,6 +197,7 @@ struct durable_http_server {
     pthread_mutex_t mu;
     pthread_cond_t changed;      /* broadcast on every state change we cause */
     uint64_t change_seq;
+    durable__waiter *waiters;    /* blocked RequestResponse Invokes, under mu */
     pthread_t sched;
     bool sched_running;
     pid_t self_pid;
@@ -198,6 +207,15 @@ struct durable_http_server {
 durable__fn *durable__http_find_fn(durable_http_server *s, const char *name);
 /* Wake the scheduler and blocked Invokes (mu NOT held). */
 void durable__http_notify(durable_http_server *s);
+/* Wake the blocked Invokes of arn (NULL: all of them) to read their
+ * execution's status again: it may have ended. Only these are woken, so a
+ * change to one execution does not make every blocked Invoke ask the engine
+ * (mu NOT held). */
+void durable__http_exec_maybe_closed(durable_http_server *s, const char *arn);
+/* After an invocation was completed, failed or crashed: log what it led to,
+ * and wake the Invoke waiting for it when the execution ended. */
+void durable__invocation_recorded(durable_http_server *s, const char *arn, int rc,
+                                  const durable_invocation_outcome *o);
 /* Log a line through opts.log (printf-style). */
 void durable__http_log(durable_http_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -11,36 +11,50 @@
 #include "model/internal.h"
 
 /* Wait until arn is terminal or the server stops; 1 = terminal, 0 =
- * stopping, < 0 = engine error. */
+ * stopping, < 0 = engine error. Woken when this execution may have ended
+ * (its invocation finished, a stop, a timer fired), and once a second for
+ * what another process may do to the file (the CLI stopping it). */
 static int wait_terminal(durable_http_server *s, const char *arn)
 {
+    durable__waiter w = {arn, false, PTHREAD_COND_INITIALIZER, NULL};
+    pthread_mutex_lock(&s->mu);
+    w.next = s->waiters;
+    s->waiters = &w;
+    pthread_mutex_unlock(&s->mu);
+    int rc;
     for (;;) {
         durable_exec_status st = DURABLE_EXEC_STATUS_NONE;
-        int rc = durable_server_execution_status(&st, NULL, s->engine, arn);
+        rc = durable_server_execution_status(&st, NULL, s->engine, arn);
         if (rc < 0)
-            return rc;
-        if (st != DURABLE_EXEC_RUNNING)
-            return 1;
-        pthread_mutex_lock(&s->mu);
-        if (s->stopping) {
-            pthread_mutex_unlock(&s->mu);
-            return 0;
+            break;
+        if (st != DURABLE_EXEC_RUNNING) {
+            rc = 1;
+            break;
         }
-        /* Woken by every change this server makes; the timeout catches
-         * changes another process makes to the file (the CLI stopping it). */
-        uint64_t seq = s->change_seq;
+        pthread_mutex_lock(&s->mu);
         struct timespec dl;
         clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_nsec += 200 * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-        while (seq == s->change_seq && !s->stopping &&
-               pthread_cond_timedwait(&s->changed, &s->mu, &dl) == 0)
+        dl.tv_sec += 1;
+        while (!w.maybe_closed && !s->stopping &&
+               pthread_cond_timedwait(&w.cv, &s->mu, &dl) == 0)
             ;
+        w.maybe_closed = false;
+        bool stopping = s->stopping;
         pthread_mutex_unlock(&s->mu);
+        if (stopping) {
+            rc = 0;
+            break;
+        }
     }
+    pthread_mutex_lock(&s->mu);
+    for (durable__waiter **p = &s->waiters; *p; p = &(*p)->next)
+        if (*p == &w) {
+            *p = w.next;
+            break;
+        }
+    pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&w.cv);
+    return rc;
 }
 
 static void answer_terminal(durable__hctx *c, const char *arn)

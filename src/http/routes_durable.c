@@ -228,6 +228,7 @@ void durable__route_stop(durable__hctx *c, const char *arn)
         return;
     }
     durable__http_notify(c->srv);
+    durable__http_exec_maybe_closed(c->srv, arn);
     cJSON *out = NULL;
     rc = durable_stop_response_to_json(&out, &resp, DURABLE_TS_EPOCH_SECONDS);
     if (rc < 0)

@@ -507,9 +507,7 @@ static void *watch(void *arg)
     if (j) {
         durable_invocation_outcome o = {0};
         int rc = durable_server_crash_invocation(&o, s->engine, j->arn, j->invocation_id, why);
-        if (rc < 0)
-            durable__http_log(s, "crash of %s not recorded: %s", j->arn,
-                              durable_error_last()->message);
+        durable__invocation_recorded(s, j->arn, rc, &o);
         job_done(b, j);
     }
     MHD_stop_daemon(b->rt);
@@ -735,7 +733,9 @@ int durable__sandbox_assign(durable_http_server *s, durable__sandbox *b, durable
             durable__invocation_finish_error(s, job->arn, job->invocation_id, init);
         } else {
             durable_invocation_outcome o = {0};
-            durable_server_crash_invocation(&o, s->engine, job->arn, job->invocation_id, why);
+            int rc = durable_server_crash_invocation(&o, s->engine, job->arn, job->invocation_id,
+                                                     why);
+            durable__invocation_recorded(s, job->arn, rc, &o);
         }
         durable_error_object_free(init);
         durable__job_free(job);

@@ -278,8 +278,10 @@ static void *sched_main(void *arg)
         int64_t sleep_ms = POLL_MS;
         if (our_running(s, &arns) == 0) {
             scoped sc = {&arns, 0, 0};
-            if (arns.count && durable_server_call(s->engine, fire_ours, &sc) == 0 && sc.fired)
+            if (arns.count && durable_server_call(s->engine, fire_ours, &sc) == 0 && sc.fired) {
                 progressed = true;
+                durable__http_exec_maybe_closed(s, NULL); /* a deadline may have closed one */
+            }
             dispatch_chained(s, &progressed);
             dispatch_ready(s, &progressed);
             if (!progressed && arns.count &&
@@ -291,6 +293,7 @@ static void *sched_main(void *arg)
                 if (s->vclock && running_invocations(s) == 0 &&
                     durable_server_call(s->engine, skip_on_engine, &sk) == 0 && sk.skipped) {
                     progressed = true;
+                    durable__http_exec_maybe_closed(s, NULL);
                 } else {
                     int64_t now = 0;
                     durable_server_now(&now, s->engine);
