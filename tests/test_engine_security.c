@@ -342,6 +342,37 @@ static void test_invalid_utf8_refused(void)
     ef_close(&f);
 }
 
+/* A paging marker is client input too: numbers out of range (once an
+ * undefined float-to-int conversion, found by the ids fuzz target) and
+ * anything else that is not a marker the engine minted are "Invalid marker". */
+static void test_forged_markers_refused(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    const char *forged[] = {"{\"event\":1e300}", "{\"event\":-1e300}", "{\"event\":1.5}",
+                            "{\"event\":\"1\"}", "{\"seq\":1e+300,\"after\":-1}", "[]", "%s"};
+    for (size_t i = 0; i < sizeof forged / sizeof *forged; i++) {
+        char *m = b64(forged[i]);
+        durable_history_request req = {0};
+        req.durable_execution_arn = f.arn;
+        req.marker = m;
+        durable_history_response h = {0};
+        CU_ASSERT_EQUAL(durable_engine_get_history(&h, f.eng, &req), DURABLE_EMARKER);
+        CU_ASSERT_STRING_EQUAL(durable_engine_error_text(f.eng), "Invalid marker");
+        durable_history_response_clear(&h);
+        durable_state_request sr = {0};
+        sr.durable_execution_arn = f.arn;
+        sr.checkpoint_token = f.token;
+        sr.marker = m;
+        durable_state_response s = {0};
+        CU_ASSERT_EQUAL(durable_engine_get_state(&s, f.eng, &sr), DURABLE_EMARKER);
+        durable_state_response_clear(&s);
+        durable_free(m);
+    }
+    ef_close(&f);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_security");
@@ -350,5 +381,6 @@ int main(void)
     DT_ADD(s, test_hostile_text_round_trips);
     DT_ADD(s, test_hostile_names_and_ids_refused);
     DT_ADD(s, test_invalid_utf8_refused);
+    DT_ADD(s, test_forged_markers_refused);
     return dt_run();
 }

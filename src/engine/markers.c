@@ -20,9 +20,14 @@ int durable__marker_encode(char **out, const char *k1, int64_t v1, const char *k
 static int get_int(const cJSON *obj, const char *key, int64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+    if (!cJSON_IsNumber(v))
         return -1;
-    *out = (int64_t)v->valuedouble;
+    /* Range first: converting 1e300 or NaN to int64 is undefined behaviour
+     * (found by the ids fuzz target with UBSan). */
+    double d = v->valuedouble;
+    if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
+        return -1;
+    *out = (int64_t)d;
     return 0;
 }
 

@@ -4,8 +4,11 @@
  * the invocation event and the handler output, callback bodies,
  * timestamps). The bytes are parsed with durable_json_parse; each decoder
  * either fails cleanly (its struct left cleared) or succeeds, and then its
- * encoding must decode again to an equal value (encode -> decode -> encode
- * is a fixed point, in every timestamp format the type is sent in).
+ * encoding must decode again, and encode -> decode -> encode must be a fixed
+ * point, in every timestamp format the type is sent in. (Values are not
+ * compared with the _equal functions: the wire may not tell some apart, e.g.
+ * a failed event without an Error encodes it as {"Payload":{}}, which
+ * decodes to an empty error object; what goes over the wire must not drift.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,6 @@ typedef int (*enc_fn)(cJSON **out, const void *x, durable_ts_format fmt);
 typedef int (*dec_fn)(void *out, const cJSON *j);
 typedef void (*clr_fn)(void *x);
 typedef void (*init_fn)(void *x);
-typedef bool (*eq_fn)(const void *a, const void *b);
 
 typedef struct codec {
     const char *name;
@@ -29,7 +31,6 @@ typedef struct codec {
     enc_fn enc;
     clr_fn clr;
     init_fn init; /* NULL = zeroed */
-    eq_fn eq;     /* NULL = compare encodings */
     bool has_fmt; /* encodes timestamps in a chosen format */
 } codec;
 
@@ -47,20 +48,18 @@ typedef struct codec {
     {                                                                                      \
         return T##_to_json(out, x, fmt);                                                   \
     }
-#define EQ(T)                                                                              \
-    static bool eq_##T(const void *a, const void *b) { return T##_equal(a, b); }
 
-DEC(durable_error_object) ENC(durable_error_object) EQ(durable_error_object)
-DEC(durable_operation) ENC_FMT(durable_operation) EQ(durable_operation)
-DEC(durable_operation_update) ENC(durable_operation_update) EQ(durable_operation_update)
-DEC(durable_event) ENC_FMT(durable_event) EQ(durable_event)
+DEC(durable_error_object) ENC(durable_error_object)
+DEC(durable_operation) ENC_FMT(durable_operation)
+DEC(durable_operation_update) ENC(durable_operation_update)
+DEC(durable_event) ENC_FMT(durable_event)
 DEC(durable_invocation_input) ENC(durable_invocation_input)
 DEC(durable_invocation_output) ENC(durable_invocation_output)
 DEC(durable_checkpoint_request) ENC(durable_checkpoint_request)
 DEC(durable_checkpoint_response) ENC_FMT(durable_checkpoint_response)
 DEC(durable_state_request) ENC(durable_state_request)
 DEC(durable_state_response) ENC_FMT(durable_state_response)
-DEC(durable_execution_info) ENC_FMT(durable_execution_info) EQ(durable_execution_info)
+DEC(durable_execution_info) ENC_FMT(durable_execution_info)
 DEC(durable_list_request) ENC(durable_list_request)
 DEC(durable_list_response) ENC_FMT(durable_list_response)
 DEC(durable_history_request) ENC(durable_history_request)
@@ -77,27 +76,27 @@ static void init_op(void *x) { durable_operation_init(x); }
 static void init_update(void *x) { durable_operation_update_init(x); }
 static void init_event(void *x) { durable_event_init(x); }
 
-#define C(T, init, eq, fmt)                                                                \
-    { #T, sizeof(T), dec_##T, enc_##T, clr_##T, init, eq, fmt }
+#define C(T, init, fmt)                                                                    \
+    { #T, sizeof(T), dec_##T, enc_##T, clr_##T, init, fmt }
 
 static const codec codecs[] = {
-    C(durable_error_object, NULL, eq_durable_error_object, false),
-    C(durable_operation, init_op, eq_durable_operation, true),
-    C(durable_operation_update, init_update, eq_durable_operation_update, false),
-    C(durable_event, init_event, eq_durable_event, true),
-    C(durable_invocation_input, NULL, NULL, false),
-    C(durable_invocation_output, NULL, NULL, false),
-    C(durable_checkpoint_request, NULL, NULL, false),
-    C(durable_checkpoint_response, NULL, NULL, true),
-    C(durable_state_request, NULL, NULL, false),
-    C(durable_state_response, NULL, NULL, true),
-    C(durable_execution_info, NULL, eq_durable_execution_info, true),
-    C(durable_list_request, NULL, NULL, false),
-    C(durable_list_response, NULL, NULL, true),
-    C(durable_history_request, NULL, NULL, false),
-    C(durable_history_response, NULL, NULL, true),
-    C(durable_stop_request, NULL, NULL, false),
-    C(durable_stop_response, NULL, NULL, true),
+    C(durable_error_object, NULL, false),
+    C(durable_operation, init_op, true),
+    C(durable_operation_update, init_update, false),
+    C(durable_event, init_event, true),
+    C(durable_invocation_input, NULL, false),
+    C(durable_invocation_output, NULL, false),
+    C(durable_checkpoint_request, NULL, false),
+    C(durable_checkpoint_response, NULL, true),
+    C(durable_state_request, NULL, false),
+    C(durable_state_response, NULL, true),
+    C(durable_execution_info, NULL, true),
+    C(durable_list_request, NULL, false),
+    C(durable_list_response, NULL, true),
+    C(durable_history_request, NULL, false),
+    C(durable_history_response, NULL, true),
+    C(durable_stop_request, NULL, false),
+    C(durable_stop_response, NULL, true),
 };
 
 /* A struct the decoder left cleared equals a freshly initialised one. */
@@ -120,6 +119,7 @@ static void round_trip(const codec *c, const void *a, durable_ts_format fmt, boo
     cJSON *j1 = NULL, *j2 = NULL;
     FUZZ_CHECK(c->enc(&j1, a, fmt) == 0);
     unsigned char b[512];
+    FUZZ_CHECK(c->size <= sizeof b);
     memset(b, 0, c->size);
     if (c->init)
         c->init(b);
@@ -136,8 +136,6 @@ static void round_trip(const codec *c, const void *a, durable_ts_format fmt, boo
         c->clr(b);
         return;
     }
-    if (c->eq)
-        FUZZ_CHECK(c->eq(a, b));
     FUZZ_CHECK(c->enc(&j2, b, fmt) == 0);
     char *t1 = fuzz_print(j1), *t2 = fuzz_print(j2);
     if ((t1 == NULL) != (t2 == NULL) || (t1 && strcmp(t1, t2) != 0)) {
@@ -154,7 +152,8 @@ static void round_trip(const codec *c, const void *a, durable_ts_format fmt, boo
 
 static void run_codec(const codec *c, const cJSON *json)
 {
-    unsigned char x[512];
+    unsigned char x[512]; /* every struct of model.h fits */
+    FUZZ_CHECK(c->size <= sizeof x);
     memset(x, 0, c->size);
     if (c->init)
         c->init(x);
