@@ -7,7 +7,8 @@
  * branches) submit requests through a FIFO queue and block until the server
  * thread has answered; requests therefore never run concurrently and the
  * connection is only ever used by the server thread. Every call is one
- * engine call; reads are one SQLite transaction each.
+ * engine call; reads and durable_server_call requests are never grouped:
+ * each engine call they make is its own SQLite transaction.
  *
  * Group commit. The write calls start_execution, start/complete/fail/
  * crash_invocation, checkpoint, callback_success/failure/heartbeat and
