@@ -530,13 +530,16 @@ void durable_function_log_list_clear(durable_function_log_list *l);
 
 /* Keep lines[0..count) (UTF-8, no newline) written on stream ("stdout" or
  * "stderr") by a process of function_name, while it ran invocation_id of
- * arn (both NULL: between invocations). One transaction for all lines.
+ * arn (both NULL: between invocations), read at timestamp_ms (epoch ms; 0 =
+ * the engine clock's now). The HTTP front passes the real time even when it
+ * skips time: log lines are read against wall clocks, as CloudWatch Logs'
+ * FilterLogEvents is. One transaction for all lines.
  * Errors: DURABLE_ENOTFOUND (unknown arn), DURABLE_EINVAL (stream, a line
  * that is not UTF-8: nothing is kept then). Strings are borrowed. */
 int durable_engine_append_function_logs(durable_engine *e, const char *function_name,
                                         const char *arn, const char *invocation_id,
-                                        const char *stream, const char *const *lines,
-                                        size_t count);
+                                        const char *stream, int64_t timestamp_ms,
+                                        const char *const *lines, size_t count);
 
 /* The lines kept for arn's invocations with id > after_id, oldest first, at
  * most max (0 = all). DURABLE_ENOTFOUND for an unknown arn. */

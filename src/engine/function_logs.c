@@ -23,8 +23,8 @@ static int exec_rowid(durable_engine *e, int64_t *out, const char *arn)
 }
 
 static int append(durable_engine *e, const char *function_name, const char *arn,
-                  const char *invocation_id, const char *stream, const char *const *lines,
-                  size_t count)
+                  const char *invocation_id, const char *stream, int64_t timestamp_ms,
+                  const char *const *lines, size_t count)
 {
     if (!function_name || !*function_name)
         return durable__eng_fail(e, DURABLE_EINVAL, "A function name is required.", "logs");
@@ -49,7 +49,7 @@ static int append(durable_engine *e, const char *function_name, const char *arn,
         durable__db_i64_or_null(st, 2, rowid);
         durable__db_text(st, 3, arn ? invocation_id : NULL);
         durable__db_text(st, 4, stream);
-        durable__db_i64(st, 5, e->now);
+        durable__db_i64(st, 5, timestamp_ms > 0 ? timestamp_ms : e->now);
         durable__db_text(st, 6, lines[i]);
         rc = durable__db_done(e, st, "append log line");
     }
@@ -58,8 +58,8 @@ static int append(durable_engine *e, const char *function_name, const char *arn,
 
 int durable_engine_append_function_logs(durable_engine *e, const char *function_name,
                                         const char *arn, const char *invocation_id,
-                                        const char *stream, const char *const *lines,
-                                        size_t count)
+                                        const char *stream, int64_t timestamp_ms,
+                                        const char *const *lines, size_t count)
 {
     if (!e || (count && !lines))
         return durable__error_set(DURABLE_EINVAL, "durable_engine_append_function_logs: "
@@ -69,8 +69,8 @@ int durable_engine_append_function_logs(durable_engine *e, const char *function_
     int rc = durable__eng_begin(e, true);
     if (rc < 0)
         return rc;
-    return durable__eng_end(e, append(e, function_name, arn, invocation_id, stream, lines,
-                                      count));
+    return durable__eng_end(e, append(e, function_name, arn, invocation_id, stream,
+                                      timestamp_ms, lines, count));
 }
 
 void durable_function_log_list_clear(durable_function_log_list *l)

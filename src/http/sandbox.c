@@ -318,6 +318,7 @@ typedef struct log_batch {
     const char *arn;
     const char *invocation_id;
     const char *stream;
+    int64_t read_ms; /* real time: log readers compare with wall clocks */
     const char *const *lines;
     size_t count;
 } log_batch;
@@ -326,10 +327,10 @@ static int append_logs(durable_engine *e, void *arg)
 {
     log_batch *lb = arg;
     int rc = durable_engine_append_function_logs(e, lb->fn, lb->arn, lb->invocation_id,
-                                                 lb->stream, lb->lines, lb->count);
+                                                 lb->stream, lb->read_ms, lb->lines, lb->count);
     if (rc == DURABLE_ENOTFOUND) /* the execution is gone: keep the lines untagged */
-        rc = durable_engine_append_function_logs(e, lb->fn, NULL, NULL, lb->stream, lb->lines,
-                                                 lb->count);
+        rc = durable_engine_append_function_logs(e, lb->fn, NULL, NULL, lb->stream, lb->read_ms,
+                                                 lb->lines, lb->count);
     return rc;
 }
 
@@ -393,7 +394,8 @@ static void flush_lines(durable__sandbox *b, line_buf *lb, bool all)
     pthread_mutex_unlock(&s->mu);
     for (size_t i = 0; i < count; i++)
         durable__http_log(s, "[%s %s] %s", b->fn->name, lb->stream, lines[i]);
-    log_batch batch = {b->fn->name, arn, arn ? inv : NULL, lb->stream, lines, count};
+    log_batch batch = {b->fn->name, arn, arn ? inv : NULL, lb->stream,
+                       durable__http_real_ms(), lines, count};
     if (s->engine)
         durable_server_call(s->engine, append_logs, &batch);
     durable_free(arn);
