@@ -109,7 +109,13 @@ class Torture:
 
     # ---- checks ------------------------------------------------------------------------
     def check(self, final=False):
+        # What the functions saw acknowledged is read BEFORE the file: an
+        # acknowledgement is written after its commit, so every line read
+        # here must be in the snapshot taken next (read the other way round,
+        # a checkpoint acknowledged in between looks lost).
+        ack_lines = open(self.acks).read().splitlines() if os.path.exists(self.acks) else []
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
+        con.execute("BEGIN")  # one snapshot for every query below
         try:
             if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 print("torture: integrity_check failed", file=sys.stderr)
@@ -126,8 +132,8 @@ class Torture:
             rank = {"STARTED": 1, "PENDING": 1, "READY": 1, "SUCCEEDED": 2, "FAILED": 2,
                     "CANCELLED": 2, "TIMED_OUT": 2, "STOPPED": 2}
             seen = set()
-            if os.path.exists(self.acks):
-                for line in open(self.acks):
+            if ack_lines:
+                for line in ack_lines:
                     parts = line.split()
                     if len(parts) != 3 or (parts[0], parts[1]) in seen and parts[2] != "SUCCEEDED":
                         continue
