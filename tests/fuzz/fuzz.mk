@@ -102,5 +102,7 @@ $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(HEADERS)
 $(BUILD)/tests/fuzz/%.o: $(FUZZ_HDRS)
 
 # An http-layer suite: it links the front (the http and sigv4 targets use it).
+# `private`: the objects are for this link only, not for the prerequisites
+# it builds (the schema image tool, the libraries).
 $(BUILD)/tests/test_http_fuzz_replay: $(FUZZ_REPLAY_OBJS)
-$(BUILD)/tests/test_http_fuzz_replay: LDFLAGS += $(FUZZ_REPLAY_OBJS)
+$(BUILD)/tests/test_http_fuzz_replay: private LDFLAGS += $(FUZZ_REPLAY_OBJS)
