@@ -91,6 +91,8 @@ fuzz-run:
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
+clean: fuzz-clean
+
 # ---- replay in `make test` (ordinary compiler, no libFuzzer) -------------
 FUZZ_REPLAY_OBJS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/fuzz/replay_%.o,$(sort $(wildcard tests/fuzz/fuzz_*.c))) \
                     $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_HELPERS))
