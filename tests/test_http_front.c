@@ -622,6 +622,14 @@ static void test_routes_and_bad_requests(void)
     expect_error(&r, 404, "ResourceNotFoundException",
                  "Function not found: arn:aws:lambda:us-west-2:123456789012:function:Nope");
     free(r.body);
+    CU_ASSERT(invoke("Echo:HLATEST", NULL, "{}", &r) == 0);
+    expect_error(&r, 404, "ResourceNotFoundException",
+                 "Function not found: arn:aws:lambda:us-west-2:123456789012:function:Echo:HLATEST");
+    free(r.body);
+    CU_ASSERT(call("POST", "/2015-03-31/functions/Echo/invocations?Qualifier=7", NULL, "{}", &r) ==
+              0);
+    expect_error(&r, 404, "ResourceNotFoundException", "Function not found:");
+    free(r.body);
     CU_ASSERT(invoke("Echo", NULL, "{oops", &r) == 0);
     expect_error(&r, 400, "InvalidRequestContentException", "Could not parse request body");
     free(r.body);

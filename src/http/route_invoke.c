@@ -104,9 +104,12 @@ void durable__route_invoke(durable__hctx *c, const char *function)
     }
     durable__fn *fn = durable__http_find_fn(s, name);
     durable__http_function_arn(&farn, s, name);
-    if (!fn) {
-        durable__http_reply_error(c, 404, "ResourceNotFoundException", "Function not found: %s",
-                                  farn ? farn : name);
+    /* A registered function has only its unpublished version: $LATEST.
+     * Another qualifier (a version or alias) names nothing here, as on
+     * Lambda for one that was never published. */
+    if (!fn || (qual && strcmp(qual, "$LATEST") != 0)) {
+        durable__http_reply_error(c, 404, "ResourceNotFoundException", "Function not found: %s%s%s",
+                                  farn ? farn : name, fn ? ":" : "", fn ? qual : "");
         goto out;
     }
     const char *type = durable__http_header(c, "X-Amz-Invocation-Type");
