@@ -675,50 +675,53 @@ static void test_routes_and_bad_requests(void)
     stop();
 }
 
-static int count_logs(const char *arn, const char *needle)
+/* The lines the function processes wrote during arn's invocations, read
+ * from the file through a second connection (the caller clears). */
+static int read_logs(durable_function_log_list *out, const char *arn)
 {
     durable_store *st = NULL;
     durable_engine *e = NULL;
     durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
-    int n = -1;
-    if (durable_store_open(&st, g_db, &so) == 0 && durable_engine_open(&e, st, NULL) == 0) {
-        durable_function_log_list l;
-        if (durable_engine_list_function_logs(&l, e, arn, 0, 0) == 0) {
-            n = 0;
-            for (size_t i = 0; i < l.count; i++)
-                n += strstr(l.items[i].line, needle) != NULL;
-            durable_function_log_list_clear(&l);
-        }
-    }
+    memset(out, 0, sizeof *out);
+    int rc = durable_store_open(&st, g_db, &so);
+    if (rc == 0)
+        rc = durable_engine_open(&e, st, NULL);
+    if (rc == 0)
+        rc = durable_engine_list_function_logs(out, e, arn, 0, 0);
     durable_engine_close(e);
     durable_store_close(st);
+    return rc;
+}
+
+static int count_logs(const char *arn, const char *needle)
+{
+    durable_function_log_list l;
+    if (read_logs(&l, arn) < 0)
+        return -1;
+    int n = 0;
+    for (size_t i = 0; i < l.count; i++)
+        n += strstr(l.items[i].line, needle) != NULL;
+    durable_function_log_list_clear(&l);
     return n;
 }
 
 /* The largest distance (ms) between a log line's time and the real now. */
 static int64_t log_skew_ms(const char *arn)
 {
-    durable_store *st = NULL;
-    durable_engine *e = NULL;
-    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    durable_function_log_list l;
     int64_t worst = INT64_MAX;
-    if (durable_store_open(&st, g_db, &so) == 0 && durable_engine_open(&e, st, NULL) == 0) {
-        durable_function_log_list l;
-        if (durable_engine_list_function_logs(&l, e, arn, 0, 0) == 0 && l.count) {
-            int64_t now = (int64_t)time(NULL) * 1000;
-            worst = 0;
-            for (size_t i = 0; i < l.count; i++) {
-                int64_t d = l.items[i].timestamp_ms - now;
-                if (d < 0)
-                    d = -d;
-                if (d > worst)
-                    worst = d;
-            }
-            durable_function_log_list_clear(&l);
+    if (read_logs(&l, arn) == 0 && l.count) {
+        int64_t now = (int64_t)time(NULL) * 1000;
+        worst = 0;
+        for (size_t i = 0; i < l.count; i++) {
+            int64_t d = l.items[i].timestamp_ms - now;
+            if (d < 0)
+                d = -d;
+            if (d > worst)
+                worst = d;
         }
     }
-    durable_engine_close(e);
-    durable_store_close(st);
+    durable_function_log_list_clear(&l);
     return worst;
 }
 
@@ -740,21 +743,13 @@ static int count_events(const char *arn, const char *type)
 /* The pid a function process printed during arn's invocation; 0 if none. */
 static int logged_pid(const char *arn)
 {
-    durable_store *st = NULL;
-    durable_engine *e = NULL;
-    durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
+    durable_function_log_list l;
     int pid = 0;
-    if (durable_store_open(&st, g_db, &so) == 0 && durable_engine_open(&e, st, NULL) == 0) {
-        durable_function_log_list l;
-        if (durable_engine_list_function_logs(&l, e, arn, 0, 0) == 0) {
-            for (size_t i = 0; i < l.count; i++)
-                if (strncmp(l.items[i].line, "pid ", 4) == 0)
-                    pid = atoi(l.items[i].line + 4);
-            durable_function_log_list_clear(&l);
-        }
-    }
-    durable_engine_close(e);
-    durable_store_close(st);
+    if (read_logs(&l, arn) == 0)
+        for (size_t i = 0; i < l.count; i++)
+            if (strncmp(l.items[i].line, "pid ", 4) == 0)
+                pid = atoi(l.items[i].line + 4);
+    durable_function_log_list_clear(&l);
     return pid;
 }
 

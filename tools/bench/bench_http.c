@@ -38,16 +38,10 @@
 #include "durable/engine.h"
 #include "durable/http.h"
 #include "durable/store.h"
+#include "bench_util.h"
 
 #define CLIENTS 16
 #define ROUNDS 3
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 /* ---- the function process: publish ARN and token, keep the invocation open ---- */
 
@@ -109,7 +103,7 @@ static void *client_run(void *arg)
     curl_easy_setopt(c, CURLOPT_URL, cl->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    double t0 = now_us();
+    double t0 = bench_now_us();
     for (int i = 0; i < cl->n; i++) {
         char req[6000];
         snprintf(req, sizeof req,
@@ -139,7 +133,7 @@ static void *client_run(void *arg)
         cJSON_Delete(j);
         free(body);
     }
-    cl->elapsed_us = now_us() - t0;
+    cl->elapsed_us = bench_now_us() - t0;
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return NULL;
@@ -241,7 +235,7 @@ static double run_server(const char *db, int clients, int per_client, double *rt
     double cps = -1;
     if (have == clients) {
         pthread_t t[CLIENTS];
-        double t0 = now_us();
+        double t0 = bench_now_us();
         for (int i = 0; i < clients; i++)
             pthread_create(&t[i], NULL, client_run, &cl[i]);
         int errors = 0;
@@ -251,7 +245,7 @@ static double run_server(const char *db, int clients, int per_client, double *rt
             errors += cl[i].errors;
             rt += cl[i].elapsed_us / cl[i].n;
         }
-        double wall = now_us() - t0;
+        double wall = bench_now_us() - t0;
         cps = errors ? -1 : clients * per_client / (wall / 1e6);
         *rt_us = rt / clients;
     } else {
@@ -298,10 +292,10 @@ static double http_floor_us(int n)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{\"CheckpointToken\":\"x\"}");
     curl_easy_perform(c); /* connect once */
-    double t0 = now_us();
+    double t0 = bench_now_us();
     for (int i = 0; i < n; i++)
         curl_easy_perform(c);
-    double us = (now_us() - t0) / n;
+    double us = (bench_now_us() - t0) / n;
     fclose(null);
     curl_easy_cleanup(c);
     MHD_stop_daemon(d);
@@ -316,14 +310,14 @@ static double commit_floor_cps(const char *path, int n)
                      "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES ('x')", -1, &st, NULL);
-    double t0 = now_us();
+    double t0 = bench_now_us();
     for (int i = 0; i < n; i++) {
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
-    double cps = n / ((now_us() - t0) / 1e6);
+    double cps = n / ((bench_now_us() - t0) / 1e6);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return cps;
@@ -342,7 +336,7 @@ static double engine_us(const char *path, int n)
     durable_engine_start_execution(&arn, NULL, e, "Bench", NULL);
     durable_engine_start_invocation(&in, &inv, e, arn, 0);
     char *token = strdup(in.checkpoint_token);
-    double t0 = now_us();
+    double t0 = bench_now_us();
     for (int i = 0; i < n; i++) {
         char id[32];
         snprintf(id, sizeof id, "%016x", i);
@@ -366,7 +360,7 @@ static double engine_us(const char *path, int n)
         token = strdup(resp.checkpoint_token);
         durable_checkpoint_response_clear(&resp);
     }
-    double us = (now_us() - t0) / n;
+    double us = (bench_now_us() - t0) / n;
     free(token);
     durable_invocation_input_clear(&in);
     durable_free(arn);
@@ -389,16 +383,6 @@ static double median(double *v, int n)
     return v[0] < 0 ? -1 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void rm_db(const char *p)
-{
-    char q[600];
-    unlink(p);
-    snprintf(q, sizeof q, "%s-wal", p);
-    unlink(q);
-    snprintf(q, sizeof q, "%s-shm", p);
-    unlink(q);
-}
-
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--function") == 0)
@@ -413,14 +397,14 @@ int main(int argc, char **argv)
     snprintf(file, sizeof file, "/tmp/bench_http_%d.db", (int)getpid());
 
     double floor_us = http_floor_us(per * 4);
-    rm_db(file);
+    bench_remove_db(file);
     double commit_cps = commit_floor_cps(file, per * 4);
-    rm_db(file);
+    bench_remove_db(file);
     double eng_us = engine_us(file, per * 4);
-    rm_db(file);
+    bench_remove_db(file);
     double rt = 0, rt16 = 0, rt16m = 0, rt1m = 0;
     double c1 = run_server(file, 1, per * 4, &rt);
-    rm_db(file);
+    bench_remove_db(file);
     double c1m = run_server(":memory:", 1, per * 4, &rt1m);
     /* The 16-client pair is run ROUNDS times, file and memory alternating,
      * and each side reports its median: on a shared machine one run of
@@ -429,7 +413,7 @@ int main(int argc, char **argv)
     double c16s[ROUNDS], c16ms[ROUNDS], rt16s[ROUNDS], rt16ms[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         c16s[r] = run_server(file, CLIENTS, per, &rt16s[r]);
-        rm_db(file);
+        bench_remove_db(file);
         c16ms[r] = run_server(":memory:", CLIENTS, per, &rt16ms[r]);
         printf("round %d: 16 clients WAL %.0f/s, memory %.0f/s (%.2f)\n", r + 1, c16s[r], c16ms[r],
                c16s[r] / c16ms[r]);
