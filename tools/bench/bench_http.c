@@ -266,9 +266,13 @@ static enum MHD_Result empty_answer(void *cls, struct MHD_Connection *conn, cons
                                     const char *method, const char *version, const char *data,
                                     size_t *size, void **con_cls)
 {
-    (void)cls, (void)url, (void)method, (void)version, (void)data, (void)size;
+    (void)cls, (void)url, (void)method, (void)version, (void)data;
     if (!*con_cls) {
         *con_cls = conn;
+        return MHD_YES;
+    }
+    if (*size) { /* read the body first: answering before it closes the connection */
+        *size = 0;
         return MHD_YES;
     }
     struct MHD_Response *r = MHD_create_response_from_buffer(2, (void *)"{}", MHD_RESPMEM_PERSISTENT);
