@@ -1000,6 +1000,33 @@ static bool has_step(fixture *f, int i, const char *token, const char *path)
     return served && on_file;
 }
 
+/* A checkpoint of step `path` on execution i through a connection of its
+ * own; the new token (caller frees), NULL on failure. */
+static char *outside_checkpoint(fixture *f, int i, const char *path)
+{
+    durable_store *store = NULL;
+    durable_engine *e = NULL;
+    char *token = NULL;
+    if (durable_store_open(&store, f->path, NULL) == 0 &&
+        durable_engine_open(&e, store, NULL) == 0) {
+        durable_operation_update u[2];
+        sf_step(&u[0], path, "step", DURABLE_ACTION_START, NULL);
+        sf_step(&u[1], path, "step", DURABLE_ACTION_SUCCEED, "\"v\"");
+        durable_checkpoint_request req = sf_request(f->arn[i], f->token[i], u, 2);
+        durable_checkpoint_response resp;
+        memset(&resp, 0, sizeof resp);
+        if (durable_engine_checkpoint(&resp, e, &req) == 0) {
+            token = resp.checkpoint_token;
+            resp.checkpoint_token = NULL;
+        }
+        durable_checkpoint_response_clear(&resp);
+        sf_updates_clear(u, 2);
+    }
+    durable_engine_close(e);
+    durable_store_close(store);
+    return token;
+}
+
 static void test_refused_commit_fails_the_whole_group(void)
 {
     fixture f;
@@ -1029,8 +1056,21 @@ static void test_refused_commit_fails_the_whole_group(void)
     CU_ASSERT(strstr(c[0].msg, "COMMIT") != NULL);
 
     /* Nothing of the group is anywhere; the tokens it spent are still the
-     * current ones; the next requests work as if it never happened. */
-    for (int i = 0; i < FX_EXECS - 1; i++) {
+     * current ones; the next requests work as if it never happened. The
+     * first execution moves on through another connection to the file (as
+     * another process would): the server's caches must not keep what the
+     * refused group had applied to them, which this writer's change
+     * counter would otherwise seem to confirm. (No read of it on the
+     * server before: a read brings a cache entry back in line.) */
+    char *outside = outside_checkpoint(&f, 0, "outside");
+    CU_ASSERT_PTR_NOT_NULL(outside);
+    if (outside) {
+        CU_ASSERT(has_step(&f, 0, outside, "outside"));
+        CU_ASSERT(has_step(&f, 0, outside, "a"));
+        CU_ASSERT(!has_step(&f, 0, outside, "lost"));
+        durable_free(outside);
+    }
+    for (int i = 1; i < FX_EXECS - 1; i++) {
         CU_ASSERT(!has_step(&f, i, f.token[i], "lost"));
         client r;
         client_start(&r, f.s, f.arn[i], f.token[i], "retry");
