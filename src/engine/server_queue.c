@@ -11,8 +11,9 @@
 #include "model/internal.h"
 
 /* One request. It lives on the caller's stack: the caller cannot return
- * before `done` is set under the lock, and the worker never touches it after
- * setting `done`, so no allocation is needed to submit. */
+ * before `done` is set and it holds the lock again, and the worker touches
+ * it after setting `done` only under that lock (to wake the caller), so no
+ * allocation is needed to submit. */
 typedef struct request {
     durable__squeue_fn fn;
     void *arg;
@@ -21,6 +22,8 @@ typedef struct request {
     int rc;
     char *err_msg;          /* worker's last-error message when rc < 0 */
     bool done;              /* atomic: the caller may poll it without the lock */
+    bool sleeping;          /* under lock: the caller waits on cv */
+    pthread_cond_t cv;      /* its caller's own: a reply wakes only that caller */
     struct request *next;
 } request;
 
@@ -28,7 +31,6 @@ struct durable__squeue {
     pthread_mutex_t lock;
     pthread_cond_t work_cv;     /* worker waits for requests or stop */
     pthread_cond_t state_cv;    /* start handshake and caller drain */
-    pthread_cond_t reply_cv;    /* callers wait here for `done` */
     pthread_t thread;
     request *head, *tail;
     bool stopping;
@@ -120,16 +122,20 @@ static void answer(durable__squeue *q, request *first, size_t n, bool grouped)
     for (request *r = first, *next; r; r = next) {
         next = r->next; /* read before `done`: the caller may then return */
         __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+        /* Each caller sleeps on its own condition, so a reply wakes its
+         * caller only (one shared condition woke every waiting caller on
+         * every reply: with a hundred connection threads of the HTTP front
+         * that herd cost more than the requests). Signalled under the lock:
+         * the condition lives on the caller's stack, and the caller cannot
+         * return before it holds the lock again. A caller still polling
+         * sees `done` without any wake-up. */
+        if (r->sleeping)
+            pthread_cond_signal(&r->cv);
     }
     q->served += n;
     if (grouped)
         q->served_grouped += n;
     pthread_mutex_unlock(&q->lock);
-    /* Wake after unlocking: a caller woken under the lock would only block
-     * again on it (one more context switch per reply on 2 cores). The
-     * condition lives in q, which outlives the worker, so no request is
-     * touched after `done`. Broadcast: each caller waits for its own. */
-    pthread_cond_broadcast(&q->reply_cv);
 }
 
 /* Take the next queued request if it may join the open group. The group
@@ -270,7 +276,6 @@ static void *worker_main(void *p)
 
 static void destroy(durable__squeue *q)
 {
-    pthread_cond_destroy(&q->reply_cv);
     pthread_cond_destroy(&q->state_cv);
     pthread_cond_destroy(&q->work_cv);
     pthread_mutex_destroy(&q->lock);
@@ -293,7 +298,6 @@ int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->work_cv, NULL);
     pthread_cond_init(&q->state_cv, NULL);
-    pthread_cond_init(&q->reply_cv, NULL);
 
     int err = pthread_create(&q->thread, NULL, worker_main, q);
     if (err != 0) {
@@ -334,10 +338,12 @@ static int submit(durable__squeue *q, durable__squeue_fn fn, void *arg,
     r.arg = arg;
     r.undo = undo;
     r.grouped = grouped;
+    pthread_cond_init(&r.cv, NULL);
 
     pthread_mutex_lock(&q->lock);
     if (q->stopping) {
         pthread_mutex_unlock(&q->lock);
+        pthread_cond_destroy(&r.cv);
         return durable__error_set(DURABLE_ESERVER, "server call: the server is shutting down");
     }
     q->active_callers++;
@@ -355,12 +361,15 @@ static int submit(durable__squeue *q, durable__squeue_fn fn, void *arg,
         pthread_cond_signal(&q->work_cv);
     (void)poll_flag(q, &r.done);
     pthread_mutex_lock(&q->lock);
-    while (!r.done)
-        pthread_cond_wait(&q->reply_cv, &q->lock);
+    while (!r.done) {
+        r.sleeping = true;
+        pthread_cond_wait(&r.cv, &q->lock);
+    }
     q->active_callers--;
     if (q->active_callers == 0)
         pthread_cond_broadcast(&q->state_cv);
     pthread_mutex_unlock(&q->lock);
+    pthread_cond_destroy(&r.cv);
 
     if (r.rc < 0) {
         if (r.err_msg)
