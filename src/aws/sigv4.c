@@ -7,33 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "aws/aws_internal.h"
-
-static void hex(char *out, const unsigned char *d, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void sha256_hex(char out[65], const void *data, size_t n)
-{
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256(data ? data : (const void *)"", n, d);
-    hex(out, d, sizeof d);
-}
-
-static void hmac(unsigned char out[32], const void *key, size_t key_len, const char *msg)
-{
-    unsigned int len = 32;
-    HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, strlen(msg), out, &len);
-}
+#include "model/sigv4_core.h"
 
 void durable__aws_amz_date(char out[17], int64_t epoch_seconds)
 {
@@ -178,7 +154,8 @@ char *durable__aws_sigv4(const durable__aws_sign_input *in)
     durable__strbuf_puts(&creq, signed_headers.p ? signed_headers.p : "");
     durable__strbuf_put(&creq, "\n", 1);
     char digest[65];
-    sha256_hex(digest, in->body, in->body_len);
+    if (durable__sha256_hex(digest, in->body, in->body_len) < 0)
+        goto done;
     durable__strbuf_puts(&creq, digest);
     if (creq.oom || signed_headers.oom)
         goto done;
@@ -189,7 +166,10 @@ char *durable__aws_sigv4(const durable__aws_sign_input *in)
     char *scope = durable__sprintf("%s/%s/%s/aws4_request", date8, in->region, in->service);
     if (!scope)
         goto done;
-    sha256_hex(digest, creq.p, creq.len);
+    if (durable__sha256_hex(digest, creq.p, creq.len) < 0) {
+        durable_free(scope);
+        goto done;
+    }
     durable__strbuf_puts(&sts, "AWS4-HMAC-SHA256\n");
     durable__strbuf_puts(&sts, in->amz_date);
     durable__strbuf_put(&sts, "\n", 1);
@@ -197,24 +177,12 @@ char *durable__aws_sigv4(const durable__aws_sign_input *in)
     durable__strbuf_put(&sts, "\n", 1);
     durable__strbuf_puts(&sts, digest);
 
-    char *secret = durable__sprintf("AWS4%s", in->secret_access_key);
-    if (secret && !sts.oom) {
-        unsigned char k[32];
-        hmac(k, secret, strlen(secret), date8);
-        hmac(k, k, 32, in->region);
-        hmac(k, k, 32, in->service);
-        hmac(k, k, 32, "aws4_request");
-        unsigned char sig[32];
-        hmac(sig, k, 32, sts.p);
-        char sig_hex[65];
-        hex(sig_hex, sig, 32);
+    char sig_hex[65];
+    if (!sts.oom && durable__sigv4_signature(sig_hex, in->secret_access_key, date8, in->region,
+                                             in->service, sts.p) == 0)
         result = durable__sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
                                   "Signature=%s",
                                   in->access_key_id, scope, signed_headers.p, sig_hex);
-        OPENSSL_cleanse(k, sizeof k);
-        OPENSSL_cleanse(secret, strlen(secret));
-    }
-    durable_free(secret);
     durable_free(scope);
 done:
     for (size_t i = 0; i < nh; i++)

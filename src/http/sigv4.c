@@ -5,40 +5,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "http/sigv4.h"
+#include "model/sigv4_core.h"
 #include "model/internal.h"
-
-static const char HEX[] = "0123456789abcdef";
-
-static void to_hex(char *out, const unsigned char *md, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = HEX[md[i] >> 4];
-        out[2 * i + 1] = HEX[md[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int sha256_hex(char out[65], const void *data, size_t len)
-{
-    unsigned char md[32];
-    unsigned int n = 0;
-    if (EVP_Digest(data ? data : "", len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-        return durable__error_set(DURABLE_ERROR, "sigv4: SHA-256 failed in libcrypto");
-    to_hex(out, md, 32);
-    return 0;
-}
-
-static int hmac(unsigned char out[32], const void *key, size_t key_len, const void *data, size_t len)
-{
-    unsigned int n = 0;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n) || n != 32)
-        return durable__error_set(DURABLE_ERROR, "sigv4: HMAC-SHA256 failed in libcrypto");
-    return 0;
-}
 
 static int unreserved(unsigned char c)
 {
@@ -254,7 +224,7 @@ static const char *get_header(const durable__sigv4_request *req, const char *nam
 static int payload_hash(char out[65], const durable__sigv4_request *req)
 {
     const char *h = get_header(req, "x-amz-content-sha256");
-    if (!h) return sha256_hex(out, req->body, req->body_len);
+    if (!h) return durable__sha256_hex(out, req->body, req->body_len);
     if (!is_lower_hex64(h))
         return durable__error_set(DURABLE_EINVAL, "x-amz-content-sha256 must be the body's SHA-256 in 64 lower-case "
                                                   "hex digits (UNSIGNED-PAYLOAD and streaming bodies are refused)");
@@ -352,23 +322,8 @@ static int parse_amz_date(int64_t *out, const char *s)
 /* The signature of string_to_sign under the scope of auth, hex, into out. */
 static int sign(char out[65], const char *secret, const durable__sigv4_auth *auth, const char *string_to_sign)
 {
-    size_t slen = strlen(secret);
-    unsigned char *k0 = durable__malloc(slen + 4);
-    if (!k0) return durable__error_oom();
-    memcpy(k0, "AWS4", 4);
-    memcpy(k0 + 4, secret, slen);
-    unsigned char k[32], sig[32];
-    int rc = hmac(k, k0, slen + 4, auth->date, strlen(auth->date));
-    OPENSSL_cleanse(k0, slen + 4);
-    durable__free(k0);
-    if (rc == 0) rc = hmac(k, k, 32, auth->region, strlen(auth->region));
-    if (rc == 0) rc = hmac(k, k, 32, auth->service, strlen(auth->service));
-    if (rc == 0) rc = hmac(k, k, 32, "aws4_request", 12);
-    if (rc == 0) rc = hmac(sig, k, 32, string_to_sign, strlen(string_to_sign));
-    if (rc == 0) to_hex(out, sig, 32);
-    OPENSSL_cleanse(k, sizeof k);
-    OPENSSL_cleanse(sig, sizeof sig);
-    return rc;
+    return durable__sigv4_signature(out, secret, auth->date, auth->region, auth->service,
+                                    string_to_sign);
 }
 
 /* Does the ';'-list contain name? */
@@ -421,7 +376,7 @@ static int check_headers(durable__sigv4_result *out, const durable__sigv4_reques
         if (!is_lower_hex64(declared))
             return refuse(out, DURABLE__SIGV4_BAD_PAYLOAD,
                           "x-amz-content-sha256 must be the body's SHA-256 in 64 lower-case hex digits");
-        int rc = sha256_hex(actual, req->body, req->body_len);
+        int rc = durable__sha256_hex(actual, req->body, req->body_len);
         if (rc != 0) return rc;
         if (memcmp(actual, declared, 64) != 0)
             return refuse(out, DURABLE__SIGV4_BAD_PAYLOAD,
@@ -475,7 +430,7 @@ static int verify(durable__sigv4_result *out, const durable__sigv4_keys *keys, c
     if (rc != 0 && rc != DURABLE_EINVAL) return rc;
     if (rc != 0) return refuse(out, DURABLE__SIGV4_BAD_REQUEST, "%s", durable_error_last()->message);
     char creq_hash[65], expected[65];
-    rc = sha256_hex(creq_hash, creq, strlen(creq));
+    rc = durable__sha256_hex(creq_hash, creq, strlen(creq));
     durable__free(creq);
     if (rc != 0) return rc;
     char *sts = durable__sprintf("AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, a->date, a->region,
