@@ -539,7 +539,6 @@ void durable_http_server_free(durable_http_server *s)
         durable_free(fn->handler_name);
         durable_free(fn->command);
         durable__http_strv_free(fn->env, fn->env_count);
-        durable_free(fn->threads);
     }
     durable_free(s->fns);
     durable__http_strv_free(s->auth_keys, s->auth_key_count);

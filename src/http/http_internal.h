@@ -162,8 +162,6 @@ typedef struct durable__fn {
     int running;               /* invocations in flight */
     durable__sandbox *boxes;   /* COMMAND: live processes */
     int box_count;
-    pthread_t *threads;        /* HANDLER: handler threads, joined at stop */
-    size_t thread_count;
 } durable__fn;
 
 /* ---- the server ------------------------------------------------------------------ */
