@@ -146,9 +146,19 @@ static enum MHD_Result next_invocation(durable__sandbox *b, struct MHD_Connectio
     if (!event || !id || !farn) {
         ret = rt_error(conn, 500, "Runtime.OutOfMemory", "out of memory");
     } else {
+        /* An X-Ray trace id: 1-<epoch seconds, 8 hex>-<24 hex>, the hex
+         * taken from the request id's digits. */
+        char hex24[25];
+        size_t h = 0;
+        for (const char *p = id; *p && h < 24; p++)
+            if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))
+                hex24[h++] = *p;
+        while (h < 24)
+            hex24[h++] = '0';
+        hex24[24] = '\0';
         char trace[96];
-        snprintf(trace, sizeof trace, "Root=1-%08llx-%.24s;Sampled=0",
-                 (long long)(durable__http_real_ms() / 1000), id);
+        snprintf(trace, sizeof trace, "Root=1-%08llx-%s;Sampled=0",
+                 (long long)(durable__http_real_ms() / 1000), hex24);
         const char *h[] = {"Lambda-Runtime-Aws-Request-Id", id,
                            "Lambda-Runtime-Deadline-Ms", deadline,
                            "Lambda-Runtime-Invoked-Function-Arn", farn,
