@@ -149,12 +149,12 @@ static enum MHD_Result next_invocation(durable__sandbox *b, struct MHD_Connectio
         /* An X-Ray trace id: 1-<epoch seconds, 8 hex>-<24 hex>, the hex
          * taken from the request id's digits. */
         char hex24[25];
-        size_t h = 0;
-        for (const char *p = id; *p && h < 24; p++)
+        size_t nhex = 0;
+        for (const char *p = id; *p && nhex < 24; p++)
             if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))
-                hex24[h++] = *p;
-        while (h < 24)
-            hex24[h++] = '0';
+                hex24[nhex++] = *p;
+        while (nhex < 24)
+            hex24[nhex++] = '0';
         hex24[24] = '\0';
         char trace[96];
         snprintf(trace, sizeof trace, "Root=1-%08llx-%s;Sampled=0",
