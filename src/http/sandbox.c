@@ -729,6 +729,7 @@ int durable__sandbox_spawn(durable_http_server *s, durable__fn *fn, durable__san
 
 int durable__sandbox_assign(durable_http_server *s, durable__sandbox *b, durable__job *job)
 {
+    durable__fn *fn = b->fn; /* b may be freed once it is unclaimed */
     pthread_mutex_lock(&s->mu);
     if (b->dead) {
         /* It failed to start, or died, before its first invocation reached
@@ -752,8 +753,8 @@ int durable__sandbox_assign(durable_http_server *s, durable__sandbox *b, durable
         durable_error_object_free(init);
         durable__job_free(job);
         pthread_mutex_lock(&s->mu);
-        if (b->fn->running > 0)
-            b->fn->running--;
+        if (fn->running > 0)
+            fn->running--;
         s->change_seq++;
         pthread_cond_broadcast(&s->changed);
         pthread_mutex_unlock(&s->mu);
