@@ -164,7 +164,9 @@ static void sign_and_verify(fz_req *r, const durable__sigv4_keys *keys)
     names[n++] = "host";
     names[n++] = "x-amz-date";
     for (size_t i = 0; i < r->nh; i++) {
-        int dup = !name_ok(r->hname[i]);
+        /* The input's own Authorization is replaced by the signature below
+         * (a client never signs the header that carries the signature). */
+        int dup = !name_ok(r->hname[i]) || strcasecmp(r->hname[i], "authorization") == 0;
         for (size_t j = 0; j < n && !dup; j++)
             dup = strcmp(names[j], r->hname[i]) == 0;
         if (!dup)
@@ -184,7 +186,8 @@ static void sign_and_verify(fz_req *r, const durable__sigv4_keys *keys)
     SHA256((const unsigned char *)(r->body ? r->body : ""), r->body_len, body_sha);
     hex(body_hex, body_sha, 32);
     for (size_t i = 0; i < r->nh && s.nh < MAX_HEADERS - 1; i++) /* room for authorization */
-        if (strcasecmp(r->hname[i], "host") && strcasecmp(r->hname[i], "x-amz-date")) {
+        if (strcasecmp(r->hname[i], "host") && strcasecmp(r->hname[i], "x-amz-date") &&
+            strcasecmp(r->hname[i], "authorization")) {
             s.hname[s.nh] = r->hname[i];
             s.hvalue[s.nh++] = strcasecmp(r->hname[i], "x-amz-content-sha256") ? r->hvalue[i]
                                                                                  : body_hex;
