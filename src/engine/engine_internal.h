@@ -143,6 +143,9 @@ typedef struct eng_exec {
 /* DURABLE_ENOTFOUND (engine error set) when unknown. */
 int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn);
 int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid);
+/* The rowid of arn's execution without loading it: 1 found (*out set), 0
+ * none, < 0 error. The caller words the refusal (its code and where). */
+int durable__exec_rowid(durable_engine *e, int64_t *out, const char *arn);
 /* Write the columns that changed since the load (or the last save). */
 int durable__exec_save(durable_engine *e, eng_exec *x);
 void durable__exec_sql_clear(durable_engine *e);

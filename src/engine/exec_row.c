@@ -358,3 +358,17 @@ int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_na
         return rc;
     return durable__exec_save(e, x);
 }
+
+int durable__exec_rowid(durable_engine *e, int64_t *out, const char *arn)
+{
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st, "SELECT id FROM executions WHERE arn = ?1");
+    if (rc < 0)
+        return rc;
+    durable__db_text_static(st, 1, arn); /* borrowed: the statement is reset below */
+    if ((rc = durable__db_row(e, st, "find execution")) == 1) {
+        *out = durable__col_i64(st, 0);
+        durable__db_reset(st);
+    }
+    return rc;
+}

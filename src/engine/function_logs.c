@@ -8,18 +8,10 @@
 
 static int exec_rowid(durable_engine *e, int64_t *out, const char *arn)
 {
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st, "SELECT id FROM executions WHERE arn = ?1");
-    if (rc < 0)
-        return rc;
-    durable__db_text(st, 1, arn);
-    if ((rc = durable__db_row(e, st, "find execution")) < 0)
-        return rc;
+    int rc = durable__exec_rowid(e, out, arn);
     if (rc == 0)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.", "%s", arn);
-    *out = durable__col_i64(st, 0);
-    durable__db_reset(st);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 static int append(durable_engine *e, const char *function_name, const char *arn,

@@ -344,22 +344,19 @@ static int scope_of(scope *sc, durable_engine *e, const char *const *arns, size_
         return durable__eng_fail(e, DURABLE_EINVAL, "arns is required when count > 0", NULL);
     if (count && !(sc->rowids = durable__calloc(count, sizeof *sc->rowids)))
         return durable__error_oom();
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st, "SELECT id FROM executions WHERE arn = ?1");
+    int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
         if (!arns[i]) {
             rc = durable__eng_fail(e, DURABLE_EINVAL, "DurableExecutionArn is required.",
                                    "arns[%zu]", i);
             break;
         }
-        durable__db_text_static(st, 1, arns[i]);
-        rc = durable__db_row(e, st, "find execution");
-        if (rc == 0) {
-            rc = durable__eng_fail(e, DURABLE_EINVAL, "Execution not found.",
-                                   "arns[%zu] %s", i, arns[i]);
-        } else if (rc == 1) {
-            sc->rowids[sc->count++] = durable__col_i64(st, 0);
-            durable__db_reset(st);
+        rc = durable__exec_rowid(e, &sc->rowids[sc->count], arns[i]);
+        if (rc == 0)
+            rc = durable__eng_fail(e, DURABLE_EINVAL, "Execution not found.", "arns[%zu] %s", i,
+                                   arns[i]);
+        else if (rc == 1) {
+            sc->count++;
             rc = 0;
         }
     }

@@ -22,8 +22,7 @@ void durable__job_free(durable__job *j)
     durable_free(j);
 }
 
-/* One invocation of fn is over (mu NOT held). */
-static void release(durable_http_server *s, durable__fn *fn)
+void durable__fn_release(durable_http_server *s, durable__fn *fn)
 {
     pthread_mutex_lock(&s->mu);
     if (fn->running > 0)
@@ -57,11 +56,10 @@ void durable__invocation_finish_error(durable_http_server *s, const char *arn,
     durable__invocation_recorded(s, arn, rc, &o);
 }
 
-void durable__invocation_finish_output(durable_http_server *s, const char *fn_name,
-                                       const char *arn, const char *invocation_id,
-                                       const char *output, size_t len)
+void durable__invocation_finish_output(durable_http_server *s, const char *arn,
+                                       const char *invocation_id, const char *output,
+                                       size_t len)
 {
-    (void)fn_name;
     cJSON *json = NULL;
     if (durable_json_parse(&json, output, len) < 0) {
         /* Output that is not JSON is an invocation error (SPEC §8.4). */
@@ -128,7 +126,7 @@ static void *handler_thread(void *arg)
     }
     durable_invocation_output_clear(&out);
     durable_client_free(client);
-    release(s, hr->fn);
+    durable__fn_release(s, hr->fn);
     durable__job_free(job);
     durable_free(hr);
     return NULL;
@@ -191,7 +189,7 @@ int durable__fn_dispatch(durable_http_server *s, durable__fn *fn, durable__job *
         err.error_message = "the server could not start a handler thread";
         durable__invocation_finish_error(s, job->arn, job->invocation_id, &err);
         durable__job_free(job);
-        release(s, fn);
+        durable__fn_release(s, fn);
         return durable__error_set(DURABLE_EIO, "cannot start a handler thread");
     }
     return 0;

@@ -239,6 +239,9 @@ bool durable__fn_has_capacity(const durable_http_server *s, const durable__fn *f
  * has none idle (COMMAND); our own pid for HANDLER. mu NOT held. */
 int durable__fn_reserve(durable_http_server *s, durable__fn *fn, pid_t *pid_out,
                         durable__sandbox **box_out);
+/* One invocation of fn is over: fewer running, and the scheduler and
+ * stop are told (mu NOT held). */
+void durable__fn_release(durable_http_server *s, durable__fn *fn);
 /* End every handler thread and process of every function (at stop). */
 void durable__fn_stop_all(durable_http_server *s);
 /* Periodic care (mu NOT held): end idle processes, kill those past their
@@ -247,9 +250,9 @@ void durable__fn_tick(durable_http_server *s);
 
 /* Finish an invocation: complete with the output JSON text, or fail with an
  * error object. Then notify. */
-void durable__invocation_finish_output(durable_http_server *s, const char *fn_name,
-                                       const char *arn, const char *invocation_id,
-                                       const char *output, size_t len);
+void durable__invocation_finish_output(durable_http_server *s, const char *arn,
+                                       const char *invocation_id, const char *output,
+                                       size_t len);
 void durable__invocation_finish_error(durable_http_server *s, const char *arn,
                                       const char *invocation_id,
                                       const durable_error_object *err);

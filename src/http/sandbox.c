@@ -191,14 +191,8 @@ static durable__job *take_job(durable__sandbox *b, const char *id)
 
 static void job_done(durable__sandbox *b, durable__job *j)
 {
-    durable_http_server *s = b->srv;
     durable__job_free(j);
-    pthread_mutex_lock(&s->mu);
-    if (b->fn->running > 0)
-        b->fn->running--;
-    s->change_seq++;
-    pthread_cond_broadcast(&s->changed);
-    pthread_mutex_unlock(&s->mu);
+    durable__fn_release(b->srv, b->fn);
 }
 
 /* The body of …/error and …/init/error: {errorMessage, errorType,
@@ -300,7 +294,7 @@ static enum MHD_Result rt_request(void *cls, struct MHD_Connection *conn, const 
                 return rt_error(conn, 400, "InvalidRequestID",
                                 "This sandbox runs no invocation with that request id");
             if (strcmp(slash, "/response") == 0) {
-                durable__invocation_finish_output(b->srv, b->fn->name, j->arn, j->invocation_id,
+                durable__invocation_finish_output(b->srv, j->arn, j->invocation_id,
                                                   r->body ? r->body : "", r->body_len);
             } else {
                 durable_error_object err;
@@ -752,12 +746,7 @@ int durable__sandbox_assign(durable_http_server *s, durable__sandbox *b, durable
         }
         durable_error_object_free(init);
         durable__job_free(job);
-        pthread_mutex_lock(&s->mu);
-        if (fn->running > 0)
-            fn->running--;
-        s->change_seq++;
-        pthread_cond_broadcast(&s->changed);
-        pthread_mutex_unlock(&s->mu);
+        durable__fn_release(s, fn);
         return 0;
     }
     b->job = job;
