@@ -10,6 +10,7 @@
 #include "aws/aws_internal.h"
 #include "support/testutil.h"
 #include "test_aws_fake.h"
+#include "model/uri.h"
 
 #define ARN "arn:aws:lambda:us-west-2:123456789012:function:StepBasic:$LATEST/durable-execution/n-1/exec-1"
 #define ARN_PCT                                                                                 \
@@ -127,7 +128,7 @@ static void test_percent_encoding(void)
 {
     durable__strbuf b = {0};
     const char *s = "arn:aws:x/$LATEST/a+b=c ~._-Zz09\xc3\xa9";
-    durable__aws_pct(&b, s, strlen(s));
+    durable__uri_encode(&b, s, strlen(s), false);
     char *got = durable__strbuf_take(&b);
     CU_ASSERT_STRING_EQUAL(got, "arn%3Aaws%3Ax%2F%24LATEST%2Fa%2Bb%3Dc%20~._-Zz09%C3%A9");
     durable_free(got);
@@ -156,7 +157,7 @@ static void test_encoding_and_query_order_property(void)
         for (size_t i = 0; i < n; i++)
             in[i] = (char)(1 + dt_rng_below(&rng, 255));
         durable__strbuf b = {0};
-        durable__aws_pct(&b, in, n);
+        durable__uri_encode(&b, in, n, false);
         char *enc = durable__strbuf_take(&b);
         char out[64];
         size_t m = 0;

@@ -19,10 +19,9 @@
 
 /* ---- encoding (encode.c) --------------------------------------------------- */
 
-/* Append s percent-encoded: every byte outside RFC 3986 unreserved
- * (A-Z a-z 0-9 - . _ ~) becomes %XX, so ':' '/' '$' '=' '+' are encoded and
- * an ARN stays one path segment (HTTP_API.md §5). */
-void durable__aws_pct(durable__strbuf *b, const char *s, size_t n);
+/* Path segments and query pairs are encoded with durable__uri_encode
+ * (model/uri.h): ':' '/' '$' '=' '+' become %XX, so an ARN stays one path
+ * segment (HTTP_API.md §5). */
 /* Append "&key=value" ("key=value" when b is empty), both encoded. */
 void durable__aws_query_add(durable__strbuf *b, const char *key, const char *value);
 /* The same with a decimal integer value. */

@@ -10,6 +10,7 @@
 
 #include "aws/aws_internal.h"
 #include "model/sigv4_core.h"
+#include "model/uri.h"
 
 void durable__aws_amz_date(char out[17], int64_t epoch_seconds)
 {
@@ -30,7 +31,7 @@ static void canonical_uri(durable__strbuf *b, const char *path)
     for (const char *seg = path;;) {
         const char *slash = strchr(seg, '/');
         size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
-        durable__aws_pct(b, seg, n);
+        durable__uri_encode(b, seg, n, false);
         if (!slash)
             break;
         durable__strbuf_put(b, "/", 1);

@@ -9,61 +9,7 @@
 #include "http/sigv4.h"
 #include "model/sigv4_core.h"
 #include "model/internal.h"
-
-static int unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
-}
-
-/* RFC 3986 encoding: unreserved bytes (and '/' when keep_slash) as they
- * are, every other byte as %XX in upper case, as both clients encode. */
-static void uri_encode(durable__strbuf *b, const char *s, size_t n, int keep_slash)
-{
-    static const char UHEX[] = "0123456789ABCDEF";
-    char *w = durable__strbuf_room(b, 3 * n);
-    if (!w) return;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (unreserved(c) || (keep_slash && c == '/')) {
-            *w++ = (char)c;
-        } else {
-            *w++ = '%';
-            *w++ = UHEX[c >> 4];
-            *w++ = UHEX[c & 15];
-        }
-    }
-    b->len = (size_t)(w - b->p);
-    b->p[b->len] = '\0';
-}
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode s[0..n) into dst (room for n bytes); '+' stays '+'
- * (HTTP_API.md §5: clients send a plus as %2B). The length, or -1 on a bad
- * escape. */
-static long pct_decode(char *dst, const char *s, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            dst[k++] = s[i];
-            continue;
-        }
-        if (i + 2 >= n) return -1;
-        int hi = hex_val(s[i + 1]), lo = hex_val(s[i + 2]);
-        if (hi < 0 || lo < 0) return -1;
-        dst[k++] = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    return (long)k;
-}
+#include "model/uri.h"
 
 /* Step 1: drop empty, "." and ".." segments as botocore's
  * remove_dot_segments and smithy's getCanonicalPath do, then encode once
@@ -105,7 +51,7 @@ static void canonical_uri(durable__strbuf *b, const char *path)
     for (size_t s = 0; s < k; s++) {
         if (s > 0) durable__strbuf_puts(b, "/");
         /* the raw segment is still percent-encoded: its '%' become %25 */
-        uri_encode(b, path + seg[2 * s], seg[2 * s + 1], 0);
+        durable__uri_encode(b, path + seg[2 * s], seg[2 * s + 1], false);
     }
     if (k > 0 && path[n - 1] == '/') durable__strbuf_puts(b, "/");
     durable__free(seg);
@@ -128,14 +74,14 @@ static char *reencode(const char *s, size_t n, int *bad)
 {
     char *raw = durable__malloc(n + 1);
     if (!raw) return NULL;
-    long len = pct_decode(raw, s, n);
+    long len = durable__pct_decode(raw, s, n, false, NULL); /* HTTP_API.md §5: '+' stays */
     if (len < 0) {
         durable__free(raw);
         *bad = 1;
         return NULL;
     }
     durable__strbuf b = {0};
-    uri_encode(&b, raw, (size_t)len, 0);
+    durable__uri_encode(&b, raw, (size_t)len, false);
     durable__free(raw);
     return durable__strbuf_take(&b);
 }

@@ -9,17 +9,7 @@
 
 #include "http/http_internal.h"
 #include "model/internal.h"
-
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
+#include "model/uri.h"
 
 int durable__http_pct_decode(char **out, size_t *out_len, const char *s, size_t len,
                              bool plus_space)
@@ -27,27 +17,16 @@ int durable__http_pct_decode(char **out, size_t *out_len, const char *s, size_t 
     char *d = durable__malloc(len + 1);
     if (!d)
         return durable__error_oom();
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%') {
-            if (i + 2 >= len || hexval((unsigned char)s[i + 1]) < 0 ||
-                hexval((unsigned char)s[i + 2]) < 0) {
-                durable_free(d);
-                return durable__error_set(DURABLE_EINVAL, "Malformed percent-escape at byte %zu",
-                                          i);
-            }
-            d[n++] = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
-            i += 2;
-        } else if (plus_space && s[i] == '+') {
-            d[n++] = ' ';
-        } else {
-            d[n++] = s[i];
-        }
+    size_t bad = 0;
+    long n = durable__pct_decode(d, s, len, plus_space, &bad);
+    if (n < 0) {
+        durable_free(d);
+        return durable__error_set(DURABLE_EINVAL, "Malformed percent-escape at byte %zu", bad);
     }
     d[n] = '\0';
     *out = d;
     if (out_len)
-        *out_len = n;
+        *out_len = (size_t)n;
     return 0;
 }
 
