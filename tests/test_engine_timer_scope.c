@@ -1,15 +1,19 @@
 /* Timers of a set of executions (durable_engine_next_due_of /
- * durable_engine_fire_due_of): a timer outside the set is never reported nor
- * fired, and across the set the firings are those of fire_due. */
+ * durable_engine_fire_due_of) and of the executions of a set of functions
+ * (the _in variants): a timer outside the set is never reported nor fired,
+ * and across the set the firings are those of fire_due; the function scope
+ * costs the same pages however many executions of the set are open. */
 #include <string.h>
 
+#include "store/internal.h"
 #include "support/engine_fixture.h"
 #include "support/testutil.h"
 
 /* g: a second execution `name` on f's engine (g shares f's clock, store and
  * engine; only g->arn, g->inv and g->token are g's), with its first
  * invocation started. */
-static void start_on(ef *g, ef *f, const char *name, int64_t timeout_seconds)
+static void start_fn(ef *g, ef *f, const char *function, const char *name,
+                     int64_t timeout_seconds)
 {
     memset(g, 0, sizeof *g);
     g->vc = f->vc;
@@ -18,8 +22,13 @@ static void start_on(ef *g, ef *f, const char *name, int64_t timeout_seconds)
     durable_start_options o = DURABLE_START_OPTIONS_INIT;
     o.execution_name = name;
     o.timeout_seconds = timeout_seconds;
-    CU_ASSERT_FATAL(durable_engine_start_execution(&g->arn, NULL, g->eng, "fn", &o) == 0);
+    CU_ASSERT_FATAL(durable_engine_start_execution(&g->arn, NULL, g->eng, function, &o) == 0);
     CU_ASSERT_FATAL(ef_invoke(g) == 0);
+}
+
+static void start_on(ef *g, ef *f, const char *name, int64_t timeout_seconds)
+{
+    start_fn(g, f, "fn", name, timeout_seconds);
 }
 
 static void drop(ef *g)
@@ -259,10 +268,176 @@ static void test_prop_set_fires_as_fire_due(void)
     }
 }
 
+/* ---- the function scope ---------------------------------------------------------- */
+
+/* Property: fire_due_in / next_due_in over the functions of the first two
+ * executions do exactly what fire_due_of / next_due_of do over those two
+ * executions (twin engines from the same draws), and the third execution,
+ * of another function, is left alone. */
+static void test_prop_functions_fire_as_set(void)
+{
+    uint64_t seed = dt_seed();
+    dt_rng rng;
+    dt_rng_init(&rng, seed ^ 0xf0c7);
+    static const char *const fns[EXECS] = {"fa", "fb", "fc"};
+    for (int c = 0; c < CASES; c++) {
+        ef by_fn, by_arn;
+        ef_open(&by_fn);
+        ef_open(&by_arn);
+        ef fx[EXECS], ax[EXECS];
+        for (int x = 0; x < EXECS; x++) {
+            char name[8];
+            snprintf(name, sizeof name, "e%d", x);
+            int64_t timeout = 1 + (int64_t)dt_rng_below(&rng, 6);
+            dt_rng saved = rng;
+            start_fn(&fx[x], &by_fn, fns[x], name, timeout);
+            random_timers(&fx[x], &rng);
+            rng = saved;
+            start_fn(&ax[x], &by_arn, fns[x], name, timeout);
+            random_timers(&ax[x], &rng);
+        }
+        const char *arns[] = {ax[0].arn, ax[1].arn};
+        char *outside = fingerprint(&fx[2]);
+        for (int round = 0; round < 4; round++) {
+            int64_t step = (int64_t)dt_rng_below(&rng, 2500);
+            ef_advance(&by_fn, step);
+            ef_advance(&by_arn, step);
+            int64_t w_fn = -1, w_arn = -2;
+            int r_fn = durable_engine_next_due_in(&w_fn, by_fn.eng, fns, 2);
+            int r_arn = durable_engine_next_due_of(&w_arn, by_arn.eng, arns, 2);
+            DT_PROP(r_fn == r_arn && (r_fn != 0 || w_fn == w_arn), seed, c);
+            int f_fn = -1, f_arn = -2;
+            DT_PROP(durable_engine_fire_due_in(&f_fn, by_fn.eng, fns, 2) == 0, seed, c);
+            DT_PROP(durable_engine_fire_due_of(&f_arn, by_arn.eng, arns, 2) == 0, seed, c);
+            DT_PROP(f_fn == f_arn, seed, c);
+            for (int x = 0; x < 2; x++) {
+                char *a = fingerprint(&fx[x]), *b = fingerprint(&ax[x]);
+                DT_PROP(strcmp(a, b) == 0, seed, c);
+                if (strcmp(a, b) != 0)
+                    fprintf(stderr, "  functions: %s\n  arns:      %s\n", a, b);
+                free(a);
+                free(b);
+            }
+            char *now_outside = fingerprint(&fx[2]);
+            DT_PROP(strcmp(now_outside, outside) == 0, seed, c);
+            free(now_outside);
+        }
+        free(outside);
+        for (int x = 0; x < EXECS; x++) {
+            drop(&fx[x]);
+            drop(&ax[x]);
+        }
+        ef_close(&by_fn);
+        ef_close(&by_arn);
+    }
+}
+
+static void test_functions_scope_edges(void)
+{
+    ef f, a;
+    ef_open(&f);
+    start_fn(&a, &f, "fa", "a", 3600);
+    durable_operation_update u;
+    ef_wait(&u, "1", 10);
+    CU_ASSERT_FATAL(ef_cp1(&a, &u) == 0);
+    CU_ASSERT_FATAL(ef_complete(&a, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+    ef_advance(&f, 11000);
+    const char *other[] = {"fb"}, *mine[] = {"fa", "fb"}, *bad[] = {"fa", ""};
+    int64_t when = 7;
+    int fired = 7;
+    /* Another function's set sees nothing; the empty set neither. */
+    CU_ASSERT_EQUAL(durable_engine_next_due_in(&when, f.eng, other, 1), DURABLE_ENOTFOUND);
+    CU_ASSERT_EQUAL(when, 7);
+    CU_ASSERT_EQUAL(durable_engine_next_due_in(&when, f.eng, mine, 0), DURABLE_ENOTFOUND);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_in(&fired, f.eng, other, 1), 0);
+    CU_ASSERT_EQUAL(fired, 0);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_in(&fired, f.eng, mine, 0), 0);
+    CU_ASSERT_EQUAL(fired, 0);
+    /* A bad name is refused and fires nothing. */
+    CU_ASSERT_EQUAL(durable_engine_fire_due_in(&fired, f.eng, bad, 2), DURABLE_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(durable_error_last()->message, "functions[1]"));
+    CU_ASSERT_EQUAL(durable_engine_fire_due_in(&fired, f.eng, NULL, 1), DURABLE_EINVAL);
+    CU_ASSERT_EQUAL(op_status(&a, "1"), DURABLE_OP_STARTED);
+    /* Its own set fires the wait. */
+    CU_ASSERT_EQUAL(durable_engine_next_due_in(&when, f.eng, mine, 2), 0);
+    CU_ASSERT_EQUAL(when, ef_now(&f) - 1000);
+    CU_ASSERT_EQUAL(durable_engine_fire_due_in(&fired, f.eng, mine, 2), 0);
+    CU_ASSERT_EQUAL(fired, 1);
+    CU_ASSERT_EQUAL(op_status(&a, "1"), DURABLE_OP_SUCCEEDED);
+    drop(&a);
+    ef_close(&f);
+}
+
+/* Pages the connection fetched since the last call (hits + misses: on
+ * :memory: every fetch is a hit); resets the counts. */
+static long pages_fetched(ef *f)
+{
+    sqlite3 *db = durable__store_db(f->store);
+    int cur = 0, hi = 0;
+    long n = 0;
+    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 1);
+    n += cur;
+    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
+    return n + cur;
+}
+
+/* n more executions of function fn suspended on a day-long wait. */
+static void add_waiting(ef *f, const char *fn, int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        ef g;
+        char name[24];
+        snprintf(name, sizeof name, "%s-%d", fn, i);
+        start_fn(&g, f, fn, name, 0);
+        durable_operation_update u;
+        ef_wait(&u, "1", 86400);
+        CU_ASSERT_FATAL(ef_cp1(&g, &u) == 0);
+        CU_ASSERT_FATAL(ef_complete(&g, DURABLE_INVOCATION_PENDING, NULL, NULL) == 0);
+        drop(&g);
+    }
+}
+
+/* The function scope's cost does not follow the executions open: with 8x
+ * as many suspended executions of the function (and of a foreign one whose
+ * timers come first), next_due_in and an idle fire_due_in fetch about the
+ * same pages. The _of variants, given the open executions' ARNs, fetch
+ * pages for each. */
+static void test_functions_scope_cost_flat(void)
+{
+    ef f;
+    ef_open(&f);
+    const char *mine[] = {"own"};
+    long next[2], fire[2];
+    int have = 0;
+    for (int k = 0; k < 2; k++) {
+        int n = k == 0 ? 100 : 700;
+        add_waiting(&f, "foreign", have, 2);
+        add_waiting(&f, "own", have, n);
+        have += n;
+        int64_t when = 0;
+        int fired = 0;
+        pages_fetched(&f);
+        CU_ASSERT_EQUAL_FATAL(durable_engine_next_due_in(&when, f.eng, mine, 1), 0);
+        next[k] = pages_fetched(&f);
+        CU_ASSERT_EQUAL_FATAL(durable_engine_fire_due_in(&fired, f.eng, mine, 1), 0);
+        fire[k] = pages_fetched(&f);
+        CU_ASSERT_EQUAL(fired, 0);
+    }
+    fprintf(stderr, "  next_due_in pages: %ld at 100 executions, %ld at 800; fire_due_in: %ld, %ld\n",
+            next[0], next[1], fire[0], fire[1]);
+    /* One more b-tree level per index at most. */
+    CU_ASSERT(next[1] <= next[0] + 8);
+    CU_ASSERT(fire[1] <= fire[0] + 8);
+    ef_close(&f);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_timer_scope");
     DT_ADD(s, test_set_sees_and_fires_only_its_timers);
     DT_ADD(s, test_prop_set_fires_as_fire_due);
+    DT_ADD(s, test_prop_functions_fire_as_set);
+    DT_ADD(s, test_functions_scope_edges);
+    DT_ADD(s, test_functions_scope_cost_flat);
     return dt_run();
 }

@@ -302,6 +302,26 @@ int durable_engine_fire_due_of(int *fired_out, durable_engine *e, const char *co
 int durable_engine_next_due_of(int64_t *when_out, durable_engine *e, const char *const *arns,
                                size_t count);
 
+/*
+ * fire_due and next_due restricted to the timers of the executions of the
+ * functions named by functions[0..count) (as executions.function_name holds
+ * them: the bare name, any qualifier): what `durable serve` uses, which may
+ * share its file with runners of other functions. Everything else is as the
+ * _of variants: firing order, changes outside the set, count 0 the empty
+ * set, DURABLE_ENOTFOUND "No timer is armed.". Errors: DURABLE_EINVAL for a
+ * NULL functions with count > 0 or a NULL or empty name ("A function name is
+ * required.", where "functions[i]"); nothing fires then. Cost: fire reads
+ * the timers due now file-wide through the timer indexes and keeps those in
+ * the set; next reads each timer index from its earliest entry up to the
+ * first in the set. Neither grows with the executions open on the file (the
+ * _of variants need the caller to list them first); both grow only with
+ * other functions' timers due earlier.
+ */
+int durable_engine_fire_due_in(int *fired_out, durable_engine *e, const char *const *functions,
+                               size_t count);
+int durable_engine_next_due_in(int64_t *when_out, durable_engine *e, const char *const *functions,
+                               size_t count);
+
 /* ---- what needs doing ---------------------------------------------------- */
 
 typedef struct durable_engine_string_list {

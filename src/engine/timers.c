@@ -3,9 +3,14 @@
  * deadline order, then start-sequence order, one timer at a time (each
  * firing disarms its timer, and may disarm others, e.g. closing an
  * execution). The _of variants see only the timers of a set of executions:
- * a runner sharing its file with other runners fires its own timers only. */
+ * a runner sharing its file with other runners fires its own timers only;
+ * the _in variants those of the executions of a set of functions (a server
+ * that shares its file: its cost follows the timers due, not the executions
+ * open). */
 #include <stdio.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "engine/engine_internal.h"
 
@@ -91,6 +96,35 @@ enum {
     "coalesce(invocation_deadline_ms, " NEVER "), coalesce(retry_invocation_ms, " NEVER ")), "   \
     NEVER ") FROM executions WHERE id = ?2)"
 
+/* The function scope: ?2 is a JSON array of function names. The due rows
+ * of TIMER_UNION file-wide (few: only what is due now), each kept when its
+ * execution belongs to one of the functions. */
+#define IN_FUNCTIONS "IN (SELECT value FROM json_each(?2))"
+#define DUE_TIMERS_IN                                                                            \
+    "SELECT t.kind, t.due, t.seq, t.xid, t.op_id FROM (" TIMER_UNION(SCOPE_ALL) ") AS t "        \
+    "JOIN executions x ON x.id = t.xid WHERE x.function_name " IN_FUNCTIONS
+
+/* The earliest armed timer of the functions' executions: each branch reads
+ * its timer index from the low end (CROSS JOIN keeps the timer table
+ * outside; the unary + keeps executions' branches off executions_by_function,
+ * which would read every execution of the functions and sort them) and stops
+ * at the first timer whose execution is in scope, so the cost follows the
+ * foreign timers due before the first own one, not the executions on the
+ * file. */
+#define FIRST_IN(col, table)                                                                     \
+    "(SELECT t." col " FROM " table " t CROSS JOIN executions x ON x.id = t.execution_id "       \
+    "WHERE t." col " IS NOT NULL AND x.function_name " IN_FUNCTIONS " ORDER BY t." col " LIMIT 1)"
+#define FIRST_EXEC_IN(col)                                                                       \
+    "(SELECT " col " FROM executions WHERE " col " IS NOT NULL AND +function_name " IN_FUNCTIONS \
+    " ORDER BY " col " LIMIT 1)"
+#define NEXT_DUE_IN                                                                              \
+    "SELECT min(due) FROM (SELECT " FIRST_IN("timer_ms", "operations") " AS due"               \
+    " UNION ALL SELECT " FIRST_IN("timeout_deadline_ms", "callbacks")                           \
+    " UNION ALL SELECT " FIRST_IN("heartbeat_deadline_ms", "callbacks")                         \
+    " UNION ALL SELECT " FIRST_EXEC_IN("deadline_ms")                                           \
+    " UNION ALL SELECT " FIRST_EXEC_IN("invocation_deadline_ms")                                \
+    " UNION ALL SELECT " FIRST_EXEC_IN("retry_invocation_ms") ")"
+
 typedef struct due_timer {
     int kind;
     int64_t due;
@@ -99,11 +133,13 @@ typedef struct due_timer {
     size_t seen; /* due rows the scan saw, this one included */
 } due_timer;
 
-/* Executions to look at: all of them (`all`), or the listed rowids. */
+/* Executions to look at: all of them (`all`), the listed rowids, or those
+ * of the functions in the JSON array `functions` (when not NULL). */
 typedef struct scope {
     bool all;
     int64_t *rowids;
     size_t count;
+    char *functions;
 } scope;
 
 /* (due, seq, kind, xid) of a row of TIMER_UNION, the firing order, is
@@ -151,16 +187,20 @@ static int scan_due(durable_engine *e, sqlite3_stmt *st, due_timer *t, int64_t b
 static int next_due_timer(durable_engine *e, due_timer *t, const scope *sc)
 {
     sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st, sc->all ? DUE_TIMERS(SCOPE_ALL) : DUE_TIMERS(SCOPE_ONE));
+    int rc = durable__db_prepare(e, &st, sc->functions ? DUE_TIMERS_IN
+                                         : sc->all     ? DUE_TIMERS(SCOPE_ALL)
+                                                       : DUE_TIMERS(SCOPE_ONE));
     if (rc < 0)
         return rc;
     int64_t best[4] = {0};
     bool found = false;
-    size_t runs = sc->all ? 1 : sc->count;
+    size_t runs = sc->all || sc->functions ? 1 : sc->count;
     for (size_t i = 0; i < runs && rc == 0; i++) {
         /* (each run ends with a reset, which clears the bindings) */
         durable__db_i64(st, 1, e->now);
-        if (!sc->all)
+        if (sc->functions)
+            durable__db_text_static(st, 2, sc->functions);
+        else if (!sc->all)
             durable__db_i64(st, 2, sc->rowids[i]);
         rc = scan_due(e, st, t, best, &found);
     }
@@ -333,15 +373,17 @@ static int fire_all(durable_engine *e, int *fired, const scope *sc)
     }
 }
 
-/* sc: the rowids of the executions arns name (each looked up once per
- * call). Rowids rather than ARNs: the timer rows carry the rowid, and an
+/* Which executions a call looks at: every one, those named by ARNs, or
+ * those of the named functions. */
+typedef enum { BY_ALL, BY_ARNS, BY_FUNCTIONS } scope_kind;
+
+/* sc for arns: the rowids of the executions they name (each looked up once
+ * per call). Rowids rather than ARNs: the timer rows carry the rowid, and an
  * ARN that names no execution is reported here instead of silently
  * matching nothing. */
 static int scope_of(scope *sc, durable_engine *e, const char *const *arns, size_t count)
 {
-    memset(sc, 0, sizeof *sc);
-    if (count && !arns)
-        return durable__eng_fail(e, DURABLE_EINVAL, "arns is required when count > 0", NULL);
+    sc->all = false;
     if (count && !(sc->rowids = durable__calloc(count, sizeof *sc->rowids)))
         return durable__error_oom();
     int rc = 0;
@@ -363,7 +405,50 @@ static int scope_of(scope *sc, durable_engine *e, const char *const *arns, size_
     return rc;
 }
 
-static int fire_due(int *fired_out, durable_engine *e, bool scoped, const char *const *arns,
+/* sc for function names: a JSON array of them, bound to the statements. */
+static int scope_in(scope *sc, durable_engine *e, const char *const *functions, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!functions[i] || !*functions[i])
+            return durable__eng_fail(e, DURABLE_EINVAL, "A function name is required.",
+                                     "functions[%zu]", i);
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < count; i++) {
+        cJSON *n = cJSON_CreateString(functions[i]);
+        if (!n || !cJSON_AddItemToArray(a, n)) {
+            cJSON_Delete(n);
+            cJSON_Delete(a);
+            a = NULL;
+        }
+    }
+    sc->all = false;
+    sc->functions = a ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    return sc->functions ? 0 : durable__error_oom();
+}
+
+static int scope_make(scope *sc, durable_engine *e, scope_kind kind, const char *const *names,
+                      size_t count)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->all = true;
+    if (kind == BY_ALL)
+        return 0;
+    if (count && !names)
+        return durable__eng_fail(e, DURABLE_EINVAL,
+                                 kind == BY_ARNS ? "arns is required when count > 0"
+                                                 : "functions is required when count > 0",
+                                 NULL);
+    return kind == BY_ARNS ? scope_of(sc, e, names, count) : scope_in(sc, e, names, count);
+}
+
+static void scope_clear(scope *sc)
+{
+    durable_free(sc->rowids);
+    durable_free(sc->functions);
+}
+
+static int fire_due(int *fired_out, durable_engine *e, scope_kind kind, const char *const *names,
                     size_t count)
 {
     if (!e)
@@ -374,12 +459,13 @@ static int fire_due(int *fired_out, durable_engine *e, bool scoped, const char *
     int rc = durable__eng_begin(e, true);
     if (rc < 0)
         return rc;
-    scope sc = {true, NULL, 0};
-    if (scoped)
-        rc = scope_of(&sc, e, arns, count);
-    if (rc == 0)
+    scope sc;
+    rc = scope_make(&sc, e, kind, names, count);
+    /* An empty set fires nothing (the function scope's empty array would
+     * match nothing too, at the price of a scan). */
+    if (rc == 0 && !(kind != BY_ALL && count == 0))
         rc = fire_all(e, &fired, &sc);
-    durable_free(sc.rowids);
+    scope_clear(&sc);
     rc = durable__eng_end(e, rc);
     if (rc == 0 && fired_out)
         *fired_out = fired;
@@ -388,34 +474,43 @@ static int fire_due(int *fired_out, durable_engine *e, bool scoped, const char *
 
 int durable_engine_fire_due(int *fired_out, durable_engine *e)
 {
-    return fire_due(fired_out, e, false, NULL, 0);
+    return fire_due(fired_out, e, BY_ALL, NULL, 0);
 }
 
 int durable_engine_fire_due_of(int *fired_out, durable_engine *e, const char *const *arns,
                                size_t count)
 {
-    return fire_due(fired_out, e, true, arns, count);
+    return fire_due(fired_out, e, BY_ARNS, arns, count);
 }
 
-static int next_due(int64_t *when_out, durable_engine *e, bool scoped, const char *const *arns,
-                    size_t count)
+int durable_engine_fire_due_in(int *fired_out, durable_engine *e, const char *const *functions,
+                               size_t count)
+{
+    return fire_due(fired_out, e, BY_FUNCTIONS, functions, count);
+}
+
+static int next_due(int64_t *when_out, durable_engine *e, scope_kind kind,
+                    const char *const *names, size_t count)
 {
     if (!when_out || !e)
         return durable__error_set(DURABLE_EINVAL, "when_out and engine are required");
     int rc = durable__eng_begin(e, false);
     if (rc < 0)
         return rc;
-    scope sc = {true, NULL, 0};
-    if (scoped)
-        rc = scope_of(&sc, e, arns, count);
+    scope sc;
+    rc = scope_make(&sc, e, kind, names, count);
     sqlite3_stmt *st;
-    if (rc == 0)
-        rc = durable__db_prepare(e, &st, sc.all ? NEXT_DUE(SCOPE_ALL) : NEXT_DUE_ONE);
     bool found = false;
     int64_t when = 0;
-    size_t runs = sc.all ? 1 : sc.count;
+    size_t runs = sc.all ? 1 : sc.functions ? (count ? 1 : 0) : sc.count;
+    if (rc == 0 && runs)
+        rc = durable__db_prepare(e, &st, sc.functions ? NEXT_DUE_IN
+                                         : sc.all     ? NEXT_DUE(SCOPE_ALL)
+                                                      : NEXT_DUE_ONE);
     for (size_t i = 0; i < runs && rc == 0; i++) {
-        if (!sc.all)
+        if (sc.functions)
+            durable__db_text_static(st, 2, sc.functions);
+        else if (!sc.all)
             durable__db_i64(st, 2, sc.rowids[i]);
         if ((rc = durable__db_row(e, st, "next due timer")) == 1) {
             if (!durable__col_null(st, 0) && (!found || durable__col_i64(st, 0) < when)) {
@@ -426,7 +521,7 @@ static int next_due(int64_t *when_out, durable_engine *e, bool scoped, const cha
             rc = 0;
         }
     }
-    durable_free(sc.rowids);
+    scope_clear(&sc);
     if (rc == 0 && !found)
         rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "No timer is armed.", NULL);
     rc = durable__eng_end(e, rc);
@@ -437,11 +532,17 @@ static int next_due(int64_t *when_out, durable_engine *e, bool scoped, const cha
 
 int durable_engine_next_due(int64_t *when_out, durable_engine *e)
 {
-    return next_due(when_out, e, false, NULL, 0);
+    return next_due(when_out, e, BY_ALL, NULL, 0);
 }
 
 int durable_engine_next_due_of(int64_t *when_out, durable_engine *e, const char *const *arns,
                                size_t count)
 {
-    return next_due(when_out, e, true, arns, count);
+    return next_due(when_out, e, BY_ARNS, arns, count);
+}
+
+int durable_engine_next_due_in(int64_t *when_out, durable_engine *e, const char *const *functions,
+                               size_t count)
+{
+    return next_due(when_out, e, BY_FUNCTIONS, functions, count);
 }

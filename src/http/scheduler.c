@@ -28,51 +28,11 @@ static durable__fn *fn_of_arn(durable_http_server *s, const char *arn)
     return NULL;
 }
 
-/* ARNs of the open executions of our functions. */
-static int our_running(durable_http_server *s, durable_engine_string_list *out)
-{
-    memset(out, 0, sizeof *out);
-    durable_exec_status running = DURABLE_EXEC_RUNNING;
-    durable_list_request req;
-    memset(&req, 0, sizeof req);
-    req.statuses = &running;
-    req.status_count = 1;
-    req.max_items = DURABLE_MAX_ITEMS;
-    char *marker = NULL;
-    int rc = 0;
-    do {
-        durable_list_response resp;
-        memset(&resp, 0, sizeof resp);
-        req.marker = marker;
-        rc = durable_server_list_executions(&resp, s->engine, &req);
-        durable_free(marker);
-        marker = NULL;
-        if (rc < 0)
-            break;
-        for (size_t i = 0; i < resp.count && rc == 0; i++) {
-            if (!fn_of_arn(s, resp.executions[i].durable_execution_arn))
-                continue;
-            char **g = durable__realloc(out->items, (out->count + 1) * sizeof *g);
-            if (!g) {
-                rc = durable__error_oom();
-                break;
-            }
-            out->items = g;
-            out->items[out->count++] = resp.executions[i].durable_execution_arn;
-            resp.executions[i].durable_execution_arn = NULL;
-        }
-        marker = resp.next_marker;
-        resp.next_marker = NULL;
-        durable_list_response_clear(&resp);
-    } while (rc == 0 && marker);
-    durable_free(marker);
-    if (rc < 0)
-        durable_engine_string_list_clear(out);
-    return rc;
-}
-
+/* Our functions' names: the scope of every timer call (the functions are
+ * fixed once the server has started). */
 typedef struct scoped {
-    const durable_engine_string_list *arns;
+    const char *const *fns;
+    size_t count;
     int fired;
     int64_t when;
 } scoped;
@@ -80,15 +40,13 @@ typedef struct scoped {
 static int fire_ours(durable_engine *e, void *arg)
 {
     scoped *sc = arg;
-    return durable_engine_fire_due_of(&sc->fired, e, (const char *const *)sc->arns->items,
-                                      sc->arns->count);
+    return durable_engine_fire_due_in(&sc->fired, e, sc->fns, sc->count);
 }
 
 static int next_due_ours(durable_engine *e, void *arg)
 {
     scoped *sc = arg;
-    return durable_engine_next_due_of(&sc->when, e, (const char *const *)sc->arns->items,
-                                      sc->arns->count);
+    return durable_engine_next_due_in(&sc->when, e, sc->fns, sc->count);
 }
 
 /* Chained invokes waiting in our executions: a target registered here runs
@@ -200,7 +158,7 @@ static int dispatch_ready(durable_http_server *s, bool *progressed)
 
 typedef struct skip {
     durable_http_server *srv;
-    const durable_engine_string_list *arns;
+    const scoped *ours;
     bool skipped;
 } skip;
 
@@ -242,13 +200,11 @@ static int skip_on_engine(durable_engine *e, void *arg)
     if (rc < 0 || busy)
         return rc;
     int64_t when = 0;
-    if (durable_engine_next_due_of(&when, e, (const char *const *)sk->arns->items,
-                                   sk->arns->count) < 0)
+    if (durable_engine_next_due_in(&when, e, sk->ours->fns, sk->ours->count) < 0)
         return 0; /* nothing armed */
     durable_vclock_advance_to(s->vclock, when);
     int fired = 0;
-    rc = durable_engine_fire_due_of(&fired, e, (const char *const *)sk->arns->items,
-                                    sk->arns->count);
+    rc = durable_engine_fire_due_in(&fired, e, sk->ours->fns, sk->ours->count);
     sk->skipped = rc == 0;
     return rc;
 }
@@ -266,6 +222,9 @@ static int running_invocations(durable_http_server *s)
 static void *sched_main(void *arg)
 {
     durable_http_server *s = arg;
+    const char **names = durable__calloc(s->fn_count ? s->fn_count : 1, sizeof *names);
+    for (size_t i = 0; names && i < s->fn_count; i++)
+        names[i] = s->fns[i].name;
     for (;;) {
         pthread_mutex_lock(&s->mu);
         bool stop = s->stopping;
@@ -274,34 +233,31 @@ static void *sched_main(void *arg)
         if (stop)
             break;
         bool progressed = false;
-        durable_engine_string_list arns;
         int64_t sleep_ms = POLL_MS;
-        if (our_running(s, &arns) == 0) {
-            scoped sc = {&arns, 0, 0};
-            if (arns.count && durable_server_call(s->engine, fire_ours, &sc) == 0 && sc.fired) {
+        /* Without the names (out of memory) no timer is ours to fire: the
+         * round still dispatches and polls again. */
+        scoped sc = {names, names ? s->fn_count : 0, 0, 0};
+        if (durable_server_call(s->engine, fire_ours, &sc) == 0 && sc.fired) {
+            progressed = true;
+            durable__http_exec_maybe_closed(s, NULL); /* a deadline may have closed one */
+        }
+        dispatch_chained(s, &progressed);
+        dispatch_ready(s, &progressed);
+        if (!progressed && durable_server_call(s->engine, next_due_ours, &sc) == 0) {
+            /* Skip time only when nothing of ours runs: a running
+             * invocation may still checkpoint what it waits on (only this
+             * thread starts invocations, so the count is exact). */
+            skip sk = {s, &sc, false};
+            if (s->vclock && running_invocations(s) == 0 &&
+                durable_server_call(s->engine, skip_on_engine, &sk) == 0 && sk.skipped) {
                 progressed = true;
-                durable__http_exec_maybe_closed(s, NULL); /* a deadline may have closed one */
+                durable__http_exec_maybe_closed(s, NULL);
+            } else {
+                int64_t now = 0;
+                durable_server_now(&now, s->engine);
+                int64_t d = sc.when - now;
+                sleep_ms = d < 0 ? 0 : d < POLL_MS ? d : POLL_MS;
             }
-            dispatch_chained(s, &progressed);
-            dispatch_ready(s, &progressed);
-            if (!progressed && arns.count &&
-                durable_server_call(s->engine, next_due_ours, &sc) == 0) {
-                /* Skip time only when nothing of ours runs: a running
-                 * invocation may still checkpoint what it waits on (only
-                 * this thread starts invocations, so the count is exact). */
-                skip sk = {s, &arns, false};
-                if (s->vclock && running_invocations(s) == 0 &&
-                    durable_server_call(s->engine, skip_on_engine, &sk) == 0 && sk.skipped) {
-                    progressed = true;
-                    durable__http_exec_maybe_closed(s, NULL);
-                } else {
-                    int64_t now = 0;
-                    durable_server_now(&now, s->engine);
-                    int64_t d = sc.when - now;
-                    sleep_ms = d < 0 ? 0 : d < POLL_MS ? d : POLL_MS;
-                }
-            }
-            durable_engine_string_list_clear(&arns);
         }
         durable__fn_tick(s);
         if (progressed)
@@ -319,6 +275,7 @@ static void *sched_main(void *arg)
         }
         pthread_mutex_unlock(&s->mu);
     }
+    durable_free(names);
     return NULL;
 }
 
