@@ -43,8 +43,37 @@ static int push(cand **c, size_t *n, size_t *cap, int64_t seq, ptrdiff_t w)
     return 0;
 }
 
-/* The candidate rows: written by this call, or undelivered (*undelivered
- * counts those), in start order. */
+/* The rows another call marked undelivered (*undelivered counts them).
+ * They exist only when the change counter was past the watermark before
+ * this call changed anything: the watermark moves (a new execution, an
+ * invocation's state read, a delta) only after every undelivered flag of
+ * the execution is cleared, and an engine change that sets one moves the
+ * counter. So an ordinary checkpoint skips the probe. The counters as
+ * loaded decide (or as saved earlier in this call: both only grew). */
+static int undelivered_rows(durable_engine *e, const eng_exec *x, cand **c, size_t *n,
+                            size_t *cap, size_t *undelivered)
+{
+    if (x->stored_counters[1] == x->stored_counters[2])
+        return 0;
+    sqlite3_stmt *st;
+    int rc = durable__db_prepare(e, &st,
+                                 "SELECT start_seq FROM operations INDEXED BY "
+                                 "operations_undelivered WHERE execution_id = ?1 "
+                                 "AND undelivered = 1");
+    if (rc < 0)
+        return rc;
+    durable__db_i64(st, 1, x->rowid);
+    while ((rc = durable__db_row(e, st, "load undelivered")) == 1) {
+        if ((rc = push(c, n, cap, durable__col_i64(st, 0), -1)) < 0) {
+            durable__db_reset(st);
+            return rc;
+        }
+        ++*undelivered;
+    }
+    return rc;
+}
+
+/* The candidate rows: written by this call, or undelivered, in start order. */
 static int candidates(durable_engine *e, const eng_exec *x, cand **c, size_t *n,
                       size_t *undelivered)
 {
@@ -53,21 +82,7 @@ static int candidates(durable_engine *e, const eng_exec *x, cand **c, size_t *n,
     for (size_t i = 0; i < e->written_count && rc == 0; i++)
         if (e->written[i].exec_rowid == x->rowid)
             rc = push(c, n, &cap, e->written[i].start_seq, (ptrdiff_t)i);
-    sqlite3_stmt *st;
-    if (rc < 0 || (rc = durable__db_prepare(e, &st,
-                                            "SELECT start_seq FROM operations INDEXED BY "
-                                            "operations_undelivered WHERE execution_id = ?1 "
-                                            "AND undelivered = 1")) < 0)
-        return rc;
-    durable__db_i64(st, 1, x->rowid);
-    while ((rc = durable__db_row(e, st, "load undelivered")) == 1) {
-        if ((rc = push(c, n, &cap, durable__col_i64(st, 0), -1)) < 0) {
-            durable__db_reset(st);
-            return rc;
-        }
-        ++*undelivered;
-    }
-    if (rc < 0)
+    if (rc < 0 || (rc = undelivered_rows(e, x, c, n, &cap, undelivered)) < 0)
         return rc;
     if (*n > 1) /* qsort of a NULL array is undefined even for 0 items */
         qsort(*c, *n, sizeof **c, cmp_cand);
