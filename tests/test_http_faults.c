@@ -126,6 +126,10 @@ static void test_write_fault_answers_500_and_changes_nothing(void)
     /* WAL with synchronous=NORMAL syncs only at checkpoints: a commit's
      * first I/O is a write. */
     const fault_kind kinds[] = {FAULT_WRITE, FAULT_SYNC};
+    /* The server's store has the background WAL checkpointer (the front has
+     * no store options), but its thread starts only when the WAL reaches
+     * 1,000 frames, far beyond these few requests: every counted I/O is
+     * the server thread's. */
     int faulted = 0, started = 0;
     for (size_t k = 0; k < 2; k++) {
         for (size_t c = 0; c < 2; c++) {

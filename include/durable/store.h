@@ -45,9 +45,18 @@ typedef struct durable_store_options {
     durable_sync_mode sync_mode;
     /* busy_timeout in milliseconds. */
     int busy_timeout_ms;
+    /* Copy the WAL back into the database file on a thread of the store's
+     * own (with its own connection) instead of inside the commit that takes
+     * the WAL past 1,000 frames, so a commit never waits for that copy and
+     * its two fsyncs. Past 10,000 frames (the thread cannot keep up) or
+     * after the thread failed, commits checkpoint as SQLite does by default.
+     * Writable files only: ignored for ":memory:" and read-only stores. The
+     * thread starts at the first 1,000 frames and is joined by
+     * durable_store_close. Default on. */
+    bool background_wal_checkpoint;
 } durable_store_options;
 
-#define DURABLE_STORE_OPTIONS_INIT { false, true, DURABLE_SYNC_NORMAL, 5000 }
+#define DURABLE_STORE_OPTIONS_INIT { false, true, DURABLE_SYNC_NORMAL, 5000, true }
 
 /* Open (and migrate) the store at path; ":memory:" for a private in-memory
  * database. opts may be NULL for the defaults. Errors: DURABLE_ENOTFOUND (file
@@ -61,6 +70,18 @@ void durable_store_close(durable_store *store);
 
 /* Message of the last failure on this handle; "" if none. Borrowed. */
 const char *durable_store_errmsg(const durable_store *store);
+
+/* The background WAL checkpointer's failure (other than SQLITE_BUSY, which
+ * only means another checkpoint ran): 0 while none, or without one; else a
+ * DURABLE_E* code (DURABLE_EDB: SQLite failed; DURABLE_EIO: its thread
+ * could not start). The thread stops at its first failure and commits
+ * checkpoint the WAL themselves from then on; nothing is lost. Callable from
+ * the thread that uses the store. */
+int durable_store_wal_checkpoint_status(const durable_store *store);
+
+/* Message of that failure; "" while none. Borrowed: fixed once set, lives as
+ * long as the store. */
+const char *durable_store_wal_checkpoint_errmsg(const durable_store *store);
 
 /* The path the store was opened with. Borrowed. */
 const char *durable_store_path(const durable_store *store);

@@ -266,6 +266,9 @@ int durable_store_open(durable_store **out, const char *path, const durable_stor
     s->read_only = o.read_only;
     s->busy_timeout_ms = o.busy_timeout_ms;
     int rc = open_connection(s, &o);
+    if (rc == 0 && !o.read_only && !is_memory(path) && o.background_wal_checkpoint &&
+        (rc = durable__walckpt_new(&s->walckpt, s->db, o.busy_timeout_ms)) != 0)
+        durable__store_error(s, rc, "%s: %s", path, durable_error_last()->message);
     if (rc != 0) {
         durable_store_close(s);
         return rc;
@@ -280,6 +283,9 @@ void durable_store_close(durable_store *s)
         return;
     durable__store_rollback(s);
     durable__stmt_cache_clear(s);
+    /* Before the connection closes, so it is the file's last and still
+     * runs the final checkpoint. */
+    durable__walckpt_free(s->walckpt, s->db);
     if (s->db)
         sqlite3_close_v2(s->db);
     durable_free(s->path);

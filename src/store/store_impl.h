@@ -6,6 +6,7 @@
 
 #include "model/internal.h"
 #include "store/internal.h"
+#include "store/wal_checkpointer.h"
 
 typedef struct stmt_entry {
     char *sql;
@@ -26,6 +27,7 @@ struct durable_store {
     int version;
     int busy_timeout_ms;
     int last_sqlite_rc; /* SQLite's code at the last durable__store_fail */
+    durable__walckpt *walckpt; /* background WAL checkpoints; NULL without */
     stmt_entry *buckets[STMT_BUCKETS];
     /* Fast path: SQL text is nearly always a string literal, so its address
      * finds the entry without hashing the text (still confirmed by strcmp). */

@@ -1,0 +1,376 @@
+/* The background WAL checkpointer (src/store/wal_checkpointer.h): its
+ * thread, not the committing connection, copies the WAL back into the
+ * database file; the WAL stays bounded when the thread lags; closing while a
+ * pass runs loses nothing; a reader on another connection sees every commit
+ * whole and in order; the option turns it off, and :memory: and read-only
+ * stores never have one.
+ *
+ * Frames are counted by the writer's WAL hook (stats.wal_frames); a commit
+ * here inserts rows of 1,500 bytes, one 2048-byte page each, so ROWS rows
+ * are about ROWS frames. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "durable/store.h"
+#include "store/internal.h"
+#include "store/wal_checkpointer.h"
+#include "support/testutil.h"
+
+enum { ROWS = 50, FRAME_SLACK = 4 * ROWS };
+
+static long long file_size(const char *path, const char *suffix)
+{
+    char name[4200];
+    struct stat sb;
+    snprintf(name, sizeof name, "%s%s", path, suffix);
+    return stat(name, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static durable__walckpt_stats stats_of(durable_store *s)
+{
+    durable__walckpt_stats st;
+    durable__walckpt_read_stats(durable__store_walckpt(s), &st);
+    return st;
+}
+
+static durable_store *open_store(const char *path, bool background)
+{
+    durable_store_options o = DURABLE_STORE_OPTIONS_INIT;
+    o.background_wal_checkpoint = background;
+    durable_store *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, &o), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        durable__store_exec(s, "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v BLOB)"), 0);
+    return s;
+}
+
+/* One commit of ROWS rows (about ROWS WAL frames). */
+static void commit_rows(durable_store *s)
+{
+    CU_ASSERT_EQUAL_FATAL(durable__store_begin(s), 0);
+    CU_ASSERT_EQUAL_FATAL(durable__store_exec(s, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                                                 "SELECT i + 1 FROM n WHERE i < 50) "
+                                                 "INSERT INTO t(v) SELECT randomblob(1500) FROM n"),
+                          0);
+    CU_ASSERT_EQUAL_FATAL(durable__store_commit(s), 0);
+}
+
+/* Commit until the writer's hook has seen at least `frames` in the WAL. */
+static int commit_until(durable_store *s, int frames)
+{
+    int commits = 0;
+    while (stats_of(s).wal_frames < frames) {
+        commit_rows(s);
+        commits++;
+    }
+    return commits;
+}
+
+/* Wait (up to 60 s, the machine may be loaded) until the thread finished
+ * `passes` passes. */
+static bool wait_passes(durable_store *s, long passes)
+{
+    for (int i = 0; i < 60000; i++) {
+        durable__walckpt_stats st = stats_of(s);
+        if (st.passes >= passes && !st.running)
+            return true;
+        usleep(1000);
+    }
+    return false;
+}
+
+static int count_rows(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static bool integrity_ok(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW &&
+              strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ok;
+}
+
+/* The thread copies the WAL into the database file; the writer never runs a
+ * checkpoint; once everything is copied, the writer's next commit restarts
+ * the WAL from its first frame. */
+static void test_thread_checkpoints_not_the_writer(void)
+{
+    char *path = dt_temp_path("walckpt");
+    durable_store *s = open_store(path, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(durable__store_walckpt(s));
+    CU_ASSERT_FALSE(stats_of(s).started); /* no thread before the first threshold */
+    long long db_before = file_size(path, "");
+
+    /* Paused, so the pass below runs while the writer is idle and must copy
+     * every frame. */
+    durable__walckpt_pause(durable__store_walckpt(s), true);
+    int commits = commit_until(s, DURABLE__WALCKPT_THRESHOLD);
+    durable__walckpt_stats st = stats_of(s);
+    CU_ASSERT(st.started);
+    CU_ASSERT_EQUAL(st.wakes, 1);
+    CU_ASSERT_EQUAL(st.passes, 0);
+    CU_ASSERT_EQUAL(file_size(path, ""), db_before); /* nothing copied yet */
+    durable__walckpt_pause(durable__store_walckpt(s), false);
+    CU_ASSERT_FATAL(wait_passes(s, 1));
+    st = stats_of(s);
+    CU_ASSERT_EQUAL(st.writer_passes, 0);
+    CU_ASSERT_EQUAL(st.busy, 0);
+    CU_ASSERT(st.log_frames >= DURABLE__WALCKPT_THRESHOLD);
+    CU_ASSERT_EQUAL(st.backfilled, st.log_frames);
+    /* The rows are in the database file itself now. */
+    CU_ASSERT(file_size(path, "") >= db_before + (long long)commits * ROWS * 2048);
+    CU_ASSERT_EQUAL(durable_store_wal_checkpoint_status(s), 0);
+    CU_ASSERT_STRING_EQUAL(durable_store_wal_checkpoint_errmsg(s), "");
+
+    /* Everything copied: the next commit starts the WAL over. */
+    int frames = st.log_frames;
+    commit_rows(s);
+    commits++;
+    CU_ASSERT(stats_of(s).wal_frames < frames);
+    CU_ASSERT(stats_of(s).wal_frames <= FRAME_SLACK);
+
+    /* Unpaused, the thread keeps up with a writer over several thresholds
+     * without the writer checkpointing (the cap is far). */
+    commits += commit_until(s, 3 * DURABLE__WALCKPT_THRESHOLD);
+    CU_ASSERT(wait_passes(s, 2));
+    st = stats_of(s);
+    CU_ASSERT(st.wakes >= 3);
+    CU_ASSERT_EQUAL(st.writer_passes, 0);
+    CU_ASSERT(st.wal_frames < DURABLE__WALCKPT_CAP);
+    durable_store_close(s);
+    /* The store's own connection closed last and ran the final checkpoint. */
+    CU_ASSERT_EQUAL(file_size(path, "-wal"), -1);
+    CU_ASSERT_EQUAL(count_rows(path), commits * ROWS);
+    CU_ASSERT(integrity_ok(path));
+    dt_remove_db(path);
+    free(path);
+}
+
+/* A thread that never runs (paused) cannot let the WAL grow past the cap:
+ * the writer checkpoints itself there, after every commit past it. */
+static void test_wal_bounded_when_thread_lags(void)
+{
+    char *path = dt_temp_path("walckpt-cap");
+    durable_store *s = open_store(path, true);
+    durable__walckpt_pause(durable__store_walckpt(s), true);
+    int commits = 0, most = 0, restarts = 0, last = 0;
+    while (commits * ROWS < 3 * DURABLE__WALCKPT_CAP) {
+        commit_rows(s);
+        commits++;
+        int frames = stats_of(s).wal_frames;
+        if (frames > most)
+            most = frames;
+        restarts += frames < last;
+        last = frames;
+    }
+    durable__walckpt_stats st = stats_of(s);
+    printf("\n    paused thread, %d commits of %d rows: WAL at most %d frames, %d restarts, "
+           "%ld writer checkpoints ",
+           commits, ROWS, most, restarts, st.writer_passes);
+    CU_ASSERT(most < DURABLE__WALCKPT_CAP + FRAME_SLACK);
+    CU_ASSERT(restarts >= 2);
+    CU_ASSERT(st.writer_passes >= 2);
+    CU_ASSERT_EQUAL(st.passes, 0);
+    CU_ASSERT(file_size(path, "-wal") <=
+              32 + (long long)(DURABLE__WALCKPT_CAP + FRAME_SLACK) * (2048 + 24));
+
+    /* Unpaused: the same writer, the thread running. How far the WAL grows
+     * depends on scheduling (the writer's checkpoint at the cap gets BUSY
+     * while a pass holds the lock), so it is printed, not asserted. */
+    durable__walckpt_pause(durable__store_walckpt(s), false);
+    most = 0;
+    for (int i = 0; i < 3 * DURABLE__WALCKPT_CAP / ROWS; i++, commits++) {
+        commit_rows(s);
+        int frames = stats_of(s).wal_frames;
+        if (frames > most)
+            most = frames;
+    }
+    st = stats_of(s);
+    printf("running thread: WAL at most %d frames, %ld passes (%ld busy), %ld writer "
+           "checkpoints ",
+           most, st.passes, st.busy, st.writer_passes);
+    durable_store_close(s);
+    CU_ASSERT_EQUAL(count_rows(path), commits * ROWS);
+    CU_ASSERT(integrity_ok(path));
+    dt_remove_db(path);
+    free(path);
+}
+
+/* Closing while the thread copies a large WAL: close interrupts and joins
+ * it, the store's connection runs the final checkpoint, nothing is lost. */
+static void test_close_during_pass(void)
+{
+    char *path = dt_temp_path("walckpt-close");
+    int caught = 0, total = 0;
+    for (int round = 0; round < 4; round++) {
+        durable_store *s = open_store(path, true);
+        durable__walckpt_pause(durable__store_walckpt(s), true);
+        total += commit_until(s, DURABLE__WALCKPT_THRESHOLD) * ROWS;
+        /* Grow the WAL without further wakes mattering (one is pending). */
+        while (stats_of(s).wal_frames < DURABLE__WALCKPT_CAP - 2 * FRAME_SLACK) {
+            commit_rows(s);
+            total += ROWS;
+        }
+        durable__walckpt_pause(durable__store_walckpt(s), false);
+        for (int i = 0; i < 20000; i++) {
+            durable__walckpt_stats st = stats_of(s);
+            if (st.running || st.passes > 0)
+                break;
+            usleep(50);
+        }
+        caught += stats_of(s).running;
+        durable_store_close(s);
+        CU_ASSERT_EQUAL(file_size(path, "-wal"), -1);
+        CU_ASSERT_EQUAL(count_rows(path), total);
+        CU_ASSERT(integrity_ok(path));
+    }
+    printf("\n    closed during a pass in %d of 4 rounds ", caught);
+    /* Reopened, the store goes on where it was. */
+    durable_store *s = open_store(path, true);
+    commit_rows(s);
+    durable_store_close(s);
+    CU_ASSERT_EQUAL(count_rows(path), total + ROWS);
+    dt_remove_db(path);
+    free(path);
+}
+
+typedef struct reader {
+    const char *path;
+    volatile int done; /* written under mu */
+    pthread_mutex_t mu;
+    int reads, bad, last;
+} reader;
+
+static bool reader_done(reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    bool d = r->done;
+    pthread_mutex_unlock(&r->mu);
+    return d;
+}
+
+/* Every read sees whole commits, in order: ids are 1..count, count a
+ * multiple of ROWS, never smaller than before. */
+static void *read_loop(void *arg)
+{
+    reader *r = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(r->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        r->bad++;
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "SELECT count(*), coalesce(max(id), 0) FROM t", -1, &st, NULL);
+    bool last_round = false;
+    while (!last_round) {
+        last_round = reader_done(r);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+            r->bad++;
+        } else {
+            int n = sqlite3_column_int(st, 0), max = sqlite3_column_int(st, 1);
+            if (n != max || n % ROWS != 0 || n < r->last)
+                r->bad++;
+            r->last = n;
+            r->reads++;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void test_reader_sees_every_commit(void)
+{
+    char *path = dt_temp_path("walckpt-reader");
+    durable_store *s = open_store(path, true);
+    reader r = {.path = path};
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_t t;
+    CU_ASSERT_FATAL(pthread_create(&t, NULL, read_loop, &r) == 0);
+    int commits = 0;
+    for (; commits < 4 * DURABLE__WALCKPT_THRESHOLD / ROWS; commits++)
+        commit_rows(s);
+    pthread_mutex_lock(&r.mu);
+    r.done = 1;
+    pthread_mutex_unlock(&r.mu);
+    pthread_join(t, NULL);
+    durable__walckpt_stats st = stats_of(s);
+    printf("\n    %d reads beside %d commits, %ld passes (%ld busy) ", r.reads, commits, st.passes,
+           st.busy);
+    CU_ASSERT_EQUAL(r.bad, 0);
+    CU_ASSERT(r.reads > 0);
+    CU_ASSERT_EQUAL(r.last, commits * ROWS); /* its last read came after the last commit */
+    CU_ASSERT(st.wakes >= 3);
+    durable_store_close(s);
+    CU_ASSERT_EQUAL(count_rows(path), commits * ROWS);
+    CU_ASSERT(integrity_ok(path));
+    pthread_mutex_destroy(&r.mu);
+    dt_remove_db(path);
+    free(path);
+}
+
+/* Off, :memory: and read-only: no checkpointer; SQLite's own autocheckpoint
+ * keeps the WAL near 1,000 frames. */
+static void test_without_checkpointer(void)
+{
+    char *path = dt_temp_path("walckpt-off");
+    durable_store *s = open_store(path, false);
+    CU_ASSERT_PTR_NULL(durable__store_walckpt(s));
+    for (int i = 0; i < 3 * DURABLE__WALCKPT_THRESHOLD / ROWS; i++)
+        commit_rows(s);
+    CU_ASSERT(file_size(path, "-wal") <=
+              32 + (long long)(DURABLE__WALCKPT_THRESHOLD + FRAME_SLACK) * (2048 + 24));
+    CU_ASSERT_EQUAL(durable_store_wal_checkpoint_status(s), 0);
+    durable_store_close(s);
+
+    durable_store_options o = DURABLE_STORE_OPTIONS_INIT;
+    o.read_only = true;
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, &o), 0);
+    CU_ASSERT_PTR_NULL(durable__store_walckpt(s));
+    durable_store_close(s);
+    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, ":memory:", NULL), 0);
+    CU_ASSERT_PTR_NULL(durable__store_walckpt(s));
+    CU_ASSERT_EQUAL(durable_store_wal_checkpoint_status(s), 0);
+    CU_ASSERT_STRING_EQUAL(durable_store_wal_checkpoint_errmsg(s), "");
+    durable_store_close(s);
+    CU_ASSERT_EQUAL(durable_store_wal_checkpoint_status(NULL), 0);
+    dt_remove_db(path);
+    free(path);
+}
+
+int main(void)
+{
+    CU_pSuite s = dt_suite("store_wal_checkpointer");
+    DT_ADD(s, test_thread_checkpoints_not_the_writer);
+    DT_ADD(s, test_wal_bounded_when_thread_lags);
+    DT_ADD(s, test_close_during_pass);
+    DT_ADD(s, test_reader_sees_every_commit);
+    DT_ADD(s, test_without_checkpointer);
+    return dt_run();
+}
