@@ -66,6 +66,19 @@ int durable__token_mint(char **out, durable_engine *e, const eng_exec *x)
     int rc = durable_token_encode(out, x->arn, x->token_seq, x->inflight);
     if (rc < 0)
         return rc;
+    /* The cache usually holds the token this checkpoint consumed: same
+     * execution and invocation, only the text and the sequence change. */
+    if (e->token.text && e->token.fields.arn && e->token.fields.invocation_id &&
+        strcmp(e->token.fields.arn, x->arn) == 0 &&
+        strcmp(e->token.fields.invocation_id, x->inflight) == 0) {
+        char *text = durable__strdup(*out);
+        if (text) {
+            durable_free(e->token.text);
+            e->token.text = text;
+            e->token.fields.seq = x->token_seq;
+            return 0;
+        }
+    }
     durable_token t = {0};
     t.arn = durable__strdup(x->arn);
     t.invocation_id = durable__strdup(x->inflight);

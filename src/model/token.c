@@ -6,6 +6,7 @@
  * authenticated (the engine still checks seq and invocation against its
  * own state). */
 #include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,17 +25,17 @@
 #define TOKEN_MSG "Invalid Checkpoint Token"
 #define CALLBACK_MSG "Callback not found."
 
-/* sha256(kind \0 a \0 b \0 c \0) as 16 lowercase hex characters. */
-static int checksum(char out[17], const char *kind, const char *a, const char *b, const char *c)
+/* sha256(kind \0 a \0 b \0 c \0) as 16 lowercase hex characters; len[i]
+ * is the length of part i (kind, a, b, c). */
+static int checksum_n(char out[17], const char *const parts[4], const size_t len[4])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char md[SHA256_DIGEST_LENGTH];
-    const char *parts[4] = {kind, a, b, c};
     SHA256_CTX ctx;
     if (!SHA256_Init(&ctx))
         return -1;
     for (int i = 0; i < 4; i++)
-        if (!SHA256_Update(&ctx, parts[i], strlen(parts[i]) + 1))
+        if (!SHA256_Update(&ctx, parts[i], len[i] + 1))
             return -1;
     if (!SHA256_Final(md, &ctx))
         return -1;
@@ -44,6 +45,13 @@ static int checksum(char out[17], const char *kind, const char *a, const char *b
     }
     out[16] = '\0';
     return 0;
+}
+
+static int checksum(char out[17], const char *kind, const char *a, const char *b, const char *c)
+{
+    const char *const parts[4] = {kind, a, b, c};
+    const size_t len[4] = {strlen(kind), strlen(a), strlen(b), strlen(c)};
+    return checksum_n(out, parts, len);
 }
 
 /* base64 of the compact JSON of obj (consumed). */
@@ -70,30 +78,15 @@ static int encode_obj(char **out, cJSON *obj, size_t max_len, const char *what)
     return encode_text(out, text, max_len, what);
 }
 
-/* The parts joined, as a new string (NULL without memory). */
-static char *concat(const char *const *parts, size_t n)
+/* The length of s when cJSON prints it inside quotes byte for byte
+ * (nothing to escape), else SIZE_MAX. */
+static size_t plain_len(const char *s)
 {
-    size_t total = 1;
-    for (size_t i = 0; i < n; i++)
-        total += strlen(parts[i]);
-    char *text = durable__malloc(total), *at = text;
-    for (size_t i = 0; text && i < n; i++) {
-        size_t len = strlen(parts[i]);
-        memcpy(at, parts[i], len);
-        at += len;
-    }
-    if (text)
-        *at = '\0';
-    return text;
-}
-
-/* True when cJSON prints s inside quotes byte for byte (nothing to escape). */
-static bool json_plain(const char *s)
-{
-    for (; *s; s++)
-        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
-            return false;
-    return true;
+    const char *p = s;
+    for (; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            return SIZE_MAX;
+    return (size_t)(p - s);
 }
 
 /* Decode base64 + JSON object; NULL on any failure. */
@@ -137,16 +130,34 @@ int durable_token_encode(char **out, const char *arn, int64_t seq, const char *i
     if (!arn || !*arn || !invocation_id || !*invocation_id || seq < 0)
         return durable__error_set(DURABLE_EINVAL,
                                   "checkpoint token: ARN and invocation id are required, seq >= 0");
-    snprintf(seq_text, sizeof seq_text, "%lld", (long long)seq);
-    if (checksum(sum, "tok", arn, seq_text, invocation_id) < 0)
+    int seq_len = snprintf(seq_text, sizeof seq_text, "%lld", (long long)seq);
+    size_t arn_len = plain_len(arn), inv_len = plain_len(invocation_id);
+    const char *const hashed[4] = {"tok", arn, seq_text, invocation_id};
+    const size_t hashed_len[4] = {3, arn_len != SIZE_MAX ? arn_len : strlen(arn), (size_t)seq_len,
+                                  inv_len != SIZE_MAX ? inv_len : strlen(invocation_id)};
+    if (checksum_n(sum, hashed, hashed_len) < 0)
         return durable__error_set(DURABLE_ERROR, "checkpoint token: sha256 unavailable");
     /* A token is minted on every checkpoint: when nothing needs escaping and
-     * cJSON would print seq with %d, write the same compact JSON directly. */
-    if (seq <= INT_MAX && json_plain(arn) && json_plain(invocation_id)) {
-        const char *parts[] = {"{\"arn\":\"", arn,  "\",\"seq\":", seq_text, ",\"inv\":\"",
-                               invocation_id, "\",\"sum\":\"", sum,        "\"}"};
-        return encode_text(out, concat(parts, sizeof parts / sizeof *parts),
-                           DURABLE_MAX_TOKEN_LEN, "checkpoint token");
+     * cJSON would print seq with %d, write the same compact JSON directly,
+     * into one buffer, measuring each part once. */
+    if (seq <= INT_MAX && arn_len != SIZE_MAX && inv_len != SIZE_MAX) {
+        const struct {
+            const char *p;
+            size_t n;
+        } parts[] = {{"{\"arn\":\"", 8},    {arn, arn_len},        {"\",\"seq\":", 8},
+                     {seq_text, (size_t)seq_len}, {",\"inv\":\"", 8}, {invocation_id, inv_len},
+                     {"\",\"sum\":\"", 9},  {sum, 16},             {"\"}", 2}};
+        /* Base64 makes 4 characters of every 3 bytes. */
+        char text[DURABLE_MAX_TOKEN_LEN / 4 * 3];
+        size_t len = 0;
+        for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+            if (parts[i].n > sizeof text - len)
+                return durable__error_set(DURABLE_EINVAL, "checkpoint token would exceed %d "
+                                                          "characters", DURABLE_MAX_TOKEN_LEN);
+            memcpy(text + len, parts[i].p, parts[i].n);
+            len += parts[i].n;
+        }
+        return durable_base64_encode(out, (const unsigned char *)text, len);
     }
     cJSON *j = cJSON_CreateObject();
     if (!j || !cJSON_AddStringToObject(j, "arn", arn) ||
