@@ -133,15 +133,15 @@ static int from_row(eng_exec *x, sqlite3_stmt *st)
     return rc;
 }
 
-static int load(durable_engine *e, eng_exec *x, sqlite3_stmt *st, const char *what)
+/* found: the durable__db_row (or durable__exec_find) that stepped st. */
+static int load(eng_exec *x, sqlite3_stmt *st, int found)
 {
     memset(x, 0, sizeof *x);
-    int rc = durable__db_row(e, st, what);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
+    if (found < 0)
+        return found;
+    if (found == 0)
         return DURABLE_ENOTFOUND;
-    rc = from_row(x, st);
+    int rc = from_row(x, st);
     durable__db_reset(st);
     return rc;
 }
@@ -151,12 +151,10 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn)
     memset(x, 0, sizeof *x);
     if (!arn || !*arn)
         return durable__eng_fail(e, DURABLE_EINVAL, "DurableExecutionArn is required.", NULL);
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st, "SELECT " EXEC_COLUMNS " FROM executions WHERE arn = ?1");
-    if (rc < 0)
-        return rc;
-    durable__db_text_static(st, 1, arn);
-    rc = load(e, x, st, "load execution");
+    static const char *const sql[2] = DURABLE__EXEC_BY_ARN(EXEC_COLUMNS);
+    sqlite3_stmt *st = NULL;
+    int rc = durable__exec_find(e, &st, sql, arn, "load execution");
+    rc = load(x, st, rc);
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                  "DurableExecutionArn %s", arn);
@@ -170,7 +168,7 @@ int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, rowid);
-    rc = load(e, x, st, "load execution");
+    rc = load(x, st, durable__db_row(e, st, "load execution"));
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                  "execution row %lld", (long long)rowid);
@@ -361,12 +359,10 @@ int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_na
 
 int durable__exec_rowid(durable_engine *e, int64_t *out, const char *arn)
 {
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st, "SELECT id FROM executions WHERE arn = ?1");
-    if (rc < 0)
-        return rc;
-    durable__db_text_static(st, 1, arn); /* borrowed: the statement is reset below */
-    if ((rc = durable__db_row(e, st, "find execution")) == 1) {
+    static const char *const sql[2] = DURABLE__EXEC_BY_ARN("id");
+    sqlite3_stmt *st = NULL;
+    int rc = durable__exec_find(e, &st, sql, arn, "find execution");
+    if (rc == 1) { /* arn is borrowed: the statement is reset here */
         *out = durable__col_i64(st, 0);
         durable__db_reset(st);
     }

@@ -96,13 +96,11 @@ int durable_engine_get_execution(durable_execution_info *out, durable_engine *e,
     int rc = durable__eng_begin(e, false);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *st;
-    rc = durable__db_prepare(e, &st,
-                             "SELECT " INFO_COLUMNS ", input_payload, result, error "
-                             "FROM executions WHERE arn = ?1");
-    if (rc == 0) {
-        durable__db_text(st, 1, arn);
-        rc = durable__db_row(e, st, "get execution");
+    static const char *const sql[2] =
+        DURABLE__EXEC_BY_ARN(INFO_COLUMNS ", input_payload, result, error");
+    sqlite3_stmt *st = NULL;
+    rc = durable__exec_find(e, &st, sql, arn, "get execution");
+    if (rc >= 0) {
         if (rc == 0)
             rc = durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                    "DurableExecutionArn %s", arn ? arn : "(null)");
@@ -359,20 +357,29 @@ static int callback_row(void *vout, sqlite3_stmt *st)
     return 0;
 }
 
+#define CALLBACKS_SQL(filter)                                                                \
+    "SELECT c.callback_id, x.arn, c.op_id, o.name, o.start_ms, c.timeout_deadline_ms, "      \
+    "c.heartbeat_deadline_ms, c.timeout_seconds, c.heartbeat_seconds FROM callbacks c "      \
+    "JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id "            \
+    "JOIN executions x ON x.id = c.execution_id "                                            \
+    "WHERE o.status = 'STARTED' AND x.status = 'RUNNING'" filter " "                         \
+    "ORDER BY o.start_ms, x.id, o.start_seq"
+
+/* One execution's callbacks go through its rowid and callbacks_by_op: a
+ * filter on x.arn inside the query walked every RUNNING execution. */
 static int callbacks(durable_engine *e, durable_callback_info_list *out, const char *arn)
 {
+    int64_t rowid = 0;
+    int rc = arn ? durable__exec_rowid(e, &rowid, arn) : 1;
+    if (rc <= 0)
+        return rc; /* an unknown execution has no callbacks */
     sqlite3_stmt *st;
-    int rc = durable__db_prepare(
-        e, &st,
-        "SELECT c.callback_id, x.arn, c.op_id, o.name, o.start_ms, c.timeout_deadline_ms, "
-        "c.heartbeat_deadline_ms, c.timeout_seconds, c.heartbeat_seconds FROM callbacks c "
-        "JOIN operations o ON o.execution_id = c.execution_id AND o.op_id = c.op_id "
-        "JOIN executions x ON x.id = c.execution_id "
-        "WHERE o.status = 'STARTED' AND x.status = 'RUNNING' AND (?1 IS NULL OR x.arn = ?1) "
-        "ORDER BY o.start_ms, x.id, o.start_seq");
+    rc = durable__db_prepare(e, &st, arn ? CALLBACKS_SQL(" AND c.execution_id = ?1")
+                                         : CALLBACKS_SQL(""));
     if (rc < 0)
         return rc;
-    durable__db_text(st, 1, arn);
+    if (arn)
+        durable__db_i64(st, 1, rowid);
     return read_rows(e, st, "list callbacks", callback_row, out);
 }
 
@@ -537,13 +544,10 @@ static int status_of(durable_engine *e, exec_status *out, const char *arn)
 {
     if (!arn || !*arn)
         return durable__eng_fail(e, DURABLE_EINVAL, "DurableExecutionArn is required.", NULL);
-    sqlite3_stmt *st;
-    int rc = durable__db_prepare(e, &st,
-                                 "SELECT status, deadline_ms FROM executions WHERE arn = ?1");
-    if (rc < 0)
-        return rc;
-    durable__db_text_static(st, 1, arn);
-    if ((rc = durable__db_row(e, st, "execution status")) <= 0)
+    static const char *const sql[2] = DURABLE__EXEC_BY_ARN("status, deadline_ms");
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((rc = durable__exec_find(e, &st, sql, arn, "execution status")) <= 0)
         return rc < 0 ? rc
                       : durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                           "DurableExecutionArn %s", arn);

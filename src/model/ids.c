@@ -6,6 +6,7 @@
 #include <uuid/uuid.h>
 
 #include "durable/ids.h"
+#include "model/exec_arn.h"
 #include "model/internal.h"
 
 void durable_uuid(char out[37])
@@ -79,6 +80,39 @@ static int give(char **out, const char *s, size_t n)
     return *out ? 0 : durable__error_oom();
 }
 
+bool durable__exec_arn_split(durable__exec_arn_parts *out, const char *arn)
+{
+    if (!arn || strncmp(arn, "arn:", 4) != 0)
+        return false;
+    /* arn : partition : lambda : region : account : function : rest */
+    const char *p = arn;
+    for (int field = 0; field < 6; field++) {
+        const char *colon = strchr(p, ':');
+        if (!colon || colon == p)
+            return false;
+        if (field == 2 && strncmp(p, "lambda:", 7) != 0)
+            return false;
+        if (field == 5 && strncmp(p, "function:", 9) != 0)
+            return false;
+        p = colon + 1;
+    }
+    const char *mark = strstr(p, EXEC_MARK);
+    if (!mark)
+        return false;
+    const char *colon = memchr(p, ':', (size_t)(mark - p));
+    if (!colon || colon == p || colon + 1 == mark || memchr(colon + 1, ':', (size_t)(mark - colon - 1)))
+        return false;
+    const char *name = mark + strlen(EXEC_MARK);
+    const char *slash = strchr(name, '/');
+    if (!slash || slash == name || !slash[1] || strchr(slash + 1, '/'))
+        return false;
+    out->function = (durable__arn_slice){p, (size_t)(colon - p)};
+    out->qualifier = (durable__arn_slice){colon + 1, (size_t)(mark - colon - 1)};
+    out->execution_name = (durable__arn_slice){name, (size_t)(slash - name)};
+    out->execution_op_id = (durable__arn_slice){slash + 1, strlen(slash + 1)};
+    return true;
+}
+
 int durable_execution_arn_parse(char **function, char **qualifier, char **execution_name,
                                 char **execution_op_id, const char *arn)
 {
@@ -86,41 +120,21 @@ int durable_execution_arn_parse(char **function, char **qualifier, char **execut
     for (int i = 0; i < 4; i++)
         if (outs[i])
             *outs[i] = NULL;
-    if (!arn || strncmp(arn, "arn:", 4) != 0)
+    durable__exec_arn_parts parts;
+    if (!durable__exec_arn_split(&parts, arn))
         return not_arn(arn);
-    /* arn : partition : lambda : region : account : function : rest */
-    const char *p = arn;
-    for (int field = 0; field < 6; field++) {
-        const char *colon = strchr(p, ':');
-        if (!colon || colon == p)
-            return not_arn(arn);
-        if (field == 2 && strncmp(p, "lambda:", 7) != 0)
-            return not_arn(arn);
-        if (field == 5 && strncmp(p, "function:", 9) != 0)
-            return not_arn(arn);
-        p = colon + 1;
-    }
-    const char *mark = strstr(p, EXEC_MARK);
-    if (!mark)
-        return not_arn(arn);
-    const char *colon = memchr(p, ':', (size_t)(mark - p));
-    if (!colon || colon == p || colon + 1 == mark || memchr(colon + 1, ':', (size_t)(mark - colon - 1)))
-        return not_arn(arn);
-    const char *name = mark + strlen(EXEC_MARK);
-    const char *slash = strchr(name, '/');
-    if (!slash || slash == name || !slash[1] || strchr(slash + 1, '/'))
-        return not_arn(arn);
-    int rc = 0;
-    if ((rc = give(function, p, (size_t)(colon - p))) < 0 ||
-        (rc = give(qualifier, colon + 1, (size_t)(mark - colon - 1))) < 0 ||
-        (rc = give(execution_name, name, (size_t)(slash - name))) < 0 ||
-        (rc = give(execution_op_id, slash + 1, strlen(slash + 1))) < 0) {
-        for (int i = 0; i < 4; i++)
-            if (outs[i]) {
-                durable_free(*outs[i]);
-                *outs[i] = NULL;
-            }
-        return rc;
+    const durable__arn_slice *slices[4] = {&parts.function, &parts.qualifier,
+                                           &parts.execution_name, &parts.execution_op_id};
+    for (int i = 0; i < 4; i++) {
+        int rc = give(outs[i], slices[i]->p, slices[i]->n);
+        if (rc < 0) {
+            for (int k = 0; k < i; k++)
+                if (outs[k]) {
+                    durable_free(*outs[k]);
+                    *outs[k] = NULL;
+                }
+            return rc;
+        }
     }
     return 0;
 }
