@@ -18,15 +18,18 @@ static void function_of(char *buf, size_t size, const char *function_arn)
 }
 
 /* Walks every execution (all pages) matching req, calling fn until it
- * returns non-zero. Returns an exit code. */
+ * returns non-zero. Returns an exit code. `want` > 0: fn stops after that
+ * many, so no page asks for more (a page of 1000 costs the engine twenty
+ * times one of 50); 0: pages of DURABLE_MAX_ITEMS. */
 typedef int (*exec_visit)(void *ctx, const durable_execution_info *x);
-static int each_execution(cli_db *db, durable_list_request *req, exec_visit fn, void *ctx)
+static int each_execution(cli_db *db, durable_list_request *req, long want, exec_visit fn,
+                          void *ctx)
 {
     char *marker = NULL;
     for (;;) {
         durable_list_response resp = {0};
         req->marker = marker;
-        req->max_items = DURABLE_MAX_ITEMS;
+        req->max_items = want > 0 && want < DURABLE_MAX_ITEMS ? want : DURABLE_MAX_ITEMS;
         int rc = durable_engine_list_executions(&resp, db->engine, req);
         req->marker = NULL;
         free(marker);
@@ -132,9 +135,20 @@ int cli_resolve_exec(char **out, cli_db *db, const char *exec)
         fprintf(stderr, "durable: %s: empty execution reference\n", db->path);
         return CLI_USAGE;
     }
+    /* An exact ARN is found through its execution's key, without walking
+     * every execution of the file. */
+    durable_exec_status found;
+    if (strncmp(exec, "arn:", 4) == 0 &&
+        durable_engine_execution_status(&found, NULL, db->engine, exec) == 0) {
+        if (!(*out = strdup(exec))) {
+            fprintf(stderr, "durable: out of memory\n");
+            return CLI_DBERR;
+        }
+        return CLI_OK;
+    }
     durable_list_request req = {0};
     resolve_ctx c = {exec, strlen(exec), NULL, {NULL, 0}, {NULL, 0}, 0};
-    int rc = each_execution(db, &req, resolve_visit, &c);
+    int rc = each_execution(db, &req, 0, resolve_visit, &c);
     if (rc == CLI_OK && c.oom) {
         fprintf(stderr, "durable: out of memory\n");
         rc = CLI_DBERR;
@@ -268,7 +282,7 @@ int cmd_executions(int argc, char **argv)
         c.array = cJSON_CreateArray();
     else
         c.table = cli_table_new(7, hdr);
-    rc = each_execution(&db, &req, list_visit, &c);
+    rc = each_execution(&db, &req, limit, list_visit, &c);
     /* Function names are taken as given; they are not engine rejections. */
     free(req.statuses);
     cli_db_close(&db);
