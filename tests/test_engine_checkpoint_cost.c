@@ -1,6 +1,7 @@
 /* The work an ordinary checkpoint leaves out (issue 16: CPU per step), and
  * that each skipped piece still runs when it is needed: the undelivered
- * probe of the delta (SPEC §7.3). Each case counts the runs of the skipped
+ * probe of the delta (SPEC §7.3); the ClientToken record (§7.2) written by
+ * the execution row's own UPDATE. Each case counts the runs of the skipped
  * statement (sqlite3_stmt_status on the store's cached statements) and
  * checks the answer and the file, so a skip that is missing or wrong both
  * fail. */
@@ -128,10 +129,101 @@ static void test_undelivered_probe_merges_in_start_order(void)
     ef_close(&f);
 }
 
+/* The execution row's idem_ columns as "client|inbound|response?" ("-" for
+ * NULL). */
+static char *idem_columns(ef *f)
+{
+    sqlite3_stmt *st = NULL;
+    char *out = NULL;
+    CU_ASSERT_FATAL(sqlite3_prepare_v2(durable__store_db(f->store),
+                                       "SELECT coalesce(idem_client_token, '-'), "
+                                       "coalesce(idem_inbound_token, '-'), "
+                                       "idem_response IS NOT NULL FROM executions WHERE arn = ?1",
+                                       -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, f->arn, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out = durable__sprintf("%s|%s|%d", (const char *)sqlite3_column_text(st, 0),
+                               (const char *)sqlite3_column_text(st, 1),
+                               sqlite3_column_int(st, 2));
+    sqlite3_finalize(st);
+    return out;
+}
+
+static void expect_idem(ef *f, const char *client, const char *inbound, int response)
+{
+    char *want = durable__sprintf("%s|%s|%d", client, inbound, response);
+    char *got = idem_columns(f);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\n  idem columns: %s\n  want:         %s\n", got, want);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    durable_free(want);
+    durable_free(got);
+}
+
+/* The record is set by a checkpoint with a ClientToken, replaced by the
+ * next one, cleared by one without, kept by a rejected one, all without a
+ * statement of its own; and it still replays (SPEC §7.2). */
+static void test_idem_record_written_by_the_row_update(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    expect_idem(&f, "-", "-", 0);
+    durable_operation_update u;
+    char *in1 = durable__strdup(f.token);
+    ef_upd(&u, DURABLE_OP_STEP, DURABLE_ACTION_SUCCEED, "1");
+    durable_checkpoint_response r1 = {0}, r2 = {0};
+    CU_ASSERT_EQUAL(ef_cp_full(&f, &u, 1, "c-1", &r1), 0);
+    expect_idem(&f, "c-1", in1, 1);
+
+    /* A replay answers the same token and changes nothing. */
+    char *before = ef_dump(&f);
+    durable_checkpoint_request req = {0};
+    req.durable_execution_arn = f.arn;
+    req.checkpoint_token = in1;
+    req.client_token = "c-1";
+    req.updates = &u;
+    req.update_count = 1;
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r2, f.eng, &req), 0);
+    CU_ASSERT_STRING_EQUAL(r2.checkpoint_token, r1.checkpoint_token);
+    CU_ASSERT_EQUAL(r2.operations.count, 1);
+    char *after = ef_dump(&f);
+    CU_ASSERT_STRING_EQUAL(before, after);
+    durable_operation_update_clear(&u);
+
+    char *in2 = durable__strdup(f.token);
+    CU_ASSERT_EQUAL(ef_cp_full(&f, NULL, 0, "c-2", NULL), 0);
+    expect_idem(&f, "c-2", in2, 1);
+    /* Rejected (a stale token): the record stays. */
+    req.checkpoint_token = in1;
+    req.client_token = "c-3";
+    req.update_count = 0;
+    durable_checkpoint_response r3 = {0};
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r3, f.eng, &req), DURABLE_ETOKEN);
+    expect_idem(&f, "c-2", in2, 1);
+    /* Without a ClientToken: cleared, and c-2 no longer replays. */
+    CU_ASSERT_EQUAL(ef_cp(&f, NULL, 0, NULL), 0);
+    expect_idem(&f, "-", "-", 0);
+    req.checkpoint_token = in2;
+    req.client_token = "c-2";
+    CU_ASSERT_EQUAL(durable_engine_checkpoint(&r3, f.eng, &req), DURABLE_ETOKEN);
+    CU_ASSERT_EQUAL(stmt_runs(&f, "SET idem_"), 0);
+    durable_checkpoint_response_clear(&r1);
+    durable_checkpoint_response_clear(&r2);
+    durable_checkpoint_response_clear(&r3);
+    free(before);
+    free(after);
+    durable_free(in1);
+    durable_free(in2);
+    ef_close(&f);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_checkpoint_cost");
     DT_ADD(s, test_undelivered_probe_only_after_engine_change);
     DT_ADD(s, test_undelivered_probe_merges_in_start_order);
+    DT_ADD(s, test_idem_record_written_by_the_row_update);
     return dt_run();
 }

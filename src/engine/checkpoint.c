@@ -108,7 +108,7 @@ static int process(durable_engine *e, durable_checkpoint_response *out,
         goto done;
     if (x.status == DURABLE_EXEC_RUNNING && (rc = durable__token_mint(&out->checkpoint_token, e, &x)) < 0)
         goto done;
-    if ((rc = durable__idem_store(e, &x, req->client_token, req->checkpoint_token, out)) < 0)
+    if ((rc = durable__idem_store(&x, req->client_token, req->checkpoint_token, out)) < 0)
         goto done;
     rc = durable__exec_save(e, &x);
 done:

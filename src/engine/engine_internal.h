@@ -138,6 +138,15 @@ typedef struct eng_exec {
     } stored;
     /* The counters as last loaded or saved. */
     int64_t stored_counters[5];
+    /* The ClientToken record (SPEC §7.2) the next save writes in its own
+     * UPDATE of the row (durable__idem_store sets it; NULL texts clear the
+     * record): no statement of its own. response is owned, the tokens are
+     * borrowed from the request. */
+    struct eng_exec_idem {
+        bool write;
+        const char *client_token, *inbound;
+        char *response;
+    } idem;
 } eng_exec;
 
 /* Finding one execution by its ARN (exec_find.c), selecting the caller's
@@ -161,7 +170,8 @@ int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid);
 /* The rowid of arn's execution without loading it: 1 found (*out set), 0
  * none, < 0 error. The caller words the refusal (its code and where). */
 int durable__exec_rowid(durable_engine *e, int64_t *out, const char *arn);
-/* Write the columns that changed since the load (or the last save). */
+/* Write the columns that changed since the load (or the last save), and
+ * x->idem when set. */
 int durable__exec_save(durable_engine *e, eng_exec *x);
 void durable__exec_sql_clear(durable_engine *e);
 void durable__exec_clear(eng_exec *x);
@@ -229,8 +239,9 @@ void durable__token_cache_clear(durable_engine *e);
 /* 1 and *out filled when (client_token, inbound) is the stored pair. */
 int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
                          const eng_exec *x, const char *client_token, const char *inbound);
-int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client_token,
-                        const char *inbound, const durable_checkpoint_response *resp);
+/* Sets x->idem: the record (or its clearing) goes with x's next save. */
+int durable__idem_store(eng_exec *x, const char *client_token, const char *inbound,
+                        const durable_checkpoint_response *resp);
 
 /* ---- validation (validate.c) ---- */
 /* absent (NULL, or one flag per update): set for an update whose operation

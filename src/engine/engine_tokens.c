@@ -120,37 +120,18 @@ int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
 
 /* The record lives in the execution's row (schema migration 8), which the
  * checkpoint rewrites anyway (token sequence, counters): a table of its own
- * cost one more WAL page per checkpoint. */
-int durable__idem_store(durable_engine *e, const eng_exec *x, const char *client_token,
-                        const char *inbound, const durable_checkpoint_response *resp)
+ * cost one more WAL page per checkpoint, and a statement of its own one
+ * more row rewrite, so durable__exec_save writes it in the same UPDATE. */
+int durable__idem_store(eng_exec *x, const char *client_token, const char *inbound,
+                        const durable_checkpoint_response *resp)
 {
-    sqlite3_stmt *st;
-    int rc;
-    if (!client_token) {
-        /* Only the last accepted checkpoint may be replayed: forget older
-         * ones (a row without a record is left alone). */
-        rc = durable__db_prepare(e, &st,
-                                 "UPDATE executions SET idem_client_token = NULL, "
-                                 "idem_inbound_token = NULL, idem_response = NULL "
-                                 "WHERE id = ?1 AND idem_client_token IS NOT NULL");
-        if (rc < 0)
-            return rc;
-        durable__db_i64(st, 1, x->rowid);
-        return durable__db_done(e, st, "clear idempotency record");
-    }
-    char *text = NULL;
-    if ((rc = durable__checkpoint_response_text(&text, resp, DURABLE_TS_RFC3339)) < 0)
-        return rc;
-    rc = durable__db_prepare(e, &st,
-                             "UPDATE executions SET idem_client_token = ?2, "
-                             "idem_inbound_token = ?3, idem_response = ?4 WHERE id = ?1");
-    if (rc == 0) {
-        durable__db_i64(st, 1, x->rowid);
-        durable__db_text_static(st, 2, client_token);
-        durable__db_text_static(st, 3, inbound);
-        durable__db_text_static(st, 4, text);
-        rc = durable__db_done(e, st, "store idempotency record");
-    }
-    durable_free(text);
-    return rc;
+    durable_free(x->idem.response);
+    x->idem = (struct eng_exec_idem){.write = true};
+    /* Without a ClientToken only the last accepted checkpoint may be
+     * replayed: the older record is forgotten (the columns are cleared). */
+    if (!client_token)
+        return 0;
+    x->idem.client_token = client_token;
+    x->idem.inbound = inbound;
+    return durable__checkpoint_response_text(&x->idem.response, resp, DURABLE_TS_RFC3339);
 }

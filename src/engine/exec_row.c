@@ -24,6 +24,7 @@ void durable__exec_clear(eng_exec *x)
     durable_free(x->parent_op_id);
     durable_free(x->inflight);
     durable_free(x->stored.inflight);
+    durable_free(x->idem.response);
     memset(x, 0, sizeof *x);
 }
 
@@ -71,6 +72,10 @@ static const char *const cold_columns[] = {
     "invocation_deadline_ms",
 };
 #define COLD_COUNT (sizeof cold_columns / sizeof *cold_columns)
+/* The mask bit after the cold columns: the ClientToken record (x->idem),
+ * its three columns bound as ?16-?18. */
+#define IDEM_BIT (1u << COLD_COUNT)
+#define SAVE_SQL_COUNT ((size_t)IDEM_BIT << 1)
 
 static unsigned cold_mask(const eng_exec *x)
 {
@@ -178,7 +183,7 @@ int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
 void durable__exec_sql_clear(durable_engine *e)
 {
     if (e->exec_sql)
-        for (size_t i = 0; i < (size_t)1 << COLD_COUNT; i++)
+        for (size_t i = 0; i < SAVE_SQL_COUNT; i++)
             durable_free(e->exec_sql[i]);
     durable_free(e->exec_sql);
     e->exec_sql = NULL;
@@ -191,7 +196,7 @@ void durable__exec_sql_clear(durable_engine *e)
  * in-flight id and its deadline) touch one index or none instead of five. */
 static const char *save_sql(durable_engine *e, unsigned mask)
 {
-    if (!e->exec_sql && !(e->exec_sql = durable__calloc((size_t)1 << COLD_COUNT, sizeof(char *))))
+    if (!e->exec_sql && !(e->exec_sql = durable__calloc(SAVE_SQL_COUNT, sizeof(char *))))
         return NULL;
     if (e->exec_sql[mask])
         return e->exec_sql[mask];
@@ -205,6 +210,9 @@ static const char *save_sql(durable_engine *e, unsigned mask)
             durable__strbuf_puts(&b, set);
         }
     }
+    if (mask & IDEM_BIT)
+        durable__strbuf_puts(&b, ", idem_client_token = ?16, idem_inbound_token = ?17, "
+                                 "idem_response = ?18");
     durable__strbuf_puts(&b, " WHERE id = ?1");
     return e->exec_sql[mask] = durable__strbuf_take(&b);
 }
@@ -235,6 +243,11 @@ static int save(durable_engine *e, const eng_exec *x, unsigned mask)
     durable__db_i64(st, 13, x->delivered_seq);
     durable__db_i64(st, 14, x->last_event_id);
     durable__db_i64(st, 15, x->last_start_seq);
+    if (mask & IDEM_BIT) {
+        durable__db_text_static(st, 16, x->idem.client_token);
+        durable__db_text_static(st, 17, x->idem.inbound);
+        durable__db_text_static(st, 18, x->idem.response);
+    }
     return durable__db_done(e, st, "save execution");
 }
 
@@ -242,7 +255,7 @@ int durable__exec_save(durable_engine *e, eng_exec *x)
 {
     int64_t now[5];
     counters(now, x);
-    unsigned mask = cold_mask(x);
+    unsigned mask = cold_mask(x) | (x->idem.write ? IDEM_BIT : 0);
     if (!mask && memcmp(now, x->stored_counters, sizeof now) == 0)
         return 0;
     /* A timer column written with a time already reached (cold_columns 2, 7, 8). */
@@ -253,9 +266,12 @@ int durable__exec_save(durable_engine *e, eng_exec *x)
         if (timers[i] && timers[i] <= e->now)
             e->armed_due = true;
     int rc = save(e, x, mask);
-    if (rc == 0)
-        durable__state_cache_note_move(e, x->rowid, x->stored_counters[1], x->change_seq);
-    return rc < 0 ? rc : snapshot(x);
+    if (rc < 0)
+        return rc;
+    durable__state_cache_note_move(e, x->rowid, x->stored_counters[1], x->change_seq);
+    durable_free(x->idem.response);
+    x->idem = (struct eng_exec_idem){0};
+    return snapshot(x);
 }
 
 void durable__exec_trigger(eng_exec *x)
