@@ -222,9 +222,11 @@ valgrind: deps
 
 # ThreadSanitizer over the threaded suites: the server thread, parallel/map
 # workers, the batcher, and the runner (its server thread, background runs,
-# responders and time skipping) and the SDK composites run through it.
+# responders and time skipping) and the SDK composites run through it, and
+# the store's background WAL checkpointer.
 TSAN_TESTS ?= $(filter %server %engine_group %thread %batcher %batcher_worker %parallel %concurrency %sdk_engine_composites \
                 %testing_runner %testing_callbacks %testing_orch %testing_time \
+                %store_wal_checkpointer %store_wal_checkpointer_faults \
                 %aws_client %aws_lambda %aws_cloud_runner %http_front,$(TEST_BINS:$(BUILD)/%=%))
 tsan: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-tsan OPTFLAGS="-O1 -g" SANFLAGS="-fsanitize=thread" \

@@ -219,7 +219,10 @@ static void test_wal_bounded_when_thread_lags(void)
 }
 
 /* Closing while the thread copies a large WAL: close interrupts and joins
- * it, the store's connection runs the final checkpoint, nothing is lost. */
+ * it, the store's connection runs the final checkpoint, nothing is lost.
+ * Rounds 0 and 2 close during the thread's first pass (its connection is
+ * not yet published to close), rounds 1 and 3 during its second (close
+ * interrupts it). */
 static void test_close_during_pass(void)
 {
     char *path = dt_temp_path("walckpt-close");
@@ -228,15 +231,22 @@ static void test_close_during_pass(void)
         durable_store *s = open_store(path, true);
         durable__walckpt_pause(durable__store_walckpt(s), true);
         total += commit_until(s, DURABLE__WALCKPT_THRESHOLD) * ROWS;
-        /* Grow the WAL without further wakes mattering (one is pending). */
+        if (round % 2) {
+            durable__walckpt_pause(durable__store_walckpt(s), false);
+            CU_ASSERT_FATAL(wait_passes(s, 1));
+            durable__walckpt_pause(durable__store_walckpt(s), true);
+            total += commit_until(s, 2 * DURABLE__WALCKPT_THRESHOLD) * ROWS;
+        }
+        /* Grow the WAL (a wake is pending, more change nothing). */
         while (stats_of(s).wal_frames < DURABLE__WALCKPT_CAP - 2 * FRAME_SLACK) {
             commit_rows(s);
             total += ROWS;
         }
         durable__walckpt_pause(durable__store_walckpt(s), false);
+        long passes = stats_of(s).passes;
         for (int i = 0; i < 20000; i++) {
             durable__walckpt_stats st = stats_of(s);
-            if (st.running || st.passes > 0)
+            if (st.running || st.passes > passes)
                 break;
             usleep(50);
         }

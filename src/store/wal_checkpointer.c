@@ -149,8 +149,20 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     c->last_frames = frames;
     if (!c->fallback && frames >= DURABLE__WALCKPT_THRESHOLD && atomic_load(&c->gave_up))
         c->fallback = true;
-    if (frames >= DURABLE__WALCKPT_CAP || (c->fallback && frames >= DURABLE__WALCKPT_THRESHOLD)) {
+    if (c->fallback && frames >= DURABLE__WALCKPT_THRESHOLD) {
         writer_checkpoint(c, db, name);
+        return SQLITE_OK;
+    }
+    if (frames >= DURABLE__WALCKPT_CAP) {
+        /* Only one checkpoint runs at a time: while the thread's pass
+         * holds the lock the writer's would return SQLITE_BUSY at once, so
+         * it waits for a commit after the pass, which leaves it only the
+         * frames committed during the pass to copy. */
+        pthread_mutex_lock(&c->mu);
+        bool running = c->running;
+        pthread_mutex_unlock(&c->mu);
+        if (!running)
+            writer_checkpoint(c, db, name);
         return SQLITE_OK;
     }
     if (c->fallback || frames < c->next_wake)

@@ -11,13 +11,16 @@
  * same file, which runs PASSIVE checkpoints there.
  *
  * Policy (the hook runs on the writer after each commit, with the WAL's
- * frame count; it makes no system call except a condition-variable signal):
+ * frame count; below the cap it makes no system call except a
+ * condition-variable signal every THRESHOLD frames):
  *  - each time the writer has added DURABLE__WALCKPT_THRESHOLD frames, it
  *    wakes the thread (the first time it also starts it, so a store that
  *    never writes that much has no thread and no second connection);
  *  - from DURABLE__WALCKPT_CAP frames on (the thread cannot keep up, or is
  *    not scheduled), the writer runs a PASSIVE checkpoint itself after each
- *    commit, as SQLite does by default past 1,000;
+ *    commit, as SQLite does by default past 1,000, except while the
+ *    thread's pass runs (it holds the checkpoint lock; the writer's would
+ *    only return SQLITE_BUSY);
  *  - once the thread has failed with anything but SQLITE_BUSY, it stops and
  *    the writer checkpoints itself past the threshold, as SQLite does by
  *    default; the failure stays readable (durable_store_wal_checkpoint_status
