@@ -7,6 +7,7 @@
 
 #include "store/migrations.h"
 #include "store/store_impl.h"
+#include "store/wal_batch.h"
 
 static bool is_memory(const char *path)
 {
@@ -202,7 +203,9 @@ static int open_connection(durable_store *s, const durable_store_options *o)
         flags |= SQLITE_OPEN_READONLY;
     else
         flags |= SQLITE_OPEN_READWRITE | (o->create || is_memory(s->path) ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+    /* A file's WAL frames go to the OS in one write per commit (wal_batch.c). */
+    const char *vfs = is_memory(s->path) || o->wal_write_through ? NULL : durable__wal_batch_vfs();
+    int rc = sqlite3_open_v2(s->path, &s->db, flags, vfs);
     if (rc != SQLITE_OK)
         return durable__store_fail(s, rc, "open");
     int version = 0;
