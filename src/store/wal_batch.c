@@ -16,7 +16,10 @@
  *    completes a commit frame (SQLite writes the header, then the page), the
  *    buffer is written before that write returns, and a failure is that
  *    write's error: the commit fails as a whole, and SQLite writes those
- *    frames again next time. A header whose bytes 4..7 are split between two
+ *    frames again next time. Bytes whose write failed are dropped, never
+ *    retried (that could complete a failed COMMIT on disk); until the
+ *    transaction ends, reading them and any WAL write fail. A header whose
+ *    bytes 4..7 are split between two
  *    writes counts as a commit (SQLite never splits one; it only costs a
  *    write). So an application crash after COMMIT loses nothing, and another
  *    process, which reads frames only after SQLite has updated the wal-index
@@ -28,9 +31,11 @@
  *  - Frames of a transaction that rolls back after spilling pages stay in
  *    the buffer (nothing else touches the WAL file at a rollback). They are
  *    written out when the connection releases the WAL write lock (an
- *    xShmLock on the main database file, which this shim wraps for that):
- *    written later they could land on frames another writer has committed
- *    in the meantime.
+ *    xShmLock on the main database file, which this shim wraps for that),
+ *    as SQLite would have written them: written later they could land on
+ *    frames another writer has committed in the meantime. The release is
+ *    not where commits go out: between SQLite's update of the wal-index and
+ *    the release, another process may already read the commit's frames.
  *  - No page size (the WAL header, bytes 8..11, read from the write at offset
  *    0 or else from the file once per transaction), no link to the database
  *    file, or no memory: writes go straight through, as without the shim.
@@ -86,6 +91,10 @@ struct wal_file {
     int page_size;           /* 0 while unknown: write through */
     bool header_tried;       /* read the WAL header from the file in this transaction */
     sqlite3_int64 commit_end; /* end of a commit frame whose page is still to come; 0 none */
+    sqlite3_int64 written_end; /* end of the furthest write in this transaction */
+    /* Bytes whose write failed, dropped: [lost_start, lost_end), until the
+     * transaction ends; empty when lost_end == 0. */
+    sqlite3_int64 lost_start, lost_end;
 };
 
 /* The wrapped VFS's file object lives after ours, 8-byte aligned. */
@@ -116,16 +125,25 @@ static int header_page_size(const unsigned char *h)
     return (int)size;
 }
 
-/* A failed write keeps the bytes: SQLite may go on with the transaction
- * after some errors (a statement rollback on SQLITE_FULL), still counting on
- * frames it wrote earlier, so they go out with the next flush. */
+/* A failed write drops the bytes and remembers where they were: written
+ * later (retried), they could complete on disk a COMMIT that has failed, for
+ * a crash to bring back. Until the transaction ends, its reads of those
+ * bytes and all its WAL writes fail, so SQLite can neither read what is not
+ * there nor commit frames that are not in the file (after some errors, a
+ * statement rollback on SQLITE_FULL, it would go on with the transaction). */
 static int flush(wal_file *w)
 {
     if (w->len == 0)
         return SQLITE_OK;
     int rc = w->real->pMethods->xWrite(w->real, w->buf, w->len, w->start);
-    if (rc == SQLITE_OK)
-        w->len = 0;
+    if (rc != SQLITE_OK) {
+        sqlite3_int64 end = w->start + w->len;
+        if (w->lost_end == 0 || w->start < w->lost_start)
+            w->lost_start = w->start;
+        if (end > w->lost_end)
+            w->lost_end = end;
+    }
+    w->len = 0;
     return rc;
 }
 
@@ -151,13 +169,19 @@ static void read_page_size(wal_file *w)
 
 /* Look at the frame headers whose bytes 4..7 meet the write [off, off+amt):
  * true when the write completes a commit frame (its buffer must go out now);
- * a commit frame still missing bytes is remembered in commit_end. */
+ * a commit frame still missing bytes is remembered in commit_end. A header
+ * written over a frame this transaction wrote whole before is complete at
+ * once: at COMMIT, after overwriting a spilled page in place, SQLite
+ * rewrites the checksums of the frames from there on, headers only, the
+ * commit frame's last. */
 static bool completes_commit(wal_file *w, const unsigned char *data, int amt, sqlite3_int64 off)
 {
     sqlite3_int64 end = off + amt;
     bool complete = w->commit_end != 0 && end >= w->commit_end;
     if (complete)
         w->commit_end = 0;
+    if (end > w->written_end)
+        w->written_end = end;
     if (w->page_size == 0)
         return complete;
     sqlite3_int64 frame = (sqlite3_int64)w->page_size + FRAME_HEADER;
@@ -171,7 +195,7 @@ static bool completes_commit(wal_file *w, const unsigned char *data, int amt, sq
             commit = true; /* split between writes: assume the worst */
         if (!commit)
             continue;
-        if (b + frame <= end)
+        if (b + frame <= w->written_end)
             complete = true;
         else
             w->commit_end = b + frame;
@@ -194,11 +218,14 @@ static int wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 o
 {
     wal_file *w = (wal_file *)f;
     const unsigned char *p = data;
+    if (w->lost_end != 0)
+        return SQLITE_IOERR_WRITE;
     if (off == 0 && amt >= 12) {
         /* SQLite (re)starting the log: its header carries the page size. */
         FLUSH_FIRST(w);
         w->page_size = header_page_size(p);
         w->commit_end = 0;
+        w->written_end = 0;
     } else if (off >= WAL_HEADER) {
         read_page_size(w);
     }
@@ -221,9 +248,12 @@ static int wal_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 o
  * failure does not matter (those frames are past the log's end). */
 static void wal_release(wal_file *w)
 {
-    flush(w);
+    if (w->lost_end == 0)
+        flush(w);
     w->len = 0;
+    w->lost_start = w->lost_end = 0;
     w->commit_end = 0;
+    w->written_end = 0;
     w->header_tried = false;
 }
 
@@ -235,7 +265,6 @@ static int wal_close(sqlite3_file *f)
 {
     wal_file *w = (wal_file *)f;
     int rc = flush(w);
-    w->len = 0;
     if (w->db)
         w->db->wal = NULL;
     sqlite3_free(w->buf);
@@ -246,8 +275,11 @@ static int wal_close(sqlite3_file *f)
 
 static int wal_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
 {
-    FLUSH_FIRST((wal_file *)f);
-    return WREAL(f)->pMethods->xRead(WREAL(f), buf, amt, off);
+    wal_file *w = (wal_file *)f;
+    FLUSH_FIRST(w);
+    if (w->lost_end != 0 && off < w->lost_end && off + amt > w->lost_start)
+        return SQLITE_IOERR_READ;
+    return w->real->pMethods->xRead(w->real, buf, amt, off);
 }
 
 static int wal_truncate(sqlite3_file *f, sqlite3_int64 size)
