@@ -147,6 +147,12 @@ typedef struct eng_exec {
         const char *client_token, *inbound;
         char *response;
     } idem;
+    /* The record's key as loaded (owned; NULL without a record): a
+     * checkpoint whose ClientToken and token do not match it needs no
+     * lookup of the stored response. */
+    struct {
+        char *client_token, *inbound;
+    } idem_stored;
 } eng_exec;
 
 /* Finding one execution by its ARN (exec_find.c), selecting the caller's

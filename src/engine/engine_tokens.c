@@ -93,8 +93,10 @@ int durable__token_mint(char **out, durable_engine *e, const eng_exec *x)
 int durable__idem_lookup(durable_engine *e, durable_checkpoint_response *out,
                          const eng_exec *x, const char *client_token, const char *inbound)
 {
-    if (!client_token || !inbound)
-        return 0;
+    if (!client_token || !inbound || !x->idem_stored.client_token ||
+        strcmp(x->idem_stored.client_token, client_token) != 0 || !x->idem_stored.inbound ||
+        strcmp(x->idem_stored.inbound, inbound) != 0)
+        return 0; /* the row's record (as loaded) is not this pair's */
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
                                  "SELECT idem_response FROM executions WHERE id = ?1 AND "

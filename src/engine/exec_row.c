@@ -9,7 +9,7 @@
     "timeout_seconds, deadline_ms, tenant_id, parent_execution_id, parent_op_id, "         \
     "token_seq, inflight_invocation, needs_invocation, change_seq, delivered_seq, "        \
     "last_event_id, last_start_seq, terminal_pending, failed_invocations, "                \
-    "retry_invocation_ms, invocation_deadline_ms"
+    "retry_invocation_ms, invocation_deadline_ms, idem_client_token, idem_inbound_token"
 
 void durable__exec_clear(eng_exec *x)
 {
@@ -25,6 +25,8 @@ void durable__exec_clear(eng_exec *x)
     durable_free(x->inflight);
     durable_free(x->stored.inflight);
     durable_free(x->idem.response);
+    durable_free(x->idem_stored.client_token);
+    durable_free(x->idem_stored.inbound);
     memset(x, 0, sizeof *x);
 }
 
@@ -125,10 +127,17 @@ static int from_row(eng_exec *x, sqlite3_stmt *st)
     x->failed_invocations = (int)durable__col_i64(st, 22);
     x->retry_ms = durable__col_i64(st, 23);
     x->inv_deadline_ms = durable__col_i64(st, 24);
+    bool idem = !durable__col_null(st, 25); /* one call when there is no record */
+    if (idem) {
+        x->idem_stored.client_token = durable__col_dup(st, 25);
+        x->idem_stored.inbound = durable__col_dup(st, 26);
+    }
     if (!x->arn || !x->op_id || !x->function_name || !x->qualifier || !x->execution_name ||
         (!x->tenant_id && !durable__col_null(st, 11)) ||
         (!x->parent_op_id && !durable__col_null(st, 13)) ||
-        (!x->inflight && !durable__col_null(st, 15))) {
+        (!x->inflight && !durable__col_null(st, 15)) ||
+        (idem && (!x->idem_stored.client_token ||
+                  (!x->idem_stored.inbound && !durable__col_null(st, 26))))) {
         durable__exec_clear(x);
         return durable__error_oom();
     }
