@@ -47,11 +47,23 @@
  *          table is WITHOUT ROWID, whose right-most leaf SQLite rebalances
  *          with its siblings instead of starting a new one; the model with
  *          a rowid operations table, appended in start order, writes 4.44),
- *          plus ~18-22 us CPU (the :memory: figure, about 150k instructions,
- *          80 % inside SQLite running 9 statements: BEGIN, load execution,
- *          INSERT operation, 2 INSERT history, undelivered probe,
- *          idempotency clear, UPDATE counters, COMMIT; the rest is token
- *          minting and row decoding). 4.1-4.4x the floor in the quieter
+ *          plus ~13-15 us CPU (the :memory: figure; 121k instructions a
+ *          step inside durable_engine_checkpoint under callgrind, 128k
+ *          before the CPU work of issue 16),
+ *          80 % inside SQLite running 7 statements: BEGIN, load execution,
+ *          INSERT operation, 2 INSERT history, UPDATE execution (counters,
+ *          and the ClientToken record or its clearing), COMMIT. The
+ *          delta's undelivered probe runs only after an engine change (the
+ *          loaded change counter is past the watermark); the rest is token
+ *          minting (SHA-256 checksum, base64) and row decoding. With a
+ *          ClientToken 136k (was 160k): the stored response is read only by a
+ *          replay. SQLite's share is mostly per statement and per cursor:
+ *          Debian's build has no lookaside and keeps memory statistics, so
+ *          a step makes ~55 mallocs inside SQLite, each under a mutex
+ *          (SQLITE_CONFIG_MEMSTATUS off, a process-wide setting, would save
+ *          9 % of the instructions); the foreign key operations ->
+ *          executions costs 1.2 %; two history rows in one INSERT cost as
+ *          much as two INSERTs. 4.1-4.4x the floor in the quieter
  *          runs, 5-6x at load 15-20.
  *   3.0x the floor is about what the bare 4-b-tree step costs (2.6-2.8x):
  *   it would leave the engine 1-5 us for validation, tokens, deltas and
