@@ -14,6 +14,9 @@
  * Thread-safety: a store handle belongs to one thread at a time (the engine's
  * checkpoint server thread serializes access). Separate handles on the same
  * file, in the same or other processes, coordinate through SQLite locking.
+ * A writable file store may run one thread of its own, with its own
+ * connection, that copies the WAL back into the file (see
+ * background_wal_checkpoint); durable_store_close joins it.
  */
 #ifndef DURABLE_STORE_H
 #define DURABLE_STORE_H
