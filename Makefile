@@ -226,7 +226,7 @@ valgrind: deps
 # the store's background WAL checkpointer.
 TSAN_TESTS ?= $(filter %server %engine_group %thread %batcher %batcher_worker %parallel %concurrency %sdk_engine_composites \
                 %testing_runner %testing_callbacks %testing_orch %testing_time \
-                %store_wal_checkpointer %store_wal_checkpointer_faults \
+                %store_wal_checkpointer \
                 %aws_client %aws_lambda %aws_cloud_runner %http_front,$(TEST_BINS:$(BUILD)/%=%))
 tsan: deps
 	@$(MAKE) --no-print-directory run-tests BUILD=build-tsan OPTFLAGS="-O1 -g" SANFLAGS="-fsanitize=thread" \

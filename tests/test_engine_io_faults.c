@@ -42,7 +42,7 @@ static int wl_open(wl *w, bool create)
      * background WAL checkpoint would add calls from another thread at
      * moments the workload does not choose, so the Nth call would not be
      * the same call from run to run. The checkpointer's own faults are
-     * tested in test_store_wal_checkpointer_faults.c. */
+     * tested in test_store_wal_checkpointer.c. */
     so.background_wal_checkpoint = false;
     int rc = durable_store_open(&w->store, w->path, &so);
     if (rc != 0)

@@ -154,15 +154,17 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
         return SQLITE_OK;
     }
     if (frames >= DURABLE__WALCKPT_CAP) {
-        /* Only one checkpoint runs at a time: while the thread's pass
-         * holds the lock the writer's would return SQLITE_BUSY at once, so
-         * it waits for a commit after the pass, which leaves it only the
-         * frames committed during the pass to copy. */
+        /* The thread cannot keep up: the writer copies the rest itself.
+         * Only one checkpoint runs at a time (the writer's would return
+         * SQLITE_BUSY while a pass holds the lock), so it waits for a pass
+         * under way to end, and drops a pending wake so that no new one
+         * starts. The WAL then holds at most the cap and one commit. */
         pthread_mutex_lock(&c->mu);
-        bool running = c->running;
+        c->wake = false;
+        while (c->running)
+            pthread_cond_wait(&c->idle_cv, &c->mu);
         pthread_mutex_unlock(&c->mu);
-        if (!running)
-            writer_checkpoint(c, db, name);
+        writer_checkpoint(c, db, name);
         return SQLITE_OK;
     }
     if (c->fallback || frames < c->next_wake)
@@ -180,6 +182,13 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+static void free_fields(durable__walckpt *c)
+{
+    durable_free(c->path);
+    durable_free(c->vfs);
+    durable_free(c);
+}
+
 int durable__walckpt_new(durable__walckpt **out, sqlite3 *db, int busy_timeout_ms)
 {
     *out = NULL;
@@ -192,32 +201,24 @@ int durable__walckpt_new(durable__walckpt **out, sqlite3 *db, int busy_timeout_m
     c->path = durable__strdup(sqlite3_db_filename(db, "main"));
     c->vfs = vfs ? durable__strdup(vfs->zName) : NULL;
     if (!c->path || (vfs && !c->vfs)) {
-        durable_free(c->path);
-        durable_free(c->vfs);
-        durable_free(c);
+        free_fields(c);
         return durable__error_oom();
     }
     c->busy_timeout_ms = busy_timeout_ms;
-    atomic_init(&c->gave_up, false);
     c->next_wake = DURABLE__WALCKPT_THRESHOLD;
-    if (pthread_mutex_init(&c->mu, NULL) != 0) {
-        durable_free(c->path);
-        durable_free(c->vfs);
-        durable_free(c);
-        return durable__error_set(DURABLE_EIO, "background WAL checkpoint: mutex setup failed");
-    }
+    atomic_init(&c->gave_up, false);
+    bool mu_ok = pthread_mutex_init(&c->mu, NULL) == 0;
     bool wake_ok = pthread_cond_init(&c->wake_cv, NULL) == 0;
     bool idle_ok = pthread_cond_init(&c->idle_cv, NULL) == 0;
-    if (!wake_ok || !idle_ok) {
+    if (!mu_ok || !wake_ok || !idle_ok) {
+        if (mu_ok)
+            pthread_mutex_destroy(&c->mu);
         if (wake_ok)
             pthread_cond_destroy(&c->wake_cv);
         if (idle_ok)
             pthread_cond_destroy(&c->idle_cv);
-        pthread_mutex_destroy(&c->mu);
-        durable_free(c->path);
-        durable_free(c->vfs);
-        durable_free(c);
-        return durable__error_set(DURABLE_EIO, "background WAL checkpoint: condition setup failed");
+        free_fields(c);
+        return durable__error_set(DURABLE_EIO, "background WAL checkpoint: mutex setup failed");
     }
     /* Replaces SQLite's autocheckpoint, which is a WAL hook too. */
     sqlite3_wal_hook(db, on_commit, c);
@@ -247,9 +248,7 @@ void durable__walckpt_free(durable__walckpt *c, sqlite3 *db)
     pthread_cond_destroy(&c->wake_cv);
     pthread_cond_destroy(&c->idle_cv);
     pthread_mutex_destroy(&c->mu);
-    durable_free(c->path);
-    durable_free(c->vfs);
-    durable_free(c);
+    free_fields(c);
 }
 
 int durable__walckpt_status(const durable__walckpt *c)

@@ -18,9 +18,11 @@
  *    never writes that much has no thread and no second connection);
  *  - from DURABLE__WALCKPT_CAP frames on (the thread cannot keep up, or is
  *    not scheduled), the writer runs a PASSIVE checkpoint itself after each
- *    commit, as SQLite does by default past 1,000, except while the
- *    thread's pass runs (it holds the checkpoint lock; the writer's would
- *    only return SQLITE_BUSY);
+ *    commit, as SQLite does by default past 1,000; first it waits for a
+ *    pass under way to end (it holds the checkpoint lock: the writer's
+ *    would only return SQLITE_BUSY) and keeps the thread from starting
+ *    another, so the WAL holds at most the cap and one commit (unless a
+ *    reader's snapshot pins frames, as with SQLite's default);
  *  - once the thread has failed with anything but SQLITE_BUSY, it stops and
  *    the writer checkpoints itself past the threshold, as SQLite does by
  *    default; the failure stays readable (durable_store_wal_checkpoint_status
