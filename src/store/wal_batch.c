@@ -43,6 +43,11 @@
  * own objects, except that the main database file forwards through the
  * shim to see the lock release.
  *
+ * The store opens its files in SQLite's normal locking mode; in exclusive
+ * locking mode (no xShmLock calls) gathered rollback frames would wait for
+ * the next operation on the file, and a failed write would fail the
+ * connection's WAL writes until it closes.
+ *
  * One shim per wrapped VFS ("durable-walbatch-N:<name>"), made when a store
  * opens with that VFS as the default and kept for the life of the process:
  * tests that install a fault-injecting VFS as the default still see every
@@ -160,7 +165,7 @@ static int flush(wal_file *w)
 static void read_page_size(wal_file *w)
 {
     unsigned char h[WAL_HEADER];
-    if (w->page_size || w->header_tried || w->len > 0)
+    if (!w->db || w->page_size || w->header_tried || w->len > 0)
         return;
     w->header_tried = true;
     if (w->real->pMethods->xRead(w->real, h, WAL_HEADER, 0) == SQLITE_OK)
