@@ -39,13 +39,21 @@ static void counters(int64_t out[5], const eng_exec *x)
     out[4] = x->last_start_seq;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* Remember the row as stored: the base that exec_save compares against. */
 static int snapshot(eng_exec *x)
 {
-    char *inflight = durable__strdup(x->inflight);
-    if (x->inflight && !inflight)
-        return durable__error_oom();
-    durable_free(x->stored.inflight);
+    /* A checkpoint's save keeps the invocation in flight: keep its copy. */
+    char *inflight = x->stored.inflight;
+    if (!str_same(inflight, x->inflight)) {
+        if (!(inflight = durable__strdup(x->inflight)) && x->inflight)
+            return durable__error_oom();
+        durable_free(x->stored.inflight);
+    }
     x->stored = (struct eng_exec_cold){
         .status = x->status,
         .end_ms = x->end_ms,
@@ -59,11 +67,6 @@ static int snapshot(eng_exec *x)
     };
     counters(x->stored_counters, x);
     return 0;
-}
-
-static bool str_same(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 /* The bookkeeping columns a save may write; bit i of a change mask is
@@ -177,6 +180,7 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn)
 
 int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
 {
+    memset(x, 0, sizeof *x); /* durable__exec_clear is safe on any failure */
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st, "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1");
     if (rc < 0)
