@@ -43,19 +43,23 @@
  *          The store now runs them on a thread of its own
  *          (src/store/wal_checkpointer.h); floor, model and engine all get
  *          it. Measured on that thread (instrumented build, load ~4): a
- *          pass over 1,000 frames takes 3-10 ms, 0.8-1.4 ms of it CPU (each
- *          page is copied once, however many frames rewrote it). A writer
- *          that never pauses outruns it by the frames of one pass, so the
- *          WAL grows to the 10,000-frame cap, where the writer copies that
- *          tail itself: ~4 ms once per 10,000 frames, ~2 us per engine
- *          step here (about once per run; the floor's 2,000 frames per run
- *          never reach the cap). Same rounds, load ~4: floor 10.6-18.3 us
- *          in the background, 11.3-26.0 with the checkpoint in the commit;
- *          engine 44.7-85.9 us against 44.9-110.8. The floor gains about
- *          as much in proportion as the engine, so disk_ratio moved little
- *          (4.1-4.7 against 4.0-4.9 with the previous build in alternate
- *          runs). On a quiet machine the thread runs on the idle core; at
- *          load 4 on 2 cores its CPU competes with the writer's.
+ *          pass over 1,000 frames takes 2.5-10 ms, 0.7-1.4 ms of it CPU
+ *          (each page is copied once, however many frames rewrote it). A
+ *          writer that never pauses outruns it by the frames of one pass,
+ *          so the WAL grows to the 10,000-frame cap, where the writer waits
+ *          for the pass under way and copies the rest itself: 2-13 ms once
+ *          per 10,000 frames, 1-6 us per engine step here (about once per
+ *          run; the floor's 2,000 frames per run never reach the cap).
+ *          Same rounds, load ~4, before the WAL write gathering
+ *          (wal_batch.c): floor 10.6-18.3 us in the background, 11.3-26.0
+ *          with the checkpoint in the commit; engine 44.7-85.9 us against
+ *          44.9-110.8. With it: floor 10.5-14.0 against 14.4-16.3, engine
+ *          41.0-59.5 against 79.3-86.2. The floor gains about as much in
+ *          proportion as the engine, so disk_ratio moved little (4.1-4.7
+ *          against 4.0-4.9 with the previous build in alternate runs; 3.7-5.0
+ *          with the write gathering). On a quiet machine the thread runs
+ *          on the idle core; at load 4 on 2 cores its CPU competes with the
+ *          writer's.
  *   floor  10.6-13.6 us: 1.02 WAL frames per commit: ~6 fcntl lock calls
  *          (BEGIN IMMEDIATE / COMMIT), 2 pwrite calls per frame (24-byte
  *          header, then the page), ~3 us CPU; no checkpoint on its thread.
