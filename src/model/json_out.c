@@ -87,14 +87,25 @@ static void emit_quoted(durable__jout *o, const char *s)
 static void put_quoted_between(durable__strbuf *b, char before, const char *s, char after)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(s);
-    char *out = durable__strbuf_room(b, n * 6 + 4), *w = out; /* every byte escaped at worst */
+    /* One pass measures the text and what escaping adds, so the buffer
+     * grows by exactly that; most texts (ids, tokens, payloads) need no
+     * escape and are copied whole. */
+    const unsigned char *end = (const unsigned char *)s;
+    size_t extra = 0;
+    for (; *end; end++)
+        extra += escape_extra[*end];
+    size_t n = (size_t)(end - (const unsigned char *)s);
+    char *out = durable__strbuf_room(b, n + extra + 4), *w = out;
     if (!out)
         return;
     if (before)
         *w++ = before;
     *w++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (!extra) {
+        memcpy(w, s, n);
+        w += n;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; extra && *p; p++) {
         unsigned char c = *p;
         if (c >= 0x20 && c != '"' && c != '\\') {
             *w++ = (char)c;
