@@ -75,17 +75,18 @@
  *          table is WITHOUT ROWID, whose right-most leaf SQLite rebalances
  *          with its siblings instead of starting a new one; the model with
  *          a rowid operations table, appended in start order, writes 4.44),
- *          plus ~13-15 us CPU (the :memory: figure; 121k instructions a
- *          step inside durable_engine_checkpoint under callgrind, 128k
+ *          plus ~13-15 us CPU (the :memory: figure; 120.6k instructions
+ *          a step inside durable_engine_checkpoint under callgrind, 127.7k
  *          before the CPU work of issue 16),
  *          80 % inside SQLite running 7 statements: BEGIN, load execution,
  *          INSERT operation, 2 INSERT history, UPDATE execution (counters,
  *          and the ClientToken record or its clearing), COMMIT. The
  *          delta's undelivered probe runs only after an engine change (the
  *          loaded change counter is past the watermark); the rest is token
- *          minting (SHA-256 checksum, base64) and row decoding. With a
- *          ClientToken 136k (was 160k): the stored response is read only by a
- *          replay. SQLite's share is mostly per statement and per cursor:
+ *          minting (SHA-256 checksum, base64), row decoding and event
+ *          JSON. With a ClientToken 132.6k (was 159.9k): the stored
+ *          response is read only by a replay; building its JSON text is
+ *          6 % of the step. SQLite's share is mostly per statement and per cursor:
  *          Debian's build has no lookaside and keeps memory statistics, so
  *          a step makes ~55 mallocs inside SQLite, each under a mutex
  *          (SQLITE_CONFIG_MEMSTATUS off, a process-wide setting, would save
