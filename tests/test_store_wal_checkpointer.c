@@ -74,6 +74,27 @@ static int commit_until(durable_store *s, int frames)
     return commits;
 }
 
+/* What the WAL did over a run of commits. */
+typedef struct wal_run {
+    int most;     /* largest frame count after a commit */
+    int restarts; /* times it started over from its first frame */
+} wal_run;
+
+/* `commits` commits of ROWS rows, watching the WAL's size after each. */
+static wal_run commit_watching(durable_store *s, int commits)
+{
+    wal_run r = {0, 0};
+    int last = stats_of(s).wal_frames;
+    for (int i = 0; i < commits; i++) {
+        commit_rows(s);
+        int frames = stats_of(s).wal_frames;
+        r.most = frames > r.most ? frames : r.most;
+        r.restarts += frames < last;
+        last = frames;
+    }
+    return r;
+}
+
 /* Wait (up to 60 s, the machine may be loaded) until the thread finished
  * `passes` passes. */
 static bool wait_passes(durable_store *s, long passes)
@@ -177,22 +198,14 @@ static void test_wal_bounded_when_thread_lags(void)
     char *path = dt_temp_path("walckpt-cap");
     durable_store *s = open_store(path, true);
     durable__walckpt_pause(durable__store_walckpt(s), true);
-    int commits = 0, most = 0, restarts = 0, last = 0;
-    while (commits * ROWS < 3 * DURABLE__WALCKPT_CAP) {
-        commit_rows(s);
-        commits++;
-        int frames = stats_of(s).wal_frames;
-        if (frames > most)
-            most = frames;
-        restarts += frames < last;
-        last = frames;
-    }
+    int commits = 3 * DURABLE__WALCKPT_CAP / ROWS;
+    wal_run run = commit_watching(s, commits);
     durable__walckpt_stats st = stats_of(s);
     printf("\n    paused thread, %d commits of %d rows: WAL at most %d frames, %d restarts, "
            "%ld writer checkpoints ",
-           commits, ROWS, most, restarts, st.writer_passes);
-    CU_ASSERT(most < DURABLE__WALCKPT_CAP + FRAME_SLACK);
-    CU_ASSERT(restarts >= 2);
+           commits, ROWS, run.most, run.restarts, st.writer_passes);
+    CU_ASSERT(run.most < DURABLE__WALCKPT_CAP + FRAME_SLACK);
+    CU_ASSERT(run.restarts >= 2);
     CU_ASSERT(st.writer_passes >= 2);
     CU_ASSERT_EQUAL(st.passes, 0);
     CU_ASSERT(file_size(path, "-wal") <=
@@ -202,18 +215,13 @@ static void test_wal_bounded_when_thread_lags(void)
      * up: every row is a new page, so a pass copies every frame). At the
      * cap the writer waits for a pass under way and copies the rest. */
     durable__walckpt_pause(durable__store_walckpt(s), false);
-    most = 0;
-    for (int i = 0; i < 3 * DURABLE__WALCKPT_CAP / ROWS; i++, commits++) {
-        commit_rows(s);
-        int frames = stats_of(s).wal_frames;
-        if (frames > most)
-            most = frames;
-    }
+    run = commit_watching(s, 3 * DURABLE__WALCKPT_CAP / ROWS);
+    commits += 3 * DURABLE__WALCKPT_CAP / ROWS;
     st = stats_of(s);
     printf("running thread: WAL at most %d frames, %ld passes (%ld busy), %ld writer "
            "checkpoints ",
-           most, st.passes, st.busy, st.writer_passes);
-    CU_ASSERT(most < DURABLE__WALCKPT_CAP + FRAME_SLACK);
+           run.most, st.passes, st.busy, st.writer_passes);
+    CU_ASSERT(run.most < DURABLE__WALCKPT_CAP + FRAME_SLACK);
     durable_store_close(s);
     CU_ASSERT_EQUAL(count_rows(path), commits * ROWS);
     CU_ASSERT(integrity_ok(path));
@@ -422,18 +430,12 @@ static void fault_once(fault_kind kind, int code)
 
     /* The writer takes over at the next threshold: its checkpoint empties
      * the WAL, and the commit after it starts the WAL over. */
-    int most = 0, restarts = 0, last = stats_of(s).wal_frames;
-    for (int i = 0; i < 3 * DURABLE__WALCKPT_THRESHOLD / ROWS; i++, commits++) {
-        commit_rows(s);
-        int frames = stats_of(s).wal_frames;
-        most = frames > most ? frames : most;
-        restarts += frames < last;
-        last = frames;
-    }
+    wal_run run = commit_watching(s, 3 * DURABLE__WALCKPT_THRESHOLD / ROWS);
+    commits += 3 * DURABLE__WALCKPT_THRESHOLD / ROWS;
     durable__walckpt_stats st = stats_of(s);
     CU_ASSERT(st.writer_passes >= 2);
-    CU_ASSERT(restarts >= 2);
-    CU_ASSERT(most < 2 * DURABLE__WALCKPT_THRESHOLD);
+    CU_ASSERT(run.restarts >= 2);
+    CU_ASSERT(run.most < 2 * DURABLE__WALCKPT_THRESHOLD);
     CU_ASSERT_EQUAL(st.passes, 1); /* the thread stopped at its failure */
     CU_ASSERT_EQUAL(st.wakes, 1);
     /* The failure stays as it was. */
