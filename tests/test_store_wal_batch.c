@@ -147,6 +147,22 @@ static sqlite3 *open_plain(const char *path, const char *vfs)
     return db;
 }
 
+#define TABLE_SQL "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"
+
+/* A new store at path (opts may be NULL) with the rows' table; NULL when
+ * either fails. */
+static durable_store *open_store_table(const char *path, const durable_store_options *opts)
+{
+    durable_store *s = NULL;
+    if (durable_store_open(&s, path, opts) != 0)
+        return NULL;
+    if (exec(durable__store_db(s), TABLE_SQL) != SQLITE_OK) {
+        durable_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* Write row id (insert or replace) with content from the model's seed. */
 static int put_row(sqlite3 *db, int id, int len, uint64_t seed)
 {
@@ -278,10 +294,9 @@ static void test_readers_see_exactly_the_commits(void)
     reader rd;
     reader_start(&rd, path);
 
-    durable_store *s = NULL;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
+    durable_store *s = open_store_table(path, NULL);
+    CU_ASSERT_FATAL(s != NULL);
     sqlite3 *w = durable__store_db(s);
-    CU_ASSERT_EQUAL_FATAL(exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"), 0);
     sqlite3 *other = open_plain(path, NULL);
     CU_ASSERT_FATAL(other != NULL);
 
@@ -389,10 +404,9 @@ static void test_readers_see_exactly_the_commits(void)
 static void test_rollback_leaves_nothing_behind(void)
 {
     char *path = dt_temp_path("walbatch-rollback");
-    durable_store *s = NULL;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
+    durable_store *s = open_store_table(path, NULL);
+    CU_ASSERT_FATAL(s != NULL);
     sqlite3 *w = durable__store_db(s);
-    CU_ASSERT_EQUAL_FATAL(exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"), 0);
     sqlite3 *other = open_plain(path, NULL);
     CU_ASSERT_FATAL(other != NULL);
     static model m;
@@ -486,11 +500,8 @@ static void crash_child(const char *path, int fd, bool wait_for_kill)
 static void crash_round(bool kill_it, int kill_after)
 {
     char *path = dt_temp_path("walbatch-crash");
-    durable_store *s = NULL;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(exec(durable__store_db(s),
-                               "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"),
-                          0);
+    durable_store *s = open_store_table(path, NULL);
+    CU_ASSERT_FATAL(s != NULL);
     durable_store_close(s);
 
     int p[2];
@@ -597,10 +608,9 @@ static int store_tx(durable_store *s, model *m, dt_rng *r, int rows)
 static void fault_round(int code, int rows, long nth)
 {
     char *path = dt_temp_path("walbatch-fault");
-    durable_store *s = NULL;
-    CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, NULL), 0);
+    durable_store *s = open_store_table(path, NULL);
+    CU_ASSERT_FATAL(s != NULL);
     sqlite3 *db = durable__store_db(s);
-    CU_ASSERT_EQUAL_FATAL(exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"), 0);
     static model m, before;
     model_init(&m);
     dt_rng r;
@@ -862,12 +872,10 @@ static void test_one_write_per_commit(void)
         char *path = dt_temp_path("walbatch-count");
         durable_store_options so = DURABLE_STORE_OPTIONS_INIT;
         so.wal_write_through = through;
-        durable_store *s = NULL;
-        CU_ASSERT_EQUAL_FATAL(durable_store_open(&s, path, &so), 0);
+        durable_store *s = open_store_table(path, &so);
+        CU_ASSERT_FATAL(s != NULL);
         sqlite3 *db = durable__store_db(s);
-        CU_ASSERT_EQUAL_FATAL(exec(db, "PRAGMA wal_autocheckpoint = 0;"
-                                       " CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)"),
-                              0);
+        CU_ASSERT_EQUAL_FATAL(exec(db, "PRAGMA wal_autocheckpoint = 0"), 0);
         sqlite3 *rdr = open_plain(path, NULL);
         static model m;
         model_init(&m);
