@@ -707,8 +707,10 @@ static uint64_t recovered_digest(const char *path)
 /* A file with 60 rows, and a transaction (left open, COMMIT to come) that
  * rewrites them all with a 6-page cache, so pages spill into the WAL, then
  * rewrites half of them again: at COMMIT SQLite overwrites those spilled
- * frames in place and rewrites the checksums of the frames after them. */
-static sqlite3 *spilled_transaction(const char *path, model *before, model *after)
+ * frames in place and rewrites the checksums of the frames after them.
+ * With `savepoint`, the first rewrite is rolled back to a savepoint and the
+ * commit (3 rows) appends over the frames it spilled. */
+static sqlite3 *spilled_transaction(const char *path, bool savepoint, model *before, model *after)
 {
     dt_rng r;
     dt_rng_init(&r, 99);
@@ -724,13 +726,20 @@ static sqlite3 *spilled_transaction(const char *path, model *before, model *afte
         ok = put_row(db, id, before->len[id], before->seed[id]) == SQLITE_OK;
     }
     ok = ok && exec(db, "COMMIT; PRAGMA cache_size = 6; BEGIN IMMEDIATE") == SQLITE_OK;
+    if (savepoint)
+        ok = ok && exec(db, "SAVEPOINT a") == SQLITE_OK;
     *after = *before;
-    for (int pass = 0; ok && pass < 2; pass++)
-        for (int id = 1; ok && id <= (pass ? 30 : 60); id++) {
+    for (int pass = 0; ok && pass < 2; pass++) {
+        for (int id = 1; ok && id <= (pass == 0 ? 60 : savepoint ? 3 : 30); id++) {
             after->len[id] = 700 + (int)dt_rng_below(&r, 600);
             after->seed[id] = dt_rng_next(&r);
             ok = put_row(db, id, after->len[id], after->seed[id]) == SQLITE_OK;
         }
+        if (savepoint && pass == 0) {
+            ok = ok && exec(db, "ROLLBACK TO a; RELEASE a") == SQLITE_OK;
+            *after = *before;
+        }
+    }
     if (!ok) {
         sqlite3_close(db);
         return NULL;
@@ -738,12 +747,12 @@ static sqlite3 *spilled_transaction(const char *path, model *before, model *afte
     return db;
 }
 
-static void test_every_commit_write_failing(void)
+/* Each write of such a COMMIT failing in turn. */
+static void every_write_failing(bool savepoint)
 {
-    CU_ASSERT_FATAL(fault_vfs_install() == SQLITE_OK);
     static model before, after;
     char *path = dt_temp_path("walbatch-every");
-    sqlite3 *db = spilled_transaction(path, &before, &after);
+    sqlite3 *db = spilled_transaction(path, savepoint, &before, &after);
     CU_ASSERT_FATAL(db != NULL);
     int spilled = 0, unused = 0;
     sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_SPILL, &spilled, &unused, 0);
@@ -759,32 +768,47 @@ static void test_every_commit_write_failing(void)
 
     int failed = 0;
     for (long n = 1; n <= writes; n++) {
-        db = spilled_transaction(path, &before, &after);
+        db = spilled_transaction(path, savepoint, &before, &after);
         CU_ASSERT_FATAL(db != NULL);
+        sqlite3 *rdr = open_plain(path, NULL);
+        CU_ASSERT_FATAL(rdr != NULL);
         fault_vfs_arm(FAULT_WRITE, n, SQLITE_IOERR);
         int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
         CU_ASSERT_EQUAL(fault_vfs_fired(), 1);
         fault_vfs_disarm();
         /* Whatever the write, a COMMIT that returned is in the file, and
-         * one that failed left the file as it was. */
+         * one that failed left the file as it was: for another connection
+         * now, and for a process recovering the file after a crash (not
+         * after ROLLBACK TO: SQLite 3.40.1 alone fails that, see the
+         * property test). */
         uint64_t want = model_digest(rc == SQLITE_OK ? &after : &before);
         if (rc != SQLITE_OK) {
             failed++;
             if (!sqlite3_get_autocommit(db))
                 sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         }
-        if (recovered_digest(path) != want || db_digest(db) != want)
+        bool recovered = savepoint || recovered_digest(path) == want;
+        if (!recovered || db_digest(rdr) != want || db_digest(db) != want)
             fprintf(stderr, "\n  write %ld of %ld failing: COMMIT %d, not what it says ", n,
                     writes, rc);
-        CU_ASSERT_EQUAL(recovered_digest(path), want);
+        CU_ASSERT(recovered);
+        CU_ASSERT_EQUAL(db_digest(rdr), want);
         CU_ASSERT_EQUAL(db_digest(db), want);
+        sqlite3_close(rdr);
         sqlite3_close(db);
         dt_remove_db(path);
     }
-    printf("\n    a spilled commit: %ld writes, each failing in turn: %d COMMITs failed ", writes,
-           failed);
+    printf("\n    a spilled commit%s: %ld writes, each failing in turn: %d COMMITs failed ",
+           savepoint ? " after ROLLBACK TO" : "", writes, failed);
     CU_ASSERT(failed > 0);
     free(path);
+}
+
+static void test_every_commit_write_failing(void)
+{
+    CU_ASSERT_FATAL(fault_vfs_install() == SQLITE_OK);
+    every_write_failing(false);
+    every_write_failing(true);
     fault_vfs_uninstall();
 }
 

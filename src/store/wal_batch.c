@@ -200,10 +200,16 @@ static bool completes_commit(wal_file *w, const unsigned char *data, int amt, sq
             commit = true; /* split between writes: assume the worst */
         if (!commit)
             continue;
+        if (b + frame <= end) {
+            complete = true;
+            continue;
+        }
+        /* Its page is still to come, unless the header overwrites a frame
+         * written whole before: then now, and again if a page follows
+         * (after ROLLBACK TO, a commit may append over spilled frames). */
+        w->commit_end = b + frame;
         if (b + frame <= w->written_end)
             complete = true;
-        else
-            w->commit_end = b + frame;
     }
     return complete;
 }
