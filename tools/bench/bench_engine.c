@@ -31,76 +31,64 @@
  * checkpoints off (SQLite's default: the commit that takes the WAL past
  * 1,000 frames copies it back itself), in the same rounds.
  *
- * Why disk_ratio stays near 4 and not at the 3.0 target of issue 16 (2-core
- * VM, SQLite 3.40, 2048-byte pages; it was 12.5 with 190 us per step and 13
- * frames before the engine work). Frame counts are exact; times drift by 2x
- * on the shared machine, so compare figures of one run:
+ * Where disk_ratio stands against the 3.0 target of issue 16 (2-core VM,
+ * SQLite 3.40.1, 2048-byte pages; 12.5 with 190 us per step and 13 frames
+ * before the engine work, 4.1-4.5 before issue 16's store work). Quiet
+ * machine, 8 runs of one build (2026-12-07); frame counts are exact, times
+ * drift by up to 2x when the machine is loaded:
  *
- *   WAL checkpoints. SQLite copies the WAL back into the database file
- *          every 1,000 frames: by default inside the commit that crosses
- *          the mark, which copies the pages and waits for two fdatasync
- *          calls, a share every variant paid in proportion to its frames.
- *          The store now runs them on a thread of its own
- *          (src/store/wal_checkpointer.h); floor, model and engine all get
- *          it. Measured on that thread (instrumented build, load ~4): a
- *          pass over 1,000 frames takes 2.5-10 ms, 0.7-1.4 ms of it CPU
- *          (each page is copied once, however many frames rewrote it). A
- *          writer that never pauses outruns it by the frames of one pass,
- *          so the WAL grows to the 10,000-frame cap, where the writer waits
- *          for the pass under way and copies the rest itself: 2-13 ms once
- *          per 10,000 frames, 1-6 us per engine step here (about once per
- *          run; the floor's 2,000 frames per run never reach the cap).
- *          Same rounds, load ~4, before the WAL write gathering
- *          (wal_batch.c): floor 10.6-18.3 us in the background, 11.3-26.0
- *          with the checkpoint in the commit; engine 44.7-85.9 us against
- *          44.9-110.8. With it: floor 10.5-14.0 against 14.4-16.3, engine
- *          41.0-59.5 against 79.3-86.2. The floor gains about as much in
- *          proportion as the engine, so disk_ratio moved little (4.1-4.7
- *          against 4.0-4.9 with the previous build in alternate runs; 3.7-5.0
- *          with the write gathering). On a quiet machine the thread runs
- *          on the idle core; at load 4 on 2 cores its CPU competes with the
- *          writer's.
- *   floor  10.6-13.6 us: 1.02 WAL frames per commit: ~6 fcntl lock calls
- *          (BEGIN IMMEDIATE / COMMIT), 2 pwrite calls per frame (24-byte
- *          header, then the page), ~3 us CPU; no checkpoint on its thread.
- *   4-b-tree step: 4.80 frames, 2.6-3.3x the floor (2.95-2.98x in three
- *          runs at load 4 with background checkpoints; 2.6-2.8x when every
- *          variant checkpointed in its commits). Two thirds of commits
- *          write exactly 4 pages, the rest more when a page splits; the
- *          syscalls (and the thread's copying) grow with the frames.
- *          This is the least this data model costs on SQLite: a durable
- *          token sequence (the counters row), an operation addressable both
- *          by start order and by id (two b-trees), and its history.
- *   engine 5.13 frames (the 4-b-tree step's pages plus 0.33: the operations
- *          table is WITHOUT ROWID, whose right-most leaf SQLite rebalances
- *          with its siblings instead of starting a new one; the model with
- *          a rowid operations table, appended in start order, writes 4.44),
- *          plus ~13-15 us CPU (the :memory: figure; 120.6k instructions
- *          a step inside durable_engine_checkpoint under callgrind, 127.7k
- *          before the CPU work of issue 16),
- *          80 % inside SQLite running 7 statements: BEGIN, load execution,
- *          INSERT operation, 2 INSERT history, UPDATE execution (counters,
- *          and the ClientToken record or its clearing), COMMIT. The
- *          delta's undelivered probe runs only after an engine change (the
- *          loaded change counter is past the watermark); the rest is token
- *          minting (SHA-256 checksum, base64), row decoding and event
- *          JSON. With a ClientToken 132.6k (was 159.9k): the stored
- *          response is read only by a replay; building its JSON text is
- *          6 % of the step. SQLite's share is mostly per statement and per cursor:
- *          Debian's build has no lookaside and keeps memory statistics, so
- *          a step makes ~55 mallocs inside SQLite, each under a mutex
- *          (SQLITE_CONFIG_MEMSTATUS off, a process-wide setting, would save
- *          9 % of the instructions); the foreign key operations ->
- *          executions costs 1.2 %; two history rows in one INSERT cost as
- *          much as two INSERTs. 4.1-4.4x the floor in the quieter
- *          runs, 5-6x at load 15-20; 4.1-4.5x with background checkpoints
- *          at load 4.
- *   3.0x the floor is about what the bare 4-b-tree step costs (2.6-3.0x):
- *   it would leave the engine 1-5 us for validation, tokens, deltas and
- *   events, a fifth of its CPU. Not reachable with this data model on
- *   SQLite; the next page saving (operations as a rowid table, -0.36
- *   frames) means rebuilding the operations table and rewriting every
- *   query on it, and is not done.
+ *   floor  9.1-9.5 us: 1.02 WAL frames per commit, ~6 fcntl lock calls
+ *          (BEGIN IMMEDIATE / COMMIT), one write of the frame, ~3 us CPU.
+ *   4-b-tree step: 19.1-19.6 us, 2.06-2.12x the floor, 4.80 frames. Two
+ *          thirds of commits write exactly 4 pages, the rest more when a
+ *          page splits. This is the least this data model costs on SQLite:
+ *          a durable token sequence (the counters row), an operation
+ *          addressable both by start order and by id (two b-trees), and its
+ *          history.
+ *   engine 29.7-31.5 us, 3.23-3.44x the floor: 5.13 frames (the 4-b-tree
+ *          step's pages plus 0.33: the operations table is WITHOUT ROWID,
+ *          whose right-most leaf SQLite rebalances with its siblings instead
+ *          of starting a new one; a rowid operations table appended in start
+ *          order writes 4.44) and 13.5 us of CPU (the :memory: figure:
+ *          120.6k instructions a step inside durable_engine_checkpoint
+ *          under callgrind, 127.7k before issue 16), 80 % of it inside
+ *          SQLite running 7 statements: BEGIN, load execution, INSERT
+ *          operation, 2 INSERT history, UPDATE execution (counters, and the
+ *          ClientToken record or its clearing), COMMIT. The delta's
+ *          undelivered probe runs only after an engine change; the rest is
+ *          token minting (SHA-256 checksum, base64), row decoding and event
+ *          JSON. With a ClientToken 132.6k (was 159.9k): the stored response
+ *          is read only by a replay.
+ *
+ * What moved it in issue 16, each measured against the build without it:
+ *   - WAL write gathering (src/store/wal_batch.c): SQLite writes each
+ *     frame as two pwrite calls (24-byte header, then the page), 2.4 us
+ *     per frame here against 0.6 for one write of five frames; the store
+ *     now hands a commit's frames to the OS in one write. 9 interleaved
+ *     pairs: engine 46.1 -> 34.9 us (medians), floor 10.8 -> 10.1,
+ *     disk_ratio 4.15 -> 3.43; WAL writes per step 10.4 -> 1.0 (strace).
+ *   - WAL checkpoints on the store's thread (src/store/wal_checkpointer.h)
+ *     instead of inside the commit that crosses 1,000 frames (a pass over
+ *     1,000 frames takes 2.5-10 ms, two fdatasync calls of it). Floor,
+ *     model and engine all get it. The rows with the thread off, printed
+ *     in the same rounds (3 quiet runs): floor 10.0-10.4 us, engine
+ *     33.7-40.8 us, 3.37-3.91x its floor, against 3.23-3.31x with it. It
+ *     matters most under concurrency, where the committing thread is the
+ *     server's one serialisation point (bench_http).
+ *   - CPU: 7 statements a step instead of 9 (the undelivered probe and the
+ *     idempotency UPDATE gone), token JSON built once, JSON strings quoted
+ *     in one pass: memory_us_per_step 14.6-17.4 -> 13.5-14.0.
+ *
+ * What 3.0x would take: 27.6 us, about 2.5 us less than today. The engine
+ * is 10-11 us above the bare 4-b-tree step: its CPU beyond SQLite's
+ * inserts and the 0.33 frame. Levers left, none done: operations as a rowid
+ * table (-0.33 frames, ~1 us; rebuilds the table and rewrites every query
+ * on it); keeping the execution row between calls (-11 % instructions; a
+ * group commit's ROLLBACK TO and SQLite's rollback after an I/O error
+ * would have to drop it, which nothing SQLite reports shows reliably);
+ * SQLITE_CONFIG_MEMSTATUS off (-9 % instructions, but process-wide, so not
+ * a library's choice; measured: memory -1.2 us, disk_ratio 3.25-3.35
+ * against 3.23-3.30, no change).
  *
  *   With a ClientToken the idempotency record used to cost one more page
  *   (its own table: 6.15 frames per step); since schema migration 8 it
