@@ -818,6 +818,39 @@ static void test_chained_invoke_child_execution(void)
     ef_close(&f);
 }
 
+/* A target named by a full function ARN of another region and account: the
+ * child execution is stored under the ARN the parent's history gives it
+ * (that region and account), so the ARN a client reads there finds it. */
+static void test_chained_invoke_child_arn_of_other_region(void)
+{
+    ef f;
+    ef_open(&f);
+    ef_start(&f, NULL);
+    start_invoke(&f, "1", "arn:aws:lambda:eu-west-1:111122223333:function:target:prod", "7");
+    CU_ASSERT_EQUAL(ef_complete(&f, DURABLE_INVOCATION_PENDING, NULL, NULL), 0);
+    durable_chained_invoke_list w = {0};
+    CU_ASSERT_EQUAL(durable_engine_list_chained_waiting(&w, f.eng), 0);
+    CU_ASSERT_EQUAL_FATAL(w.count, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(w.items[0].child_arn,
+                                  "arn:aws:lambda:eu-west-1:111122223333:function:target:prod/"));
+    char *child_arn = NULL;
+    CU_ASSERT_EQUAL_FATAL(
+        durable_engine_start_chained_target(&child_arn, f.eng, f.arn, w.items[0].op_id), 0);
+    CU_ASSERT_STRING_EQUAL(child_arn, w.items[0].child_arn);
+    durable_history_response h;
+    get_history(&f, &h);
+    CU_ASSERT_STRING_EQUAL(h.events[1].durable_execution_arn, child_arn);
+    durable_history_response_clear(&h);
+    durable_execution_info x;
+    CU_ASSERT_EQUAL(durable_engine_get_execution(&x, f.eng, w.items[0].child_arn), 0);
+    CU_ASSERT_STRING_EQUAL(x.durable_execution_arn, w.items[0].child_arn);
+    CU_ASSERT_STRING_EQUAL(x.function_arn, "arn:aws:lambda:eu-west-1:111122223333:function:target");
+    durable_execution_info_clear(&x);
+    durable_chained_invoke_list_clear(&w);
+    durable_free(child_arn);
+    ef_close(&f);
+}
+
 static void test_chained_invoke_failed_child_and_not_found(void)
 {
     ef f;
@@ -979,6 +1012,7 @@ int main(void)
     DT_ADD(s, test_execution_timeout);
     DT_ADD(s, test_invocation_completes_once);
     DT_ADD(s, test_chained_invoke_child_execution);
+    DT_ADD(s, test_chained_invoke_child_arn_of_other_region);
     DT_ADD(s, test_chained_invoke_failed_child_and_not_found);
     DT_ADD(s, test_chained_cancel_stops_child);
     DT_ADD(s, test_inflight_and_crash_resume);

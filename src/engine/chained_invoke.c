@@ -378,7 +378,7 @@ int durable_engine_start_chained_target(char **out_child_arn, durable_engine *e,
     if (rc == 0)
         rc = durable_execution_arn_parse(NULL, &qual, &name, &child_op, child_arn);
     if (rc == 0)
-        rc = durable__exec_create(e, &child, fn, qual, name, child_op, payload,
+        rc = durable__exec_create(e, &child, child_arn, fn, qual, name, child_op, payload,
                                   e->opts.default_execution_timeout_seconds, tenant, parent.rowid,
                                   op_id);
     if (rc == 0)

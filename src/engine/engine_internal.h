@@ -181,9 +181,14 @@ int durable__exec_rowid(durable_engine *e, int64_t *out, const char *arn);
 int durable__exec_save(durable_engine *e, eng_exec *x);
 void durable__exec_sql_clear(durable_engine *e);
 void durable__exec_clear(eng_exec *x);
-/* Insert a new RUNNING execution with its EXECUTION operation and event 1. */
-int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_name,
-                         const char *qualifier, const char *execution_name, const char *op_id,
+/* Insert a new RUNNING execution with its EXECUTION operation and event 1.
+ * arn: the ARN it is known by, whose function, qualifier, name and op_id
+ * parts are the other arguments (a chained target keeps the region and
+ * account of the function ARN its parent named, as the parent's history
+ * says); NULL builds it with the engine's region and account. */
+int durable__exec_create(durable_engine *e, eng_exec *x, const char *arn,
+                         const char *function_name, const char *qualifier,
+                         const char *execution_name, const char *op_id,
                          const char *input_payload, int64_t timeout_seconds,
                          const char *tenant_id, int64_t parent_rowid, const char *parent_op_id);
 /* A trigger (§8.5): the execution needs one more invocation. */

@@ -323,13 +323,18 @@ static int insert_row(durable_engine *e, eng_exec *x, const char *input_payload)
     return 0;
 }
 
-int durable__exec_create(durable_engine *e, eng_exec *x, const char *function_name,
-                         const char *qualifier, const char *execution_name, const char *op_id,
+int durable__exec_create(durable_engine *e, eng_exec *x, const char *arn,
+                         const char *function_name, const char *qualifier,
+                         const char *execution_name, const char *op_id,
                          const char *input_payload, int64_t timeout_seconds,
                          const char *tenant_id, int64_t parent_rowid, const char *parent_op_id)
 {
     memset(x, 0, sizeof *x);
-    int rc = durable_execution_arn(&x->arn, e->region, e->account, function_name, qualifier,
+    int rc = 0;
+    if (arn)
+        rc = (x->arn = durable__strdup(arn)) ? 0 : durable__error_oom();
+    else
+        rc = durable_execution_arn(&x->arn, e->region, e->account, function_name, qualifier,
                                    execution_name, op_id);
     if (rc < 0)
         return rc;

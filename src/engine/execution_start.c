@@ -96,7 +96,7 @@ static int start(durable_engine *e, char **out_arn, char **out_op_id, const char
                                  "execution %s", *out_arn);
     }
     eng_exec x;
-    rc = durable__exec_create(e, &x, function_name, qualifier, exec_name, op_id,
+    rc = durable__exec_create(e, &x, NULL, function_name, qualifier, exec_name, op_id,
                               o->input_payload,
                               o->timeout_seconds ? o->timeout_seconds
                                                  : e->opts.default_execution_timeout_seconds,

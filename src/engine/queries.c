@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "model/exec_arn.h"
 
 /* Appends one zeroed element to an array: items_p is the address of the
  * array pointer (T **), *count its length, size sizeof(T). Returns the new
@@ -68,7 +69,19 @@ static int info_from_row(durable_engine *e, durable_execution_info *x, sqlite3_s
     memset(x, 0, sizeof *x);
     x->durable_execution_arn = durable__col_dup(st, 0);
     x->durable_execution_name = durable__col_dup(st, 1);
-    int rc = durable_function_arn(&x->function_arn, e->region, e->account,
+    /* The function ARN is the execution ARN's own prefix: a chained target
+     * keeps the region and account its parent named. A row whose ARN does
+     * not parse (written by hand) gets the engine's. */
+    durable__exec_arn_parts parts;
+    int rc = 0;
+    if (x->durable_execution_arn && durable__exec_arn_split(&parts, x->durable_execution_arn))
+        rc = (x->function_arn = durable__strndup(
+                  x->durable_execution_arn,
+                  (size_t)(parts.function.p + parts.function.n - x->durable_execution_arn)))
+                 ? 0
+                 : durable__error_oom();
+    else
+        rc = durable_function_arn(&x->function_arn, e->region, e->account,
                                   (const char *)sqlite3_column_text(st, 2));
     if (rc < 0)
         return rc;
