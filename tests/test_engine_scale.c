@@ -13,19 +13,6 @@
 #include "support/engine_fixture.h"
 #include "support/testutil.h"
 
-/* Pages the connection has fetched since the last call (and resets). */
-static long pages_read(durable_store *s)
-{
-    sqlite3 *db = durable__store_db(s);
-    int cur = 0, hi = 0;
-    long n = 0;
-    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 1);
-    n += cur;
-    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
-    n += cur;
-    return n;
-}
-
 /* Execution i of fn-(i % 4): every other one suspends on a one-hour wait
  * (an armed timer), the others succeed. Returns the ARN (durable_free). */
 static char *make_execution(ef *f, int i)
@@ -99,13 +86,13 @@ static void measure(int n, long pages[Q_COUNT])
             req.reverse_order = true;
         }
         int q = by_function ? Q_BY_FUNCTION : Q_ALL_NEWEST;
-        pages_read(f.store);
+        ef_pages_read(f.store);
         list_page(&f, &req, &a);
-        pages[q] = pages_read(f.store);
+        pages[q] = ef_pages_read(f.store);
         CU_ASSERT_PTR_NOT_NULL_FATAL(a.next_marker);
         req.marker = a.next_marker;
         list_page(&f, &req, &b);
-        pages[q + 1] = pages_read(f.store);
+        pages[q + 1] = ef_pages_read(f.store);
         /* The next page goes on where the first stopped, in order. */
         CU_ASSERT(by_function ? b.executions[0].start_timestamp >= a.executions[9].start_timestamp
                               : b.executions[0].start_timestamp <= a.executions[9].start_timestamp);
@@ -118,11 +105,11 @@ static void measure(int n, long pages[Q_COUNT])
     }
     int64_t when = 0;
     const char *none[1] = {plain_arn}, *armed[1] = {timer_arn};
-    pages_read(f.store);
+    ef_pages_read(f.store);
     CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, none, 1), DURABLE_ENOTFOUND);
-    pages[Q_TIMER_NONE] = pages_read(f.store);
+    pages[Q_TIMER_NONE] = ef_pages_read(f.store);
     CU_ASSERT_EQUAL(durable_engine_next_due_of(&when, f.eng, armed, 1), 0);
-    pages[Q_TIMER_ARMED] = pages_read(f.store);
+    pages[Q_TIMER_ARMED] = ef_pages_read(f.store);
     CU_ASSERT(when > ef_now(&f)); /* its own wait, not an earlier one of the file */
     durable_free(timer_arn);
     durable_free(plain_arn);

@@ -5,7 +5,6 @@
  * costs the same pages however many executions of the set are open. */
 #include <string.h>
 
-#include "store/internal.h"
 #include "support/engine_fixture.h"
 #include "support/testutil.h"
 
@@ -200,71 +199,100 @@ static char *fingerprint(ef *g)
     return s;
 }
 
+/* Twin engines built from the same draws: execution x of each, of function
+ * fns[x], with the same random timers. The properties fire one twin one way
+ * and the other another, then compare. */
+typedef struct twins {
+    ef a, b;
+    ef ax[EXECS], bx[EXECS];
+} twins;
+
+static void twins_open(twins *t, const char *const fns[EXECS], dt_rng *rng)
+{
+    ef_open(&t->a);
+    ef_open(&t->b);
+    for (int x = 0; x < EXECS; x++) {
+        char name[8];
+        snprintf(name, sizeof name, "e%d", x);
+        int64_t timeout = 1 + (int64_t)dt_rng_below(rng, 6);
+        dt_rng saved = *rng;
+        start_fn(&t->ax[x], &t->a, fns[x], name, timeout);
+        random_timers(&t->ax[x], rng);
+        *rng = saved;
+        start_fn(&t->bx[x], &t->b, fns[x], name, timeout);
+        random_timers(&t->bx[x], rng);
+    }
+}
+
+static void twins_close(twins *t)
+{
+    for (int x = 0; x < EXECS; x++) {
+        drop(&t->ax[x]);
+        drop(&t->bx[x]);
+    }
+    ef_close(&t->a);
+    ef_close(&t->b);
+}
+
+static void twins_advance(twins *t, int64_t ms)
+{
+    ef_advance(&t->a, ms);
+    ef_advance(&t->b, ms);
+}
+
+/* The first two executions look the same in both twins (printed if not). */
+static bool twins_agree(twins *t)
+{
+    bool same = true;
+    for (int x = 0; x < 2; x++) {
+        char *a = fingerprint(&t->ax[x]), *b = fingerprint(&t->bx[x]);
+        if (strcmp(a, b) != 0) {
+            fprintf(stderr, "  e%d: %s\n  vs: %s\n", x, a, b);
+            same = false;
+        }
+        free(a);
+        free(b);
+    }
+    return same;
+}
+
 static void test_prop_set_fires_as_fire_due(void)
 {
     uint64_t seed = dt_seed();
     dt_rng rng;
     dt_rng_init(&rng, seed ^ 0x71e5);
+    static const char *const fns[EXECS] = {"fn", "fn", "fn"};
     for (int c = 0; c < CASES; c++) {
-        /* Twin engines built from the same draws: `scoped` fires with the
-         * set, `whole` with fire_due. */
-        ef scoped, whole;
-        ef_open(&scoped);
-        ef_open(&whole);
-        ef sx[EXECS], wx[EXECS];
-        for (int x = 0; x < EXECS; x++) {
-            char name[8];
-            snprintf(name, sizeof name, "e%d", x);
-            int64_t timeout = 1 + (int64_t)dt_rng_below(&rng, 6);
-            dt_rng saved = rng;
-            start_on(&sx[x], &scoped, name, timeout);
-            random_timers(&sx[x], &rng);
-            rng = saved;
-            start_on(&wx[x], &whole, name, timeout);
-            random_timers(&wx[x], &rng);
-        }
-        const char *set[] = { sx[0].arn, sx[1].arn };
-        char *outside = fingerprint(&sx[2]);
+        /* `a` fires with the set, `b` with fire_due. */
+        twins t;
+        twins_open(&t, fns, &rng);
+        const char *set[] = { t.ax[0].arn, t.ax[1].arn };
+        char *outside = fingerprint(&t.ax[2]);
         for (int round = 0; round < 4; round++) {
-            int64_t step = (int64_t)dt_rng_below(&rng, 2500);
-            ef_advance(&scoped, step);
-            ef_advance(&whole, step);
+            twins_advance(&t, (int64_t)dt_rng_below(&rng, 2500));
             /* The set's next deadline is the earlier of its members'. */
             int64_t w_set = 0, w0 = 0, w1 = 0;
-            int rs = durable_engine_next_due_of(&w_set, scoped.eng, set, 2);
-            int r0 = durable_engine_next_due_of(&w0, scoped.eng, set, 1);
-            int r1 = durable_engine_next_due_of(&w1, scoped.eng, set + 1, 1);
+            int rs = durable_engine_next_due_of(&w_set, t.a.eng, set, 2);
+            int r0 = durable_engine_next_due_of(&w0, t.a.eng, set, 1);
+            int r1 = durable_engine_next_due_of(&w1, t.a.eng, set + 1, 1);
             if (r0 != 0)
                 w0 = w1;
             if (r1 != 0)
                 w1 = w0;
             DT_PROP(rs == (r0 == 0 || r1 == 0 ? 0 : DURABLE_ENOTFOUND), seed, c);
             DT_PROP(rs != 0 || w_set == (w0 < w1 ? w0 : w1), seed, c);
-            int fired = 0;
-            DT_PROP(durable_engine_fire_due_of(&fired, scoped.eng, set, 2) == 0, seed, c);
-            DT_PROP(durable_engine_fire_due(NULL, whole.eng) == 0, seed, c);
-            for (int x = 0; x < 2; x++) {
-                char *a = fingerprint(&sx[x]), *b = fingerprint(&wx[x]);
-                DT_PROP(strcmp(a, b) == 0, seed, c);
-                if (strcmp(a, b) != 0)
-                    fprintf(stderr, "  set:   %s\n  whole: %s\n", a, b);
-                free(a);
-                free(b);
-            }
+            DT_PROP(durable_engine_fire_due_of(NULL, t.a.eng, set, 2) == 0, seed, c);
+            DT_PROP(durable_engine_fire_due(NULL, t.b.eng) == 0, seed, c);
+            DT_PROP(twins_agree(&t), seed, c);
             /* Nothing of the set is due any more. */
-            rs = durable_engine_next_due_of(&w_set, scoped.eng, set, 2);
-            DT_PROP(rs == DURABLE_ENOTFOUND || (rs == 0 && w_set > ef_now(&scoped)), seed, c);
-            char *now_outside = fingerprint(&sx[2]);
+            rs = durable_engine_next_due_of(&w_set, t.a.eng, set, 2);
+            DT_PROP(rs == DURABLE_ENOTFOUND || (rs == 0 && w_set > ef_now(&t.a)), seed, c);
+            char *now_outside = fingerprint(&t.ax[2]);
             DT_PROP(strcmp(now_outside, outside) == 0, seed, c);
             free(now_outside);
         }
         free(outside);
-        for (int x = 0; x < EXECS; x++) {
-            drop(&sx[x]);
-            drop(&wx[x]);
-        }
-        ef_close(&scoped);
-        ef_close(&whole);
+        twins_close(&t);
     }
 }
 
@@ -281,54 +309,28 @@ static void test_prop_functions_fire_as_set(void)
     dt_rng_init(&rng, seed ^ 0xf0c7);
     static const char *const fns[EXECS] = {"fa", "fb", "fc"};
     for (int c = 0; c < CASES; c++) {
-        ef by_fn, by_arn;
-        ef_open(&by_fn);
-        ef_open(&by_arn);
-        ef fx[EXECS], ax[EXECS];
-        for (int x = 0; x < EXECS; x++) {
-            char name[8];
-            snprintf(name, sizeof name, "e%d", x);
-            int64_t timeout = 1 + (int64_t)dt_rng_below(&rng, 6);
-            dt_rng saved = rng;
-            start_fn(&fx[x], &by_fn, fns[x], name, timeout);
-            random_timers(&fx[x], &rng);
-            rng = saved;
-            start_fn(&ax[x], &by_arn, fns[x], name, timeout);
-            random_timers(&ax[x], &rng);
-        }
-        const char *arns[] = {ax[0].arn, ax[1].arn};
-        char *outside = fingerprint(&fx[2]);
+        /* `a` fires by function, `b` by ARN. */
+        twins t;
+        twins_open(&t, fns, &rng);
+        const char *arns[] = {t.bx[0].arn, t.bx[1].arn};
+        char *outside = fingerprint(&t.ax[2]);
         for (int round = 0; round < 4; round++) {
-            int64_t step = (int64_t)dt_rng_below(&rng, 2500);
-            ef_advance(&by_fn, step);
-            ef_advance(&by_arn, step);
+            twins_advance(&t, (int64_t)dt_rng_below(&rng, 2500));
             int64_t w_fn = -1, w_arn = -2;
-            int r_fn = durable_engine_next_due_in(&w_fn, by_fn.eng, fns, 2);
-            int r_arn = durable_engine_next_due_of(&w_arn, by_arn.eng, arns, 2);
+            int r_fn = durable_engine_next_due_in(&w_fn, t.a.eng, fns, 2);
+            int r_arn = durable_engine_next_due_of(&w_arn, t.b.eng, arns, 2);
             DT_PROP(r_fn == r_arn && (r_fn != 0 || w_fn == w_arn), seed, c);
             int f_fn = -1, f_arn = -2;
-            DT_PROP(durable_engine_fire_due_in(&f_fn, by_fn.eng, fns, 2) == 0, seed, c);
-            DT_PROP(durable_engine_fire_due_of(&f_arn, by_arn.eng, arns, 2) == 0, seed, c);
+            DT_PROP(durable_engine_fire_due_in(&f_fn, t.a.eng, fns, 2) == 0, seed, c);
+            DT_PROP(durable_engine_fire_due_of(&f_arn, t.b.eng, arns, 2) == 0, seed, c);
             DT_PROP(f_fn == f_arn, seed, c);
-            for (int x = 0; x < 2; x++) {
-                char *a = fingerprint(&fx[x]), *b = fingerprint(&ax[x]);
-                DT_PROP(strcmp(a, b) == 0, seed, c);
-                if (strcmp(a, b) != 0)
-                    fprintf(stderr, "  functions: %s\n  arns:      %s\n", a, b);
-                free(a);
-                free(b);
-            }
-            char *now_outside = fingerprint(&fx[2]);
+            DT_PROP(twins_agree(&t), seed, c);
+            char *now_outside = fingerprint(&t.ax[2]);
             DT_PROP(strcmp(now_outside, outside) == 0, seed, c);
             free(now_outside);
         }
         free(outside);
-        for (int x = 0; x < EXECS; x++) {
-            drop(&fx[x]);
-            drop(&ax[x]);
-        }
-        ef_close(&by_fn);
-        ef_close(&by_arn);
+        twins_close(&t);
     }
 }
 
@@ -368,19 +370,6 @@ static void test_functions_scope_edges(void)
     ef_close(&f);
 }
 
-/* Pages the connection fetched since the last call (hits + misses: on
- * :memory: every fetch is a hit); resets the counts. */
-static long pages_fetched(ef *f)
-{
-    sqlite3 *db = durable__store_db(f->store);
-    int cur = 0, hi = 0;
-    long n = 0;
-    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 1);
-    n += cur;
-    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
-    return n + cur;
-}
-
 /* n more executions of function fn suspended on a day-long wait. */
 static void add_waiting(ef *f, const char *fn, int from, int n)
 {
@@ -416,11 +405,11 @@ static void test_functions_scope_cost_flat(void)
         have += n;
         int64_t when = 0;
         int fired = 0;
-        pages_fetched(&f);
+        ef_pages_read(f.store);
         CU_ASSERT_EQUAL_FATAL(durable_engine_next_due_in(&when, f.eng, mine, 1), 0);
-        next[k] = pages_fetched(&f);
+        next[k] = ef_pages_read(f.store);
         CU_ASSERT_EQUAL_FATAL(durable_engine_fire_due_in(&fired, f.eng, mine, 1), 0);
-        fire[k] = pages_fetched(&f);
+        fire[k] = ef_pages_read(f.store);
         CU_ASSERT_EQUAL(fired, 0);
     }
     fprintf(stderr, "  next_due_in pages: %ld at 100 executions, %ld at 800; fire_due_in: %ld, %ld\n",

@@ -265,6 +265,20 @@ static inline char *ef_dump(ef *f)
     return ef_dump_db(durable__store_db(f->store));
 }
 
+/* Pages the store's connection has fetched since the last call (SQLite's
+ * pager statistics, hits + misses: unlike time, they do not depend on the
+ * machine's load; on :memory: every fetch is a hit); resets the counts. */
+static inline long ef_pages_read(durable_store *s)
+{
+    sqlite3 *db = durable__store_db(s);
+    int cur = 0, hi = 0;
+    long n = 0;
+    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 1);
+    n += cur;
+    sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1);
+    return n + cur;
+}
+
 /* Full history (with data) of f->arn. */
 static inline int ef_history(ef *f, durable_history_response *out)
 {
