@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -472,6 +474,83 @@ static void test_pass_faults(void)
     fault_vfs_uninstall();
 }
 
+/* A process forked while a pass runs (crash isolation forks a child that
+ * opens its own store on the file, src/testing/invoke.c) must not inherit
+ * the pass: SQLite keeps each process's shared-memory locks and its mutexes
+ * in memory, so a child forked mid-pass would see the thread's checkpoint
+ * lock held for ever (its own checkpoints SQLITE_BUSY, after the parent's
+ * pass ended) or hang on a mutex the thread held. Forking waits for the
+ * pass to end. The child opens a connection of its own, waits until the
+ * parent's pass has ended, and must be able to checkpoint. */
+static int child_checkpoint(const char *path, int ready_fd)
+{
+    alarm(30); /* a child stuck on an inherited mutex fails the test */
+    char go;
+    if (read(ready_fd, &go, 1) != 1)
+        return 3;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int busy = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        busy = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return busy == 0 ? 0 : busy == 1 ? 1 : 2;
+}
+
+static void test_fork_during_pass(void)
+{
+    char *path = dt_temp_path("walckpt-fork");
+    int caught = 0, bad = 0;
+    for (int round = 0; round < 6; round++) {
+        durable_store *s = open_store(path, true);
+        durable__walckpt_pause(durable__store_walckpt(s), true);
+        /* A large WAL, so the pass lasts a while. */
+        while (stats_of(s).wal_frames < DURABLE__WALCKPT_CAP - 2 * FRAME_SLACK)
+            commit_rows(s);
+        long passes = stats_of(s).passes;
+        durable__walckpt_pause(durable__store_walckpt(s), false);
+        for (int i = 0; i < 200000; i++) {
+            durable__walckpt_stats st = stats_of(s);
+            if (st.running || st.passes > passes)
+                break;
+            usleep(10);
+        }
+        caught += stats_of(s).running;
+        int fds[2];
+        CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+        fflush(stdout);
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+            close(fds[1]);
+            _exit(child_checkpoint(path, fds[0]));
+        }
+        close(fds[0]);
+        CU_ASSERT(wait_passes(s, passes + 1));
+        CU_ASSERT_EQUAL(write(fds[1], "g", 1), 1);
+        close(fds[1]);
+        int status = 0;
+        CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            bad++;
+            printf("\n    round %d: child %s %d ", round,
+                   WIFEXITED(status) ? "exited" : "killed by signal",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        }
+        durable_store_close(s);
+        CU_ASSERT(integrity_ok(path));
+        if (bad)
+            break; /* each stuck child costs its alarm */
+    }
+    printf("\n    forked during a pass in %d of 6 rounds ", caught);
+    CU_ASSERT_EQUAL(bad, 0);
+    dt_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("store_wal_checkpointer");
@@ -481,5 +560,6 @@ int main(void)
     DT_ADD(s, test_reader_sees_every_commit);
     DT_ADD(s, test_without_checkpointer);
     DT_ADD(s, test_pass_faults);
+    DT_ADD(s, test_fork_during_pass);
     return dt_run();
 }

@@ -34,7 +34,56 @@ struct durable__walckpt {
     int code;
     char errmsg[512];
     pthread_t thread;
+
+    /* Every checkpointer of the process, for fork (guarded by all_mu). */
+    durable__walckpt *all_prev, *all_next;
 };
+
+/* fork() while a pass runs would give the child SQLite's process-wide state
+ * as the thread left it mid-pass: a mutex it held (SQLite's allocator's,
+ * the file's shared-memory one) stays locked for ever in the child, and
+ * the child's connections to the file see the pass's checkpoint and read
+ * locks held by a connection that no longer runs there. Crash isolation
+ * (src/testing/invoke.c) forks a child that opens its own store on the
+ * file, and hung in sqlite3_malloc. So fork waits for any pass under way
+ * to end (holding each checkpointer's mutex, no pass starts) and the child
+ * starts from a thread that is between passes; in the child no thread
+ * exists, so a close there does not join one. */
+static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
+static durable__walckpt *all_list;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_rc;
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&all_mu);
+    for (durable__walckpt *c = all_list; c; c = c->all_next) {
+        pthread_mutex_lock(&c->mu);
+        while (c->running)
+            pthread_cond_wait(&c->idle_cv, &c->mu);
+    }
+}
+
+static void fork_parent(void)
+{
+    for (durable__walckpt *c = all_list; c; c = c->all_next)
+        pthread_mutex_unlock(&c->mu);
+    pthread_mutex_unlock(&all_mu);
+}
+
+static void fork_child(void)
+{
+    for (durable__walckpt *c = all_list; c; c = c->all_next) {
+        c->started = false;
+        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_mutex_unlock(&all_mu);
+}
+
+static void register_atfork(void)
+{
+    atfork_rc = pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 /* A connection that has not read the file yet has no WAL open, and SQLite's
  * checkpoint on it does nothing: its first read transaction opens the WAL. */
@@ -204,6 +253,11 @@ int durable__walckpt_new(durable__walckpt **out, sqlite3 *db, int busy_timeout_m
         free_fields(c);
         return durable__error_oom();
     }
+    pthread_once(&atfork_once, register_atfork);
+    if (atfork_rc != 0) { /* pthread_atfork fails only without memory */
+        free_fields(c);
+        return durable__error_oom();
+    }
     c->busy_timeout_ms = busy_timeout_ms;
     c->next_wake = DURABLE__WALCKPT_THRESHOLD;
     atomic_init(&c->gave_up, false);
@@ -220,6 +274,12 @@ int durable__walckpt_new(durable__walckpt **out, sqlite3 *db, int busy_timeout_m
         free_fields(c);
         return durable__error_set(DURABLE_EIO, "background WAL checkpoint: mutex setup failed");
     }
+    pthread_mutex_lock(&all_mu);
+    c->all_next = all_list;
+    if (all_list)
+        all_list->all_prev = c;
+    all_list = c;
+    pthread_mutex_unlock(&all_mu);
     /* Replaces SQLite's autocheckpoint, which is a WAL hook too. */
     sqlite3_wal_hook(db, on_commit, c);
     *out = c;
@@ -232,6 +292,15 @@ void durable__walckpt_free(durable__walckpt *c, sqlite3 *db)
         return;
     if (db)
         sqlite3_wal_hook(db, NULL, NULL);
+    /* Before taking c->mu: fork_prepare takes all_mu, then each mu. */
+    pthread_mutex_lock(&all_mu);
+    if (c->all_prev)
+        c->all_prev->all_next = c->all_next;
+    else
+        all_list = c->all_next;
+    if (c->all_next)
+        c->all_next->all_prev = c->all_prev;
+    pthread_mutex_unlock(&all_mu);
     pthread_mutex_lock(&c->mu);
     c->stop = true;
     /* Thread-safe by design in SQLite; the connection is closed only below,

@@ -39,7 +39,8 @@
  * connection is the last and still runs the final checkpoint).
  * Thread-safety: the hook and every function here run on the thread that
  * owns the store; the checkpointer's own thread shares only the fields its
- * mutex guards.
+ * mutex guards. fork() waits for a pass under way to end (pthread_atfork),
+ * so a child never inherits SQLite's state from the middle of one.
  */
 #ifndef DURABLE_SRC_STORE_WAL_CHECKPOINTER_H
 #define DURABLE_SRC_STORE_WAL_CHECKPOINTER_H
