@@ -693,15 +693,22 @@ static int read_logs(durable_function_log_list *out, const char *arn)
     return rc;
 }
 
+/* Lines of arn's invocations containing needle, once there is one (up to
+ * 10 s: a process's output is stored by its own thread, possibly after the
+ * Invoke answered). */
 static int count_logs(const char *arn, const char *needle)
 {
-    durable_function_log_list l;
-    if (read_logs(&l, arn) < 0)
-        return -1;
     int n = 0;
-    for (size_t i = 0; i < l.count; i++)
-        n += strstr(l.items[i].line, needle) != NULL;
-    durable_function_log_list_clear(&l);
+    for (int tries = 0; n == 0 && tries < 500; tries++) {
+        durable_function_log_list l;
+        if (read_logs(&l, arn) < 0)
+            return -1;
+        for (size_t i = 0; i < l.count; i++)
+            n += strstr(l.items[i].line, needle) != NULL;
+        durable_function_log_list_clear(&l);
+        if (n == 0)
+            usleep(20000);
+    }
     return n;
 }
 
@@ -741,15 +748,21 @@ static int count_events(const char *arn, const char *type)
 }
 
 /* The pid a function process printed during arn's invocation; 0 if none. */
+/* The pid the function process logged for arn's invocation, waited for as
+ * count_logs waits (make valgrind once read it before it was stored). */
 static int logged_pid(const char *arn)
 {
-    durable_function_log_list l;
     int pid = 0;
-    if (read_logs(&l, arn) == 0)
-        for (size_t i = 0; i < l.count; i++)
-            if (strncmp(l.items[i].line, "pid ", 4) == 0)
-                pid = atoi(l.items[i].line + 4);
-    durable_function_log_list_clear(&l);
+    for (int tries = 0; pid == 0 && tries < 500; tries++) {
+        durable_function_log_list l;
+        if (read_logs(&l, arn) == 0)
+            for (size_t i = 0; i < l.count; i++)
+                if (strncmp(l.items[i].line, "pid ", 4) == 0)
+                    pid = atoi(l.items[i].line + 4);
+        durable_function_log_list_clear(&l);
+        if (pid == 0)
+            usleep(20000);
+    }
     return pid;
 }
 
