@@ -9,21 +9,22 @@
 #include <time.h>
 
 #include "http/http_internal.h"
+#include "model/exec_arn.h"
 #include "model/internal.h"
 
 #define POLL_MS 250
 
 /* The function of an execution ARN (…:function:NAME:QUALIFIER/durable-
- * execution/…) if it is registered here; NULL otherwise. */
+ * execution/…) if it is registered here; NULL otherwise (also for text
+ * that is not an execution ARN). */
 static durable__fn *fn_of_arn(durable_http_server *s, const char *arn)
 {
-    const char *f = strstr(arn, ":function:");
-    if (!f)
+    durable__exec_arn_parts k;
+    if (!arn || !durable__exec_arn_split(&k, arn))
         return NULL;
-    f += 10;
-    size_t n = strcspn(f, ":/");
     for (size_t i = 0; i < s->fn_count; i++)
-        if (strlen(s->fns[i].name) == n && strncmp(s->fns[i].name, f, n) == 0)
+        if (strlen(s->fns[i].name) == k.function.n &&
+            strncmp(s->fns[i].name, k.function.p, k.function.n) == 0)
             return &s->fns[i];
     return NULL;
 }
