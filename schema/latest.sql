@@ -1,4 +1,4 @@
--- libdurable schema at the latest version (8), for new files.
+-- libdurable schema at the latest version (9), for new files.
 -- A brand-new file gets this script in one transaction instead of every
 -- migration in turn: migrations 3 to 5 rebuild tables (ALTER TABLE RENAME
 -- parses the whole schema again), which made opening a new database or
@@ -99,9 +99,9 @@ CREATE TABLE operations (
     error            TEXT,                             -- ErrorObject JSON
     last_changed_seq INTEGER NOT NULL,                 -- executions.change_seq at last change
     undelivered      INTEGER NOT NULL DEFAULT 0,       -- engine change not yet seen by a handler
-    -- Stored in start order, so reading an execution's state is one range scan.
-    PRIMARY KEY (execution_id, start_seq),
-    UNIQUE (execution_id, op_id)
+    -- Keyed by id: a new step writes this one b-tree, not a start-order key and
+    -- an id key (schema/009_operations_by_id.sql). Start order is sorted on read.
+    PRIMARY KEY (execution_id, op_id)
 ) WITHOUT ROWID;
 CREATE INDEX operations_timer ON operations(timer_ms) WHERE timer_ms IS NOT NULL;
 CREATE INDEX operations_timer_by_execution ON operations(execution_id, timer_ms)

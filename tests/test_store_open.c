@@ -441,6 +441,24 @@ static void test_version_1_file_with_rows_is_migrated(void)
     CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM sqlite_master WHERE sql LIKE "
                                   "'CREATE TABLE operations (%'"),
                     1);
+    /* Migration 9: operations keyed by (execution_id, op_id) alone, start
+     * order kept in its column. */
+    char *pk = query_text(db, "SELECT group_concat(name) FROM (SELECT name FROM "
+                              "pragma_table_info('operations') WHERE pk > 0 ORDER BY pk)");
+    CU_ASSERT_STRING_EQUAL(pk, "execution_id,op_id");
+    free(pk);
+    CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM pragma_index_list('operations') "
+                                  "WHERE origin = 'u'"),
+                    0);
+    char *seqs = query_text(db, "SELECT group_concat(op_id || start_seq, ' ') FROM "
+                                "(SELECT * FROM operations ORDER BY start_seq)");
+    CU_ASSERT_STRING_EQUAL(seqs, "o1 c2 s3");
+    free(seqs);
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "INSERT INTO operations(execution_id, op_id, start_seq, "
+                                         "type, status, start_ms, last_changed_seq) VALUES "
+                                         "(1, 's', 4, 'STEP', 'STARTED', 1, 4)",
+                                     NULL, NULL, NULL),
+                        SQLITE_OK);
     /* History rows are keyed by execution_id * 2^32 + event_id, and the view
      * still joins them to their execution. */
     CU_ASSERT_EQUAL(query_int(db, "SELECT count(*) FROM history_events WHERE "

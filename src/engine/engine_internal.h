@@ -220,7 +220,7 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
  * UPDATE that searches the undelivered index while clearing its column
  * makes SQLite collect the rows in a temporary table first, even when no
  * row matches. */
-int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq);
+int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, const char *op_id);
 /* Forgets the operations the call wrote (e->written). */
 void durable__written_clear(durable_engine *e);
 /* Column list and row decoder shared by every operation query. */

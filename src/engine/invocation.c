@@ -40,34 +40,27 @@ static int add_id(durable_invocation_input *in, sqlite3_stmt *st)
 }
 
 /* UpdatedOperationIds: the undelivered set, in start order; then delivered.
- * The start sequences are kept aside: the rows are updated once the SELECT
- * over them is done. */
+ * The rows are updated once the SELECT over them is done, by the ids it
+ * added. */
 static int take_undelivered(durable_engine *e, const eng_exec *x, durable_invocation_input *in)
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
-                                 "SELECT op_id, start_seq FROM operations "
+                                 "SELECT op_id FROM operations "
                                  "INDEXED BY operations_undelivered WHERE execution_id = ?1 AND "
                                  "undelivered = 1 ORDER BY start_seq");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
-    int64_t *seqs = NULL;
-    size_t n = 0;
+    size_t first = in->updated_operation_id_count;
     while ((rc = durable__db_row(e, st, "load undelivered")) == 1) {
-        int64_t *grown = durable__realloc(seqs, (n + 1) * sizeof *seqs);
-        if (grown)
-            seqs = grown;
-        if (!grown || (rc = add_id(in, st)) < 0) {
-            rc = grown ? rc : durable__error_oom();
+        if ((rc = add_id(in, st)) < 0) {
             durable__db_reset(st);
             break;
         }
-        seqs[n++] = durable__col_i64(st, 1);
     }
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = durable__op_mark_delivered(e, x, seqs[i]);
-    durable_free(seqs);
+    for (size_t i = first; i < in->updated_operation_id_count && rc == 0; i++)
+        rc = durable__op_mark_delivered(e, x, in->updated_operation_ids[i]);
     return rc;
 }
 

@@ -236,16 +236,16 @@ int durable__op_save(durable_engine *e, eng_exec *x, eng_op *o, bool engine_chan
     return rc;
 }
 
-int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, int64_t start_seq)
+int durable__op_mark_delivered(durable_engine *e, const eng_exec *x, const char *op_id)
 {
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st,
                                  "UPDATE operations SET undelivered = 0 "
-                                 "WHERE execution_id = ?1 AND start_seq = ?2 AND undelivered = 1");
+                                 "WHERE execution_id = ?1 AND op_id = ?2 AND undelivered = 1");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, x->rowid);
-    durable__db_i64(st, 2, start_seq);
+    durable__db_text_static(st, 2, op_id);
     return durable__db_done(e, st, "mark delivered");
 }
 

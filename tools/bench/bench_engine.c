@@ -13,7 +13,7 @@
  * on a file opened with durable_store_open (its own table added), so it has
  * every setting of the store: pragmas, page size and WAL checkpointing — the
  * least a durable step can cost with the store's configuration. The
- * 4-b-tree model below is opened the same way. Each figure is the best of
+ * 3-b-tree model below is opened the same way. Each figure is the best of
  * REPEAT interleaved rounds (the machine is shared).
  *
  * The last line is machine-readable:
@@ -23,42 +23,31 @@
  * Usage: bench_engine [executions [steps]]
  *
  * Also printed: the same step with a ClientToken (the SDK sends one with
- * every checkpoint), a "4-b-tree step": plain prepared SQL doing only
+ * every checkpoint), a "3-b-tree step": plain prepared SQL doing only
  * what a step must write in this data model (the execution's counters row,
- * the operation keyed by start order, its (execution, id) key, two history
- * rows) in one transaction, with no engine work at all, and the floor and
- * the engine's 1-checkpoint step again with the store's background WAL
- * checkpoints off (SQLite's default: the commit that takes the WAL past
- * 1,000 frames copies it back itself), in the same rounds.
+ * the operation under its (execution, id) key, two history rows) in one
+ * transaction, with no engine work at all, and the floor and the engine's
+ * 1-checkpoint step again with the store's background WAL checkpoints off
+ * (SQLite's default: the commit that takes the WAL past 1,000 frames copies
+ * it back itself), in the same rounds.
  *
  * Where disk_ratio stands against the 3.0 target of issue 16 (2-core VM,
  * SQLite 3.40.1, 2048-byte pages; 12.5 with 190 us per step and 13 frames
  * before the engine work, 4.1-4.5 before issue 16's store work). Quiet
- * machine, 8 runs of one build (2026-12-07); frame counts are exact, times
+ * machine, 5 runs of one build (2026-12-07); frame counts are exact, times
  * drift by up to 2x when the machine is loaded:
  *
- *   floor  9.1-9.5 us: 1.02 WAL frames per commit, ~6 fcntl lock calls
+ *   floor  9.0-9.2 us: 1.02 WAL frames per commit, ~6 fcntl lock calls
  *          (BEGIN IMMEDIATE / COMMIT), one write of the frame, ~3 us CPU.
- *   4-b-tree step: 19.1-19.6 us, 2.06-2.12x the floor, 4.80 frames. Two
- *          thirds of commits write exactly 4 pages, the rest more when a
- *          page splits. This is the least this data model costs on SQLite:
- *          a durable token sequence (the counters row), an operation
- *          addressable both by start order and by id (two b-trees), and its
- *          history.
- *   engine 29.7-31.5 us, 3.23-3.44x the floor: 5.13 frames (the 4-b-tree
- *          step's pages plus 0.33: the operations table is WITHOUT ROWID,
- *          whose right-most leaf SQLite rebalances with its siblings instead
- *          of starting a new one; a rowid operations table appended in start
- *          order writes 4.44) and 13.5 us of CPU (the :memory: figure:
- *          120.6k instructions a step inside durable_engine_checkpoint
- *          under callgrind, 127.7k before issue 16), 80 % of it inside
+ *   3-b-tree step: 17.4 us, 1.93x the floor, 3.54 frames: a durable token
+ *          sequence (the counters row), the operation, its history. The
+ *          least this data model costs on SQLite.
+ *   engine 26.3-27.6 us, 2.88-3.06x the floor (median 2.91): 3.85 frames
+ *          and 12.7-13.5 us of CPU (the :memory: figure; 80 % of it inside
  *          SQLite running 7 statements: BEGIN, load execution, INSERT
  *          operation, 2 INSERT history, UPDATE execution (counters, and the
- *          ClientToken record or its clearing), COMMIT. The delta's
- *          undelivered probe runs only after an engine change; the rest is
- *          token minting (SHA-256 checksum, base64), row decoding and event
- *          JSON. With a ClientToken 132.6k (was 159.9k): the stored response
- *          is read only by a replay.
+ *          ClientToken record or its clearing), COMMIT; the rest is token
+ *          minting (SHA-256 checksum, base64), row decoding and event JSON).
  *
  * What moved it in issue 16, each measured against the build without it:
  *   - WAL write gathering (src/store/wal_batch.c): SQLite writes each
@@ -78,22 +67,26 @@
  *   - CPU: 7 statements a step instead of 9 (the undelivered probe and the
  *     idempotency UPDATE gone), token JSON built once, JSON strings quoted
  *     in one pass: memory_us_per_step 14.6-17.4 -> 13.5-14.0.
+ *   - Operations keyed by (execution, id) alone (schema migration 9). The
+ *     table was keyed by start order with a unique (execution, id) key
+ *     beside it, so a new step wrote four b-trees: 5.13 frames a step
+ *     (4.80 in the plain-SQL model of that layout, which SQLite's
+ *     rebalancing of a WITHOUT ROWID table's right-most leaf made 0.33
+ *     more in the engine). Start order is now sorted on read. Same-run
+ *     pairs, 3 each: engine 32.3-32.5 -> 26.6-26.7 us, disk_ratio
+ *     3.46-3.51 -> 2.86-2.91; memory 13.7 -> 12.6 us (one index fewer to
+ *     update).
  *
- * What 3.0x would take: 27.6 us, about 2.5 us less than today. The engine
- * is 10-11 us above the bare 4-b-tree step: its CPU beyond SQLite's
- * inserts and the 0.33 frame. Levers left, none done: operations as a rowid
- * table (-0.33 frames, ~1 us; rebuilds the table and rewrites every query
- * on it); keeping the execution row between calls (-11 % instructions; a
- * group commit's ROLLBACK TO and SQLite's rollback after an I/O error
- * would have to drop it, which nothing SQLite reports shows reliably);
- * SQLITE_CONFIG_MEMSTATUS off (-9 % instructions, but process-wide, so not
- * a library's choice; measured: memory -1.2 us, disk_ratio 3.25-3.35
- * against 3.23-3.30, no change).
+ * Levers left: keeping the execution row between calls (-11 % instructions;
+ * a group commit's ROLLBACK TO and SQLite's rollback after an I/O error
+ * would have to drop it); SQLITE_CONFIG_MEMSTATUS off (-9 % instructions,
+ * but process-wide, so not a library's choice; measured: memory -1.2 us,
+ * disk_ratio unchanged).
  *
  *   With a ClientToken the idempotency record used to cost one more page
  *   (its own table: 6.15 frames per step); since schema migration 8 it
  *   lives in the execution's row, which the checkpoint rewrites anyway:
- *   5.20 frames. The 2-checkpoint variant pays the per-commit cost twice
+ *   5.20 frames then, 3.91 since migration 9. The 2-checkpoint variant pays the per-commit cost twice
  *   (8.05 frames per step).
  */
 #include <sqlite3.h>
@@ -304,10 +297,11 @@ static double run_floor(const char *path, int steps, long *frames, bool backgrou
 }
 
 /* The least any engine with this data model can write per step: one
- * transaction touching the four b-trees a step needs (the execution's
- * counters row, the operation in start order, its id key, two history
- * rows), with plain prepared statements and no other work. Same pragmas
- * and page size as the floor; executions one after another, as run_engine. */
+ * transaction touching the three b-trees a step needs (the execution's
+ * counters row, the operation under its (execution, id) key with its start
+ * order as a column, two history rows), with plain prepared statements and
+ * no other work. Same pragmas and page size as the floor; executions one
+ * after another, as run_engine. */
 static double run_model(const char *path, int nexec, int nsteps, long *frames)
 {
     sqlite3 *db = NULL;
@@ -315,7 +309,7 @@ static double run_model(const char *path, int nexec, int nsteps, long *frames)
         path,
         "CREATE TABLE x(id INTEGER PRIMARY KEY, arn TEXT, seq INTEGER, events INTEGER);"
         "CREATE TABLE ops(x INTEGER, seq INTEGER, op_id TEXT, status TEXT, result TEXT,"
-        " PRIMARY KEY (x, seq), UNIQUE (x, op_id)) WITHOUT ROWID;"
+        " PRIMARY KEY (x, op_id)) WITHOUT ROWID;"
         "CREATE TABLE hist(id INTEGER PRIMARY KEY, type TEXT, op_id TEXT, details TEXT)",
         &db, true);
     enum { BEGIN, NEWX, BUMP, OP, EV, COMMIT, NSQL };
@@ -456,7 +450,7 @@ int main(int argc, char **argv)
            nexec, nsteps, REPEAT, sqlite3_libversion());
     printf("%-40s %12s %14s %10s\n", "variant", "us/step", "us/step(whole)", "x floor");
     printf("%-40s %12.2f %14s %10.2f\n", "floor: INSERT+COMMIT, WAL file", floor_us, "-", 1.0);
-    printf("%-40s %12.2f %14s %10.2f\n", "4-b-tree step, plain SQL, WAL file", model_us, "-",
+    printf("%-40s %12.2f %14s %10.2f\n", "3-b-tree step, plain SQL, WAL file", model_us, "-",
            model_us / floor_us);
     printf("%-40s %12.2f %14.2f %10.2f\n", "engine :memory:, 1 checkpoint", mem1.step_us,
            mem1.whole_us, mem1.step_us / floor_us);
@@ -489,7 +483,7 @@ int main(int argc, char **argv)
     bench_remove_db(path);
     run_engine(path, nexec, nsteps, ONE_CP_TOKEN, &f1t, true);
     bench_remove_db(path);
-    printf("WAL frames per step: floor %.2f, 4-b-tree step %.2f, engine 1 checkpoint %.2f, "
+    printf("WAL frames per step: floor %.2f, 3-b-tree step %.2f, engine 1 checkpoint %.2f, "
            "2 checkpoints %.2f, 1 + ClientToken %.2f\n",
            (double)ff / steps, (double)fm / steps, (double)f1 / steps, (double)f2 / steps,
            (double)f1t / steps);

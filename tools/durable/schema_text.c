@@ -8,7 +8,7 @@
 const char cli_schema_text[] =
     "executions               one row per durable execution: identity, status, input, result or error, timers and engine bookkeeping.\n"
     "invocations              one row per handler invocation (RequestId), with its start, end and outcome.\n"
-    "operations               every operation of every execution, in start order, with its status, details and timers.\n"
+    "operations               every operation of every execution, keyed by its id, with its start order, status, details and timers.\n"
     "callbacks                every callback id with its timeout and heartbeat deadlines.\n"
     "chained_invokes          every chained invoke: target function, input, child execution and dispatch state.\n"
     "history_events           the append-only history of each execution, EventId 1, 2, 3, ….\n"
