@@ -32,22 +32,32 @@
  * against 10^3, where with the file in the OS cache it grew 1.53x (9.1 ->
  * 13.9 us; bench_scale 1000000, same build).
  *
- * Where worst_growth stands against issue 16's 1.5 (quiet machine, two runs
- * of one build, 2026-12-07): open, checkpoint, start, list and cli within
- * 1.16x; history 1.41-1.49x, next_due_of 1.58-1.88x, get 2.20-2.21x (6.0 ->
- * 13.3 us). A get reads 0.94 pages from the OS on the 10^3 file and 3.96
- * on the 10^6 one (an index leaf and its parent, the row's leaf and its
- * parent), each a 2 KiB pread of 2.2-3.0 us on this VM. Finding executions
- * by their (function, qualifier, name) key instead of the 105-byte ARN cut
- * those reads from 5.14 (and the 10^3 file's from 1.31): both sizes got
- * faster, the ratio did not move. 1.5x leaves room for about one page read
- * per get: one b-tree from key to row with its interior pages in memory.
- * Tried and measured: mapping the file (mmap_size) made get 32-37 us on
- * 10^6 (page faults cost more than preads on this VM) and the process 42 MB;
- * a warm connection with a 16 MiB page cache still read 1.78 pages per get,
- * 1.8-2.3x. What is left is an executions table clustered on its key
- * (WITHOUT ROWID): every other table and the history keys hang on the
- * execution's rowid, so it means rebuilding all of them; not done.
+ * Where worst_growth stands against issue 16's 1.5 (quiet machine, one
+ * build, 2026-12-07): open, checkpoint, start, list and cli within 1.16x;
+ * history 1.40-1.51x, next_due_of 1.58-1.88x, get 2.15-2.21x (5.9-6.0 ->
+ * 12.9-13.3 us). A get reads 0.94 pages from the OS on the 10^3 file and
+ * 3.96 on the 10^6 one (an index leaf and its parent, the row's leaf and
+ * its parent), each a 2 KiB pread of 2.2-3.0 us on this VM; next_due_of
+ * and history begin with the same lookup. Finding executions by their
+ * (function, qualifier, name) key instead of the 105-byte ARN cut those
+ * reads from 5.14 (and the 10^3 file's from 1.31): both sizes got faster,
+ * the ratio did not move. 1.5x leaves room for about one page read per
+ * get. No layout of the table gives that; tools/bench/bench_layout.c
+ * measures the same cold lookup by key on the same rows in each (5 runs on
+ * 10^6 against 10^3):
+ *   the store's (rowid table + key index, 2 KiB pages)  1.73-2.04x, 3.88 pages
+ *   clustered on the key (WITHOUT ROWID, 2 KiB pages)   1.78-2.07x, 4.24 pages
+ *   the store's with 4 KiB pages                        1.84-2.07x, 3.43 pages
+ *   the store's with 8 KiB pages                        2.33-2.66x, 2.57 pages
+ * A clustered table's interior pages hold whole keys, so its tree is as
+ * deep as index + table together; larger pages read fewer but dearer
+ * pages (and 4 KiB pages cost a checkpoint 26.3 -> 30.4 us, bench_engine).
+ * Also measured: mapping the file (mmap_size) made get 32-37 us on 10^6
+ * (page faults cost more than preads on this VM) and the process 42 MB; a
+ * warm connection with a 16 MiB page cache still read 1.78-1.90 pages per
+ * get (1.8-2.3x). What a random lookup costs on 10^6 executions is the OS
+ * reads of a b-tree that SQLite's page cache cannot hold; on this machine
+ * that is 2x the 10^3 file's, whichever layout.
  *
  * The files: executions of 8 functions, 70 % SUCCEEDED (2 steps, 7 events),
  * 15 % FAILED, 10 % RUNNING (suspended on a day-long wait) and 5 % STOPPED
