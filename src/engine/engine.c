@@ -61,6 +61,7 @@ void durable_engine_close(durable_engine *e)
     durable_free(e->written);
     durable__token_cache_clear(e);
     durable__exec_sql_clear(e);
+    durable__exec_memo_free(e);
     durable_free(e);
 }
 
@@ -139,7 +140,10 @@ int durable__eng_begin(durable_engine *e, bool write)
     durable__state_cache_begin(e);
     e->now = durable_clock_now(e->clock);
     int rc = write ? durable__store_begin(e->store) : durable__store_begin_read(e->store);
-    if (rc < 0) {
+    if (rc == 0)
+        durable__exec_memo_begin(e, write); /* after BEGIN: the lock is held */
+    else {
+        durable__exec_memo_forget(e);
         const durable_error *le = durable_error_last();
         set_messages(e, rc, le->message, le->message);
     }
@@ -152,6 +156,7 @@ int durable__eng_end(durable_engine *e, int rc)
         rc = durable__store_commit(e->store);
         if (rc >= 0) {
             durable__state_cache_committed(e);
+            durable__exec_memo_committed(e);
             durable__written_clear(e);
             return 0;
         }
@@ -162,6 +167,7 @@ int durable__eng_end(durable_engine *e, int rc)
     if (e->errcode == 0)
         saved = durable__strdup(durable_error_last()->message);
     durable__store_rollback(e->store);
+    durable__exec_memo_forget(e);
     if (e->errcode == 0) {
         set_messages(e, code, saved ? saved : "internal error", saved ? saved : "internal error");
         durable_free(saved);

@@ -59,6 +59,9 @@ struct durable_engine {
     } token;
     /* The executions UPDATE per set of changed bookkeeping columns (exec_row.c). */
     char **exec_sql;
+    /* The execution row kept between write calls (exec_memo.c); NULL until
+     * the first write call. */
+    struct durable__exec_memo *memo;
 };
 
 /* ---- call frame, errors (engine.c) ---- */
@@ -153,6 +156,9 @@ typedef struct eng_exec {
     struct {
         char *client_token, *inbound;
     } idem_stored;
+    /* The engine whose memo may keep this row when it is cleared (a write
+     * call's load, exec_memo.c); NULL otherwise. */
+    durable_engine *memo;
 } eng_exec;
 
 /* Finding one execution by its ARN (exec_find.c), selecting the caller's
@@ -180,7 +186,29 @@ int durable__exec_rowid(durable_engine *e, int64_t *out, const char *arn);
  * x->idem when set. */
 int durable__exec_save(durable_engine *e, eng_exec *x);
 void durable__exec_sql_clear(durable_engine *e);
+/* Frees x's strings, or hands x to its engine's memo when it was loaded by
+ * a write call and holds no unsaved change. */
 void durable__exec_clear(eng_exec *x);
+
+/* ---- the execution row kept between write calls (exec_memo.c) ---- */
+/* A call's transaction began: forget the previous call's row, and for a
+ * write call the kept one when the file changed since. */
+void durable__exec_memo_begin(durable_engine *e, bool write);
+/* A write call's load of arn (or, arn NULL, of rowid): true when x was
+ * filled from the kept row, which is then x's (no statement ran). */
+bool durable__exec_memo_take(durable_engine *e, eng_exec *x, const char *arn, int64_t rowid);
+/* x was just read from the file by this call: it may be kept when cleared. */
+void durable__exec_memo_loaded(durable_engine *e, eng_exec *x);
+/* From durable__exec_clear: true when x (clean: no unsaved change) was
+ * taken as this call's row; x is then zeroed. */
+bool durable__exec_memo_park(eng_exec *x, bool clean);
+/* The call committed (in a group: its savepoint was released). */
+void durable__exec_memo_committed(durable_engine *e);
+/* A group's transaction committed. */
+void durable__exec_memo_group_committed(durable_engine *e);
+/* A call or a group rolled back: nothing kept holds. */
+void durable__exec_memo_forget(durable_engine *e);
+void durable__exec_memo_free(durable_engine *e);
 /* Insert a new RUNNING execution with its EXECUTION operation and event 1.
  * arn: the ARN it is known by, whose function, qualifier, name and op_id
  * parts are the other arguments (a chained target keeps the region and

@@ -11,10 +11,13 @@
     "last_event_id, last_start_seq, terminal_pending, failed_invocations, "                \
     "retry_invocation_ms, invocation_deadline_ms, idem_client_token, idem_inbound_token"
 
+static bool is_clean(const eng_exec *x);
+
 void durable__exec_clear(eng_exec *x)
 {
-    if (!x)
+    if (!x || (x->memo && durable__exec_memo_park(x, is_clean(x))))
         return;
+    x->memo = NULL;
     durable_free(x->arn);
     durable_free(x->op_id);
     durable_free(x->function_name);
@@ -102,6 +105,15 @@ static unsigned cold_mask(const eng_exec *x)
     return mask;
 }
 
+/* Nothing to save: the row as the file holds it in this transaction. */
+static bool is_clean(const eng_exec *x)
+{
+    int64_t now[5];
+    counters(now, x);
+    return !x->idem.write && !x->idem.response && cold_mask(x) == 0 &&
+           memcmp(now, x->stored_counters, sizeof now) == 0;
+}
+
 static int from_row(eng_exec *x, sqlite3_stmt *st)
 {
     x->rowid = durable__col_i64(st, 0);
@@ -168,10 +180,14 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn)
     memset(x, 0, sizeof *x);
     if (!arn || !*arn)
         return durable__eng_fail(e, DURABLE_EINVAL, "DurableExecutionArn is required.", NULL);
+    if (durable__exec_memo_take(e, x, arn, 0))
+        return 0;
     static const char *const sql[2] = DURABLE__EXEC_BY_ARN(EXEC_COLUMNS);
     sqlite3_stmt *st = NULL;
     int rc = durable__exec_find(e, &st, sql, arn, "load execution");
     rc = load(x, st, rc);
+    if (rc == 0)
+        durable__exec_memo_loaded(e, x);
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                  "DurableExecutionArn %s", arn);
@@ -181,12 +197,16 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn)
 int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
 {
     memset(x, 0, sizeof *x); /* durable__exec_clear is safe on any failure */
+    if (durable__exec_memo_take(e, x, NULL, rowid))
+        return 0;
     sqlite3_stmt *st;
     int rc = durable__db_prepare(e, &st, "SELECT " EXEC_COLUMNS " FROM executions WHERE id = ?1");
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, rowid);
     rc = load(x, st, durable__db_row(e, st, "load execution"));
+    if (rc == 0)
+        durable__exec_memo_loaded(e, x);
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                  "execution row %lld", (long long)rowid);
@@ -282,6 +302,18 @@ int durable__exec_save(durable_engine *e, eng_exec *x)
     if (rc < 0)
         return rc;
     durable__state_cache_note_move(e, x->rowid, x->stored_counters[1], x->change_seq);
+    if (x->idem.write) {
+        /* The record's key as the row now holds it (a kept row answers the
+         * next checkpoint's replay check). */
+        char *client = durable__strdup(x->idem.client_token);
+        char *inbound = durable__strdup(x->idem.inbound);
+        durable_free(x->idem_stored.client_token);
+        durable_free(x->idem_stored.inbound);
+        x->idem_stored.client_token = client;
+        x->idem_stored.inbound = inbound;
+        if ((x->idem.client_token && !client) || (x->idem.inbound && !inbound))
+            x->memo = NULL; /* its key is unknown now: never kept */
+    }
     durable_free(x->idem.response);
     x->idem = (struct eng_exec_idem){0};
     return snapshot(x);

@@ -10,6 +10,7 @@ static void forget_memory(durable_engine *e)
     e->cache = NULL;
     durable__written_clear(e);
     durable__token_cache_clear(e);
+    durable__exec_memo_forget(e);
 }
 
 int durable__eng_group_begin(durable_engine *e)
@@ -28,5 +29,7 @@ int durable__eng_group_end(durable_engine *e, bool commit)
     int rc = durable__store_group_end(e->store, commit);
     if (rc < 0 || !commit)
         forget_memory(e);
+    else
+        durable__exec_memo_group_committed(e);
     return rc;
 }

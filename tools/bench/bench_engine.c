@@ -37,17 +37,17 @@
  * machine, 5 runs of one build (2026-12-07); frame counts are exact, times
  * drift by up to 2x when the machine is loaded:
  *
- *   floor  9.0-9.2 us: 1.02 WAL frames per commit, ~6 fcntl lock calls
+ *   floor  8.9-9.3 us: 1.02 WAL frames per commit, ~6 fcntl lock calls
  *          (BEGIN IMMEDIATE / COMMIT), one write of the frame, ~3 us CPU.
- *   3-b-tree step: 17.4 us, 1.93x the floor, 3.54 frames: a durable token
- *          sequence (the counters row), the operation, its history. The
- *          least this data model costs on SQLite.
- *   engine 26.3-27.6 us, 2.88-3.06x the floor (median 2.91): 3.85 frames
- *          and 12.7-13.5 us of CPU (the :memory: figure; 80 % of it inside
- *          SQLite running 7 statements: BEGIN, load execution, INSERT
- *          operation, 2 INSERT history, UPDATE execution (counters, and the
- *          ClientToken record or its clearing), COMMIT; the rest is token
- *          minting (SHA-256 checksum, base64), row decoding and event JSON).
+ *   3-b-tree step: 16.2-17.4 us, 1.82-1.93x the floor, 3.54 frames: a
+ *          durable token sequence (the counters row), the operation, its
+ *          history. The least this data model costs on SQLite.
+ *   engine 23.9-25.3 us, 2.63-2.74x the floor (median 2.67): 3.86 frames
+ *          and 10.3-10.6 us of CPU (the :memory: figure; most of it inside
+ *          SQLite running 6 statements: BEGIN, INSERT operation, 2 INSERT
+ *          history, UPDATE execution (counters, and the ClientToken record
+ *          or its clearing), COMMIT; the rest is token minting (SHA-256
+ *          checksum, base64), the delta and event JSON).
  *
  * What moved it in issue 16, each measured against the build without it:
  *   - WAL write gathering (src/store/wal_batch.c): SQLite writes each
@@ -67,6 +67,13 @@
  *   - CPU: 7 statements a step instead of 9 (the undelivered probe and the
  *     idempotency UPDATE gone), token JSON built once, JSON strings quoted
  *     in one pass: memory_us_per_step 14.6-17.4 -> 13.5-14.0.
+ *   - The execution's row kept between checkpoints (src/engine/
+ *     exec_memo.c): a checkpoint no longer reads the row the previous one
+ *     left (a statement through two b-trees, 27 columns, 10 strings
+ *     copied); the file's data version, checked under the write lock,
+ *     tells when anything else committed. 3 same-build pairs: memory 12.6
+ *     -> 10.5 us, engine 26.5 -> 24.1-25.1 us, disk_ratio 2.86-2.91 ->
+ *     2.74-2.80 (5 runs after: 2.63-2.74).
  *   - Operations keyed by (execution, id) alone (schema migration 9). The
  *     table was keyed by start order with a unique (execution, id) key
  *     beside it, so a new step wrote four b-trees: 5.13 frames a step
@@ -77,10 +84,8 @@
  *     3.46-3.51 -> 2.86-2.91; memory 13.7 -> 12.6 us (one index fewer to
  *     update).
  *
- * Levers left: keeping the execution row between calls (-11 % instructions;
- * a group commit's ROLLBACK TO and SQLite's rollback after an I/O error
- * would have to drop it); SQLITE_CONFIG_MEMSTATUS off (-9 % instructions,
- * but process-wide, so not a library's choice; measured: memory -1.2 us,
+ * Not done: SQLITE_CONFIG_MEMSTATUS off (-9 % instructions, but
+ * process-wide, so not a library's choice; measured: memory -1.2 us,
  * disk_ratio unchanged).
  *
  *   With a ClientToken the idempotency record used to cost one more page
