@@ -163,30 +163,11 @@ static void build(const char *path, long n, const layout *l, const char *cols)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void read_through(const char *path)
-{
-    enum { CHUNK = 1 << 20 };
-    FILE *f = fopen(path, "rb");
-    char *buf = malloc(CHUNK);
-    if (!f || !buf)
-        die_sql(NULL, "reading the file into the OS cache");
-    while (fread(buf, 1, CHUNK, f) == CHUNK)
-        ;
-    free(buf);
-    fclose(f);
-}
-
 /* One round on path: median us of SAMPLES lookups by key on a fresh
  * connection; *misses gets the pages read per lookup. */
 static double round_of(const char *path, long n, unsigned *seed, double *misses)
 {
-    read_through(path);
+    bench_read_through("bench_layout", path);
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
         die_sql(db, "open");
@@ -226,8 +207,7 @@ static double round_of(const char *path, long n, unsigned *seed, double *misses)
     sqlite3_finalize(get);
     sqlite3_finalize(commit);
     sqlite3_close(db);
-    qsort(t, SAMPLES, sizeof *t, cmp_double);
-    return t[SAMPLES / 2];
+    return bench_median(t, SAMPLES);
 }
 
 int main(int argc, char **argv)
@@ -237,15 +217,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_layout [executions >= 10000]\n");
         return 2;
     }
-    /* The files live beside the binary: <build>/bench/layout/. */
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", argv[0]);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    strncat(dir, "/layout", sizeof dir - strlen(dir) - 1);
+    bench_dir_beside(dir, sizeof dir, argv[0], "layout");
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "bench_layout: mkdir %s: %s\n", dir, strerror(errno));
         return 1;

@@ -104,18 +104,6 @@ static const char *const OP_NAMES[] = {"open", "checkpoint", "start", "get",
                                        "list", "history",    "cli",   "next_due_of"};
 enum { OP_OPEN, OP_CHECKPOINT, OP_START, OP_GET, OP_LIST, OP_HISTORY, OP_CLI, OP_TIMER, OP_COUNT };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* ---- engine calls ---------------------------------------------------------- */
 
 typedef struct db {
@@ -491,31 +479,15 @@ static long cache_misses(durable_engine *e)
     return cur;
 }
 
-/* Read path once from start to end (untimed), so that the OS page cache
- * holds it. The WAL is empty between runs: the build and each file's round
- * end with the last connection's close, which checkpoints it. */
-static void read_through(const char *path)
-{
-    enum { CHUNK = 1 << 20 };
-    FILE *f = fopen(path, "rb");
-    char *buf = malloc(CHUNK);
-    if (!f || !buf)
-        bench_die("bench_scale", "reading the file into the OS cache");
-    while (fread(buf, 1, CHUNK, f) == CHUNK)
-        ;
-    free(buf);
-    fclose(f);
-}
-
 /* All measurements of one file: res[op] = median (us), miss[op] = pages
  * read from the file per call. */
 static void measure_file(const char *path, long n, int file, double res[OP_COUNT],
                          double miss[OP_COUNT], unsigned *seed)
 {
     double t[SAMPLES];
-    read_through(path);
+    bench_read_through("bench_scale", path);
     time_open(path, t);
-    res[OP_OPEN] = median(t, SAMPLES / 4);
+    res[OP_OPEN] = bench_median(t, SAMPLES / 4);
     miss[OP_OPEN] = 0;
     db d;
     db_open(&d, path);
@@ -523,26 +495,26 @@ static void measure_file(const char *path, long n, int file, double res[OP_COUNT
     cache_misses(d.engine);
     time_get(d.engine, arns, t);
     miss[OP_GET] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_GET] = median(t, SAMPLES);
+    res[OP_GET] = bench_median(t, SAMPLES);
     free_arns(arns, SAMPLES);
     arns = random_arns(path, n, SAMPLES, seed);
     cache_misses(d.engine);
     time_history(d.engine, arns, t);
     miss[OP_HISTORY] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_HISTORY] = median(t, SAMPLES);
+    res[OP_HISTORY] = bench_median(t, SAMPLES);
     time_next_due(d.engine, arns, t);
     miss[OP_TIMER] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_TIMER] = median(t, SAMPLES);
+    res[OP_TIMER] = bench_median(t, SAMPLES);
     free_arns(arns, SAMPLES);
     time_list(d.engine, false, t, seed);
     miss[OP_LIST] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_LIST] = median(t, SAMPLES);
+    res[OP_LIST] = bench_median(t, SAMPLES);
     time_list(d.engine, true, t, seed);
     miss[OP_CLI] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_CLI] = median(t, SAMPLES);
+    res[OP_CLI] = bench_median(t, SAMPLES);
     time_start(d.engine, file, t);
     miss[OP_START] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_START] = median(t, SAMPLES);
+    res[OP_START] = bench_median(t, SAMPLES);
     run r;
     char name[64];
     snprintf(name, sizeof name, "c%ld-%d", (long)getpid(), file);
@@ -550,7 +522,7 @@ static void measure_file(const char *path, long n, int file, double res[OP_COUNT
     cache_misses(d.engine);
     time_checkpoints(d.engine, &r, t, SAMPLES);
     miss[OP_CHECKPOINT] = cache_misses(d.engine) / (double)SAMPLES;
-    res[OP_CHECKPOINT] = median(t, SAMPLES);
+    res[OP_CHECKPOINT] = bench_median(t, SAMPLES);
     complete(d.engine, &r, DURABLE_INVOCATION_SUCCEEDED);
     run_free(&r);
     /* The cached file goes back to what was built: the executions the
@@ -594,7 +566,7 @@ static double c10k_ratio(const char *dir, double *us10, double *us10k)
             time_checkpoints(d.engine, &small, a + i, k);
             time_checkpoints(d.engine, &big, b + i, k);
         }
-        double m10 = median(a, SAMPLES), m10k = median(b, SAMPLES);
+        double m10 = bench_median(a, SAMPLES), m10k = bench_median(b, SAMPLES);
         best10 = m10 < best10 ? m10 : best10;
         best10k = m10k < best10k ? m10k : best10k;
     }
@@ -681,13 +653,7 @@ int main(int argc, char **argv)
     }
     /* The cache lives beside the binary: <build>/bench/scale/. */
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", argv[0]);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    strncat(dir, "/scale", sizeof dir - strlen(dir) - 1);
+    bench_dir_beside(dir, sizeof dir, argv[0], "scale");
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "bench_scale: mkdir %s: %s\n", dir, strerror(errno));
         return 1;

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +51,50 @@ static inline void bench_step_update(durable_operation_update *u, const char *id
     u->type = DURABLE_OP_STEP;
     u->action = action;
     u->payload = payload;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n) (sorts v). */
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return v[n / 2];
+}
+
+/* Read path from start to end (untimed), so that the OS page cache holds
+ * it: a measurement then times the program, not the disk. */
+static inline void bench_read_through(const char *prog, const char *path)
+{
+    enum { CHUNK = 1 << 20 };
+    FILE *f = fopen(path, "rb");
+    char *buf = malloc(CHUNK);
+    if (!f || !buf) {
+        fprintf(stderr, "%s: reading %s into the OS cache failed\n", prog, path);
+        exit(1);
+    }
+    while (fread(buf, 1, CHUNK, f) == CHUNK)
+        ;
+    free(buf);
+    fclose(f);
+}
+
+/* dir = the folder of the program argv0 names, then "/" name: cached files
+ * live beside the binary (<build>/bench/<name>/). */
+static inline void bench_dir_beside(char *dir, size_t n, const char *argv0, const char *name)
+{
+    snprintf(dir, n, "%s", argv0);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, n, ".");
+    size_t used = strlen(dir);
+    snprintf(dir + used, n - used, "/%s", name);
 }
 
 #endif
