@@ -32,12 +32,14 @@
  * against 10^3, where with the file in the OS cache it grew 1.53x (9.1 ->
  * 13.9 us; bench_scale 1000000, same build).
  *
- * Where worst_growth stands against issue 16's 1.5 (quiet machine, one
- * build, 2026-12-07): open, checkpoint, start, list and cli within 1.16x;
- * history 1.40-1.51x, next_due_of 1.58-1.88x, get 2.15-2.21x (5.9-6.0 ->
- * 12.9-13.3 us). A get reads 0.94 pages from the OS on the 10^3 file and
- * 3.96 on the 10^6 one (an index leaf and its parent, the row's leaf and
- * its parent), each a 2 KiB pread of 2.2-3.0 us on this VM; next_due_of
+ * Where worst_growth stands against issue 16's 1.5 (quiet machine, two
+ * runs of the final build, 2026-12-07): open, checkpoint, start, list and
+ * cli within 1.12x; history 1.31-1.34x, next_due_of 1.49-1.53x, get
+ * 1.92-1.94x (5.9 -> 11.3-11.5 us; earlier runs that day, whose get was
+ * the same code, gave 2.15-2.21x: the spread is this VM's). A get reads
+ * 0.94 pages from the OS on the 10^3 file and 3.96 on the 10^6 one (an
+ * index leaf and its parent, the row's leaf and its parent), each a 2 KiB
+ * pread of 2.2-3.0 us on this VM; next_due_of
  * and history begin with the same lookup. Finding executions by their
  * (function, qualifier, name) key instead of the 105-byte ARN cut those
  * reads from 5.14 (and the 10^3 file's from 1.31): both sizes got faster,
