@@ -23,7 +23,7 @@
  *     noted. A group's calls run inside its one write transaction, whose
  *     COMMIT is noted when the group ends.
  * Every other column of executions (result, error, the stored ClientToken
- * response) is read by its own statements, as before. */
+ * response) is read by its own statements. */
 #include <string.h>
 
 #include "engine/engine_internal.h"
