@@ -1,10 +1,13 @@
 /* The checkpoint server thread: the generic worker queue and durable_server
  * (seed design property 11: spawned, serves, tears down cleanly). */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -13,6 +16,7 @@
 #include "durable/server.h"
 #include "engine/server_queue.h"
 #include "model/internal.h"
+#include "store/internal.h"
 #include "support/server_fixture.h"
 #include "support/testutil.h"
 
@@ -859,6 +863,96 @@ static void test_engine_client_busy_is_throttled(void)
     free(path);
 }
 
+/* ---- fork while the server thread is inside SQLite -------------------------- */
+
+/* Crash isolation (src/testing/invoke.c) forks a child that opens its own
+ * store on the file while the parent's server thread may be running an
+ * engine call. A child forked while that thread held one of SQLite's
+ * process-wide mutexes (its allocator's, taken around every allocation)
+ * would wait for it for ever: no thread is left in the child to release
+ * it. fork() must wait for the request under way to end. */
+typedef struct busy_arg {
+    durable_server *s;
+    int stop;      /* atomic */
+    long queries;  /* atomic: statements the server thread ran */
+} busy_arg;
+
+/* One request: a sort of thousands of rows, during which SQLite allocates
+ * all the time. */
+static int busy_sqlite(durable_engine *e, void *p)
+{
+    busy_arg *b = p;
+    sqlite3 *db = durable__store_db(durable_engine_store(e));
+    const char *sql = "SELECT sum(x) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                      "SELECT x + 1 FROM c WHERE x < 5000) SELECT x FROM c ORDER BY random())";
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return DURABLE_EDB;
+    __atomic_add_fetch(&b->queries, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Requests back to back, so the server thread is nearly always inside one. */
+static void *busy_main(void *p)
+{
+    busy_arg *b = p;
+    while (!__atomic_load_n(&b->stop, __ATOMIC_ACQUIRE))
+        if (durable_server_call(b->s, busy_sqlite, b) != 0)
+            break;
+    return NULL;
+}
+
+static void test_fork_waits_for_the_server_thread(void)
+{
+    enum { ROUNDS = 30 };
+    char *path = dt_temp_path("fork");
+    durable_server_options o = DURABLE_SERVER_OPTIONS_INIT;
+    o.path = path;
+    durable_server *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(durable_server_start(&s, &o), 0);
+    busy_arg b = {.s = s};
+    pthread_t t;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, busy_main, &b), 0);
+    while (__atomic_load_n(&b.queries, __ATOMIC_RELAXED) < 2)
+        sched_yield();
+    int hung = 0, failed = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        fflush(stdout);
+        fflush(stderr);
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+            alarm(10); /* a hang ends as SIGALRM */
+            sqlite3 *db = NULL;
+            int rc = sqlite3_open(path, &db);
+            if (rc == SQLITE_OK)
+                rc = sqlite3_exec(db,
+                                  "SELECT sum(x) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION "
+                                  "ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT x FROM c "
+                                  "ORDER BY random())",
+                                  NULL, NULL, NULL);
+            _exit(rc == SQLITE_OK ? 0 : 3);
+        }
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0)
+            ;
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+            hung++;
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed++;
+        struct timespec ts = {0, 2000000}; /* 2 ms: another point of the query */
+        nanosleep(&ts, NULL);
+    }
+    __atomic_store_n(&b.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(t, NULL);
+    printf("\n  %d forks while the server thread ran %ld queries: %d hung, %d failed\n", ROUNDS,
+           __atomic_load_n(&b.queries, __ATOMIC_RELAXED), hung, failed);
+    CU_ASSERT_EQUAL(hung, 0);
+    CU_ASSERT_EQUAL(failed, 0);
+    durable_server_free(s);
+    dt_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     CU_pSuite s = dt_suite("engine_server_queue");
@@ -877,6 +971,7 @@ int main(void)
     DT_ADD(sv, test_server_start_with_hands_engine_back);
     DT_ADD(sv, test_server_checkpoint_delay);
     DT_ADD(sv, test_prop11_server_lifecycle);
+    DT_ADD(sv, test_fork_waits_for_the_server_thread);
     CU_pSuite cl = dt_suite("engine_client");
     DT_ADD(cl, test_engine_client_over_server);
     DT_ADD(cl, test_engine_client_direct);

@@ -9,6 +9,7 @@
 #include "durable/common.h"
 #include "engine/server_queue.h"
 #include "model/internal.h"
+#include "store/wal_checkpointer.h"
 
 /* One request. It lives on the caller's stack: the caller cannot return
  * before `done` is set and it holds the lock again, and the worker touches
@@ -49,7 +50,72 @@ struct durable__squeue {
     durable__squeue_close_fn close_fn;
     void *user;
     void *ctx;
+
+    /* Held by the worker while it runs anything (open, a request, a group,
+     * close): fork() takes it, see "fork" below. */
+    pthread_mutex_t busy;
+    bool fork_held;             /* busy taken by fork_prepare */
+    struct durable__squeue *all_next;
 };
+
+/* ---- fork --------------------------------------------------------------------------------
+ * fork() copies the forking thread only. A worker inside SQLite at that
+ * moment may hold one of SQLite's process-wide mutexes (its allocator's is
+ * taken around every allocation), which would then stay locked in the
+ * child for ever: crash isolation's child (src/testing/invoke.c), which
+ * opens its own store on the file, hung in 14 of 30 forks made while the
+ * server thread ran queries. So fork waits until every worker is between
+ * requests (holding each one's `busy`), and releases them on both sides.
+ * A fork made on a worker itself, by a request it runs, skips its own. */
+static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
+static durable__squeue *all_list;
+static _Thread_local durable__squeue *worker_of; /* set on each worker thread */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_rc;
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&all_mu);
+    for (durable__squeue *q = all_list; q; q = q->all_next) {
+        if (q == worker_of)
+            continue;
+        pthread_mutex_lock(&q->busy);
+        q->fork_held = true;
+    }
+}
+
+static void fork_release(void)
+{
+    for (durable__squeue *q = all_list; q; q = q->all_next) {
+        if (q->fork_held) {
+            q->fork_held = false;
+            pthread_mutex_unlock(&q->busy);
+        }
+    }
+    pthread_mutex_unlock(&all_mu);
+}
+
+/* The store's checkpointer registers first, so this prepare handler runs
+ * before its own: a worker opening a store holds `busy` and then takes the
+ * checkpointers' list lock, and fork takes them in that order too. */
+static void register_atfork(void)
+{
+    atfork_rc = durable__walckpt_atfork_register();
+    if (atfork_rc == 0)
+        atfork_rc = pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+static void list_remove(durable__squeue *q)
+{
+    pthread_mutex_lock(&all_mu);
+    for (durable__squeue **p = &all_list; *p; p = &(*p)->all_next) {
+        if (*p == q) {
+            *p = q->all_next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&all_mu);
+}
 
 /* ---- polling before sleeping ------------------------------------------------------------ */
 
@@ -219,9 +285,12 @@ static void run_group(durable__squeue *q, request *first, const durable__squeue_
 static void *worker_main(void *p)
 {
     durable__squeue *q = p;
+    worker_of = q;
     durable_error_clear();
     void *ctx = NULL;
+    pthread_mutex_lock(&q->busy);
     int rc = q->open_fn(&ctx, q->user);
+    pthread_mutex_unlock(&q->busy);
 
     pthread_mutex_lock(&q->lock);
     q->ctx = ctx;
@@ -261,21 +330,27 @@ static void *worker_main(void *p)
          * alone, a request is its own transaction, as without groups. */
         bool group = g.max > 1 && r->grouped && q->head && q->head->grouped;
         pthread_mutex_unlock(&q->lock);
+        pthread_mutex_lock(&q->busy);
         if (group) {
             run_group(q, r, &g);
         } else {
             execute(q, r);
             answer(q, r, 1, false);
         }
+        pthread_mutex_unlock(&q->busy);
     }
+    pthread_mutex_lock(&q->busy);
     if (q->close_fn)
         q->close_fn(q->ctx, q->user);
     q->ctx = NULL;
+    pthread_mutex_unlock(&q->busy);
     return NULL;
 }
 
 static void destroy(durable__squeue *q)
 {
+    list_remove(q);
+    pthread_mutex_destroy(&q->busy);
     pthread_cond_destroy(&q->state_cv);
     pthread_cond_destroy(&q->work_cv);
     pthread_mutex_destroy(&q->lock);
@@ -296,8 +371,23 @@ int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn
     q->close_fn = close_fn;
     q->user = user;
     pthread_mutex_init(&q->lock, NULL);
+    pthread_mutex_init(&q->busy, NULL);
     pthread_cond_init(&q->work_cv, NULL);
     pthread_cond_init(&q->state_cv, NULL);
+    pthread_once(&atfork_once, register_atfork);
+    if (atfork_rc != 0) { /* pthread_atfork fails only without memory */
+        pthread_mutex_destroy(&q->busy);
+        pthread_cond_destroy(&q->state_cv);
+        pthread_cond_destroy(&q->work_cv);
+        pthread_mutex_destroy(&q->lock);
+        durable_free(q);
+        return durable__error_oom();
+    }
+    /* Listed before its thread starts: a fork from then on waits for it. */
+    pthread_mutex_lock(&all_mu);
+    q->all_next = all_list;
+    all_list = q;
+    pthread_mutex_unlock(&all_mu);
 
     int err = pthread_create(&q->thread, NULL, worker_main, q);
     if (err != 0) {

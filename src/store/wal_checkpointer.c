@@ -85,6 +85,12 @@ static void register_atfork(void)
     atfork_rc = pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
+int durable__walckpt_atfork_register(void)
+{
+    pthread_once(&atfork_once, register_atfork);
+    return atfork_rc == 0 ? 0 : durable__error_oom();
+}
+
 /* A connection that has not read the file yet has no WAL open, and SQLite's
  * checkpoint on it does nothing: its first read transaction opens the WAL. */
 static int open_connection(durable__walckpt *c, sqlite3 **out)
@@ -253,10 +259,9 @@ int durable__walckpt_new(durable__walckpt **out, sqlite3 *db, int busy_timeout_m
         free_fields(c);
         return durable__error_oom();
     }
-    pthread_once(&atfork_once, register_atfork);
-    if (atfork_rc != 0) { /* pthread_atfork fails only without memory */
+    if (durable__walckpt_atfork_register() < 0) { /* fails only without memory */
         free_fields(c);
-        return durable__error_oom();
+        return DURABLE_ENOMEM;
     }
     c->busy_timeout_ms = busy_timeout_ms;
     c->next_wake = DURABLE__WALCKPT_THRESHOLD;

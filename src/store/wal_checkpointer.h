@@ -65,6 +65,12 @@ int durable__walckpt_new(durable__walckpt **out, sqlite3 *db, int busy_timeout_m
 /* Stop the thread (interrupting a pass under way), join it, close its
  * connection and remove the hook from db. Accepts NULL. */
 void durable__walckpt_free(durable__walckpt *c, sqlite3 *db);
+/* Register the fork handlers (once per process; DURABLE_ENOMEM when
+ * pthread_atfork cannot). A module whose own fork handler takes a lock
+ * held around store opens (the server queue's) registers after calling
+ * this: prepare handlers run in the reverse order of registration, so
+ * its own then runs first and both take their locks in one order. */
+int durable__walckpt_atfork_register(void);
 
 /* The thread's failure: 0 while none, else a DURABLE_E* code (DURABLE_EDB
  * for an SQLite error, DURABLE_EIO when the thread could not start). */
