@@ -218,11 +218,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char dir[4096];
-    bench_dir_beside(dir, sizeof dir, argv[0], "layout");
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "bench_layout: mkdir %s: %s\n", dir, strerror(errno));
-        return 1;
-    }
+    bench_cache_dir(dir, sizeof dir, "bench_layout", argv[0], "layout");
     const long sizes[2] = {1000, big};
     char paths[LAYOUTS][2][4400];
     char *cols = NULL;

@@ -655,11 +655,7 @@ int main(int argc, char **argv)
     }
     /* The cache lives beside the binary: <build>/bench/scale/. */
     char dir[4096];
-    bench_dir_beside(dir, sizeof dir, argv[0], "scale");
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "bench_scale: mkdir %s: %s\n", dir, strerror(errno));
-        return 1;
-    }
+    bench_cache_dir(dir, sizeof dir, "bench_scale", argv[0], "scale");
     long sizes[4];
     int nfiles = 0;
     for (long n = 1000; n <= max && nfiles < 4; n *= 10)

@@ -5,9 +5,11 @@
 #ifndef DURABLE_TOOLS_BENCH_UTIL_H
 #define DURABLE_TOOLS_BENCH_UTIL_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,9 +85,11 @@ static inline void bench_read_through(const char *prog, const char *path)
     fclose(f);
 }
 
-/* dir = the folder of the program argv0 names, then "/" name: cached files
- * live beside the binary (<build>/bench/<name>/). */
-static inline void bench_dir_beside(char *dir, size_t n, const char *argv0, const char *name)
+/* dir = the folder of the program argv0 names, then "/" name, created if
+ * missing (exits on failure): cached files live beside the binary
+ * (<build>/bench/<name>/). */
+static inline void bench_cache_dir(char *dir, size_t n, const char *prog, const char *argv0,
+                                   const char *name)
 {
     snprintf(dir, n, "%s", argv0);
     char *slash = strrchr(dir, '/');
@@ -95,6 +99,10 @@ static inline void bench_dir_beside(char *dir, size_t n, const char *argv0, cons
         snprintf(dir, n, ".");
     size_t used = strlen(dir);
     snprintf(dir + used, n - used, "/%s", name);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s: mkdir %s: %s\n", prog, dir, strerror(errno));
+        exit(1);
+    }
 }
 
 #endif
