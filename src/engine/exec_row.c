@@ -162,8 +162,9 @@ static int from_row(eng_exec *x, sqlite3_stmt *st)
     return rc;
 }
 
-/* found: the durable__db_row (or durable__exec_find) that stepped st. */
-static int load(eng_exec *x, sqlite3_stmt *st, int found)
+/* found: the durable__db_row (or durable__exec_find) that stepped st. A
+ * row read by a write call may be kept for the next one (exec_memo.c). */
+static int load(durable_engine *e, eng_exec *x, sqlite3_stmt *st, int found)
 {
     memset(x, 0, sizeof *x);
     if (found < 0)
@@ -172,6 +173,8 @@ static int load(eng_exec *x, sqlite3_stmt *st, int found)
         return DURABLE_ENOTFOUND;
     int rc = from_row(x, st);
     durable__db_reset(st);
+    if (rc == 0)
+        durable__exec_memo_loaded(e, x);
     return rc;
 }
 
@@ -185,9 +188,7 @@ int durable__exec_load(durable_engine *e, eng_exec *x, const char *arn)
     static const char *const sql[2] = DURABLE__EXEC_BY_ARN(EXEC_COLUMNS);
     sqlite3_stmt *st = NULL;
     int rc = durable__exec_find(e, &st, sql, arn, "load execution");
-    rc = load(x, st, rc);
-    if (rc == 0)
-        durable__exec_memo_loaded(e, x);
+    rc = load(e, x, st, rc);
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                  "DurableExecutionArn %s", arn);
@@ -204,9 +205,7 @@ int durable__exec_load_rowid(durable_engine *e, eng_exec *x, int64_t rowid)
     if (rc < 0)
         return rc;
     durable__db_i64(st, 1, rowid);
-    rc = load(x, st, durable__db_row(e, st, "load execution"));
-    if (rc == 0)
-        durable__exec_memo_loaded(e, x);
+    rc = load(e, x, st, durable__db_row(e, st, "load execution"));
     if (rc == DURABLE_ENOTFOUND)
         return durable__eng_fail(e, DURABLE_ENOTFOUND, "Execution not found.",
                                  "execution row %lld", (long long)rowid);

@@ -105,6 +105,14 @@ static void register_atfork(void)
         atfork_rc = pthread_atfork(fork_prepare, fork_release, fork_release);
 }
 
+static void list_add(durable__squeue *q)
+{
+    pthread_mutex_lock(&all_mu);
+    q->all_next = all_list;
+    all_list = q;
+    pthread_mutex_unlock(&all_mu);
+}
+
 static void list_remove(durable__squeue *q)
 {
     pthread_mutex_lock(&all_mu);
@@ -383,11 +391,7 @@ int durable__squeue_start(durable__squeue **out, durable__squeue_open_fn open_fn
         durable_free(q);
         return durable__error_oom();
     }
-    /* Listed before its thread starts: a fork from then on waits for it. */
-    pthread_mutex_lock(&all_mu);
-    q->all_next = all_list;
-    all_list = q;
-    pthread_mutex_unlock(&all_mu);
+    list_add(q); /* before its thread starts: a fork from then on waits for it */
 
     int err = pthread_create(&q->thread, NULL, worker_main, q);
     if (err != 0) {

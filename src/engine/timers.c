@@ -7,6 +7,7 @@
  * the _in variants those of the executions of a set of functions (a server
  * that shares its file: its cost follows the timers due, not the executions
  * open). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -412,17 +413,11 @@ static int scope_in(scope *sc, durable_engine *e, const char *const *functions, 
         if (!functions[i] || !*functions[i])
             return durable__eng_fail(e, DURABLE_EINVAL, "A function name is required.",
                                      "functions[%zu]", i);
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < count; i++) {
-        cJSON *n = cJSON_CreateString(functions[i]);
-        if (!n || !cJSON_AddItemToArray(a, n)) {
-            cJSON_Delete(n);
-            cJSON_Delete(a);
-            a = NULL;
-        }
-    }
+    if (count > INT_MAX)
+        return durable__eng_fail(e, DURABLE_EINVAL, "Too many function names.", NULL);
+    cJSON *a = cJSON_CreateStringArray(functions, (int)count);
     sc->all = false;
-    sc->functions = a ? cJSON_PrintUnformatted(a) : NULL;
+    sc->functions = durable_json_print(a);
     cJSON_Delete(a);
     return sc->functions ? 0 : durable__error_oom();
 }

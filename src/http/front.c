@@ -105,12 +105,17 @@ int durable__http_function_arn(char **out, const durable_http_server *s, const c
     return *out ? 0 : durable__error_oom();
 }
 
-durable__fn *durable__http_find_fn(durable_http_server *s, const char *name)
+durable__fn *durable__http_find_fn_n(durable_http_server *s, const char *name, size_t len)
 {
     for (size_t i = 0; i < s->fn_count; i++)
-        if (strcmp(s->fns[i].name, name) == 0)
+        if (strlen(s->fns[i].name) == len && memcmp(s->fns[i].name, name, len) == 0)
             return &s->fns[i];
     return NULL;
+}
+
+durable__fn *durable__http_find_fn(durable_http_server *s, const char *name)
+{
+    return durable__http_find_fn_n(s, name, strlen(name));
 }
 
 /* ---- options and registration ------------------------------------------------ */

@@ -203,6 +203,8 @@ struct durable_http_server {
 
 /* Find a registered function by bare name; NULL if none. */
 durable__fn *durable__http_find_fn(durable_http_server *s, const char *name);
+/* The same for the first len bytes of name (a slice of an ARN). */
+durable__fn *durable__http_find_fn_n(durable_http_server *s, const char *name, size_t len);
 /* Wake the scheduler and blocked Invokes (mu NOT held). */
 void durable__http_notify(durable_http_server *s);
 /* Wake the blocked Invokes of arn (NULL: all of them) to read their

@@ -22,11 +22,7 @@ static durable__fn *fn_of_arn(durable_http_server *s, const char *arn)
     durable__exec_arn_parts k;
     if (!arn || !durable__exec_arn_split(&k, arn))
         return NULL;
-    for (size_t i = 0; i < s->fn_count; i++)
-        if (strlen(s->fns[i].name) == k.function.n &&
-            strncmp(s->fns[i].name, k.function.p, k.function.n) == 0)
-            return &s->fns[i];
-    return NULL;
+    return durable__http_find_fn_n(s, k.function.p, k.function.n);
 }
 
 /* Our functions' names: the scope of every timer call (the functions are
