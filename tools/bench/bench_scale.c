@@ -53,7 +53,9 @@
  *   the store's with 8 KiB pages                        2.33-2.66x, 2.57 pages
  * A clustered table's interior pages hold whole keys, so its tree is as
  * deep as index + table together; larger pages read fewer but dearer
- * pages (and 4 KiB pages cost a checkpoint 26.3 -> 30.4 us, bench_engine).
+ * pages. (4 KiB pages also slow bench_engine's floor: in 3 interleaved
+ * runs of two builds its disk_ratio was 2.72-2.84 against 2.93-3.09 with
+ * 2 KiB, while the step itself took 30.4 us against 26.3.)
  * Also measured: mapping the file (mmap_size) made get 32-37 us on 10^6
  * (page faults cost more than preads on this VM) and the process 42 MB; a
  * warm connection with a 16 MiB page cache still read 1.78-1.90 pages per
